@@ -1,0 +1,52 @@
+//! `ravenstvo validate`: one document, one form, one region, one verdict.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use forms::{Catalogue, Finding, Report};
+
+use crate::Format;
+use crate::input::read_document;
+
+/// Validates the file and prints the report; exit 0 when valid, 1 when not.
+pub fn run(catalogue: &Catalogue, form: &str, region: &str, file: &Path, format: Format) -> anyhow::Result<ExitCode> {
+    // Check the names before reading the file, so a typo is reported even for a bad file.
+    catalogue.requirement_set(form, region).map_err(super::lookup)?;
+    let doc = read_document(file).map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let report = catalogue.validate(form, region, &doc).map_err(super::lookup)?;
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Text => print!("{}", render(catalogue, &report)),
+    }
+    Ok(if report.valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The report as a person reads it.
+fn render(catalogue: &Catalogue, report: &Report) -> String {
+    let title = catalogue.form(&report.form).map(|f| f.title.as_str()).unwrap_or(&report.form);
+    let region = catalogue.region(&report.region).map(|r| r.genitive.as_str()).unwrap_or(&report.region);
+    let mut out = String::new();
+    if report.valid {
+        out.push_str(&format!("✓ Документ соответствует требованиям {region}.\n"));
+    } else {
+        out.push_str(&format!("✗ Документ не соответствует требованиям {region}: ошибок — {}.\n", report.errors.len()));
+    }
+    out.push_str(&format!(
+        "  Форма: {title} ({} {}); требования: {} версии {}.\n",
+        report.form, report.form_version, report.requirements_id, report.requirements_version
+    ));
+    section(&mut out, "Ошибки", &report.errors);
+    section(&mut out, "Рекомендации", &report.warnings);
+    out
+}
+
+fn section(out: &mut String, heading: &str, findings: &[Finding]) {
+    if findings.is_empty() {
+        return;
+    }
+    out.push_str(&format!("\n{heading} ({}):\n", findings.len()));
+    for (i, finding) in findings.iter().enumerate() {
+        let at = if finding.pointer.is_empty() { "/" } else { &finding.pointer };
+        out.push_str(&format!("{:>3}. {}\n     [{}] {at}\n", i + 1, finding.message, finding.rule));
+    }
+}

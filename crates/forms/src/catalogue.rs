@@ -1,0 +1,371 @@
+//! The catalogue: every form, every region and its requirement sets, compiled once from
+//! `forms/` and then asked many times.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use datalogic_rs::Engine;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{LoadError, LookupError};
+use crate::rules::Rule;
+use crate::schema_docs::SchemaDocs;
+
+/// The file of shared `$defs` that every form may reference; it is not a form itself.
+const SHARED_DEFINITIONS: &str = "common.schema.json";
+/// Suffix of a form's base schema file.
+const SCHEMA_SUFFIX: &str = ".schema.json";
+/// Suffix of a form's base rules file.
+const RULES_SUFFIX: &str = ".rules.json";
+/// Every `$id` in `forms/` starts with this.
+pub const ID_PREFIX: &str = "https://forms.ravenstvo.example/";
+
+/// All forms and regions, compiled and ready to validate documents.
+#[derive(Debug)]
+pub struct Catalogue {
+    pub(crate) forms: BTreeMap<String, Form>,
+    pub(crate) regions: BTreeMap<String, Region>,
+    pub(crate) docs: SchemaDocs,
+    pub(crate) engine: Engine,
+}
+
+/// One form: its base schema and the rules every region applies.
+#[derive(Debug)]
+pub struct Form {
+    /// Form id, e.g. `school-programme` (the schema file's name).
+    pub id: String,
+    /// Version from the schema's `$id`, e.g. `1.0.0`.
+    pub version: String,
+    /// The schema's `$id`.
+    pub uri: String,
+    /// Russian title.
+    pub title: String,
+    /// Russian description.
+    pub description: String,
+    /// Rules every region applies (from `<form>.rules.json`).
+    pub rules: Vec<Rule>,
+    pub(crate) validator: jsonschema::Validator,
+}
+
+/// A region and the requirement sets it has for each form.
+#[derive(Debug)]
+pub struct Region {
+    /// Region id, e.g. `leningrad` (the folder's name).
+    pub id: String,
+    /// Russian name in the nominative, «Ленинградская область».
+    pub name: String,
+    /// Russian name in the genitive, «Ленинградской области».
+    pub genitive: String,
+    /// Requirement sets by form id.
+    pub sets: BTreeMap<String, RequirementSet>,
+}
+
+/// What a region demands of one form beyond its base schema.
+#[derive(Debug)]
+pub struct RequirementSet {
+    /// `<region>/<form>`.
+    pub id: String,
+    /// Version of this set; reports and submissions carry it.
+    pub version: String,
+    /// The date from which the set applies (ISO `YYYY-MM-DD`).
+    pub effective_from: String,
+    /// Russian title.
+    pub title: String,
+    /// The regional act the requirements rest on.
+    pub basis: String,
+    /// The rules.
+    pub rules: Vec<Rule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegion {
+    id: String,
+    name: String,
+    genitive: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSet {
+    id: String,
+    version: String,
+    effective_from: String,
+    title: String,
+    basis: String,
+    rules: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRules {
+    rules: Vec<Value>,
+}
+
+/// Options every validator of the catalogue is built with: draft 2020-12, formats checked, no
+/// network, the catalogue's own schemas as the only resources.
+pub(crate) fn schema_options<'r>(
+    registry: &'r jsonschema::Registry<'static>,
+) -> jsonschema::ValidationOptions<'r> {
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .offline()
+        .with_registry(registry)
+}
+
+impl Catalogue {
+    /// Loads and compiles everything under `dir` (the `forms/` folder).
+    ///
+    /// Fails on the first broken file, naming it and the place inside it.
+    pub fn load(dir: impl AsRef<Path>) -> Result<Self, LoadError> {
+        let dir = dir.as_ref();
+        let mut docs = SchemaDocs::default();
+        let mut schema_files = Vec::new();
+        for path in list(dir)? {
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+            if !name.ends_with(SCHEMA_SUFFIX) {
+                continue;
+            }
+            let schema = read_json(&path)?;
+            if let Err(e) = jsonschema::meta::validate(&schema) {
+                return Err(LoadError::invalid(&path, e.instance_path().as_str(), format!("not a valid JSON Schema: {e}")));
+            }
+            let uri = schema
+                .get("$id")
+                .and_then(Value::as_str)
+                .filter(|id| id.starts_with(ID_PREFIX))
+                .ok_or_else(|| LoadError::invalid(&path, "/$id", format!("`$id` must start with {ID_PREFIX}")))?
+                .to_owned();
+            if docs.get(&uri).is_some() {
+                return Err(LoadError::invalid(&path, "/$id", format!("`$id` {uri} is used twice")));
+            }
+            if name != SHARED_DEFINITIONS {
+                schema_files.push((path.clone(), name.trim_end_matches(SCHEMA_SUFFIX).to_owned(), uri.clone()));
+            }
+            docs.insert(uri, schema);
+        }
+        let registry = build_registry(dir, &docs)?;
+        let engine = Engine::new();
+
+        let mut forms = BTreeMap::new();
+        for (path, id, uri) in schema_files {
+            let form = load_form(dir, &path, id, uri, &docs, &registry, &engine)?;
+            forms.insert(form.id.clone(), form);
+        }
+        let mut regions = BTreeMap::new();
+        let regions_dir = dir.join("regions");
+        if regions_dir.is_dir() {
+            for region_dir in list(&regions_dir)? {
+                if region_dir.is_dir() {
+                    let region = load_region(&region_dir, &forms, &registry, &engine)?;
+                    regions.insert(region.id.clone(), region);
+                }
+            }
+        }
+        Ok(Self { forms, regions, docs, engine })
+    }
+
+    /// Every form, by id.
+    pub fn forms(&self) -> impl Iterator<Item = &Form> {
+        self.forms.values()
+    }
+
+    /// Every region, by id.
+    pub fn regions(&self) -> impl Iterator<Item = &Region> {
+        self.regions.values()
+    }
+
+    /// The form with this id.
+    pub fn form(&self, id: &str) -> Result<&Form, LookupError> {
+        self.forms.get(id).ok_or_else(|| LookupError::UnknownForm {
+            form: id.to_owned(),
+            known: self.forms.keys().cloned().collect(),
+        })
+    }
+
+    /// The region with this id.
+    pub fn region(&self, id: &str) -> Result<&Region, LookupError> {
+        self.regions.get(id).ok_or_else(|| LookupError::UnknownRegion {
+            region: id.to_owned(),
+            known: self.regions.keys().cloned().collect(),
+        })
+    }
+
+    /// The region's requirement set for a form.
+    pub fn requirement_set(&self, form: &str, region: &str) -> Result<&RequirementSet, LookupError> {
+        self.form(form)?;
+        self.region(region)?.sets.get(form).ok_or_else(|| LookupError::NoRequirementSet {
+            form: form.to_owned(),
+            region: region.to_owned(),
+        })
+    }
+
+    /// The raw base schema of a form (with its `$ref`s unresolved).
+    pub fn schema(&self, form: &str) -> Result<&Value, LookupError> {
+        let form = self.form(form)?;
+        Ok(self.docs.get(&form.uri).expect("every form's schema is in the catalogue's documents"))
+    }
+}
+
+/// A registry of every schema document, so that `$ref`s between them resolve without network.
+fn build_registry(dir: &Path, docs: &SchemaDocs) -> Result<jsonschema::Registry<'static>, LoadError> {
+    let mut builder = jsonschema::Registry::new().retrieve_known_draft_meta_schemas(false);
+    for (uri, schema) in docs.iter() {
+        builder = builder
+            .add(uri, schema.clone())
+            .map_err(|e| LoadError::invalid(dir, "/$id", format!("{uri}: {e}")))?;
+    }
+    builder
+        .prepare()
+        .map_err(|e| LoadError::invalid(dir, "", format!("cannot resolve the schemas: {e}")))
+}
+
+fn load_form(
+    dir: &Path,
+    path: &Path,
+    id: String,
+    uri: String,
+    docs: &SchemaDocs,
+    registry: &jsonschema::Registry<'static>,
+    engine: &Engine,
+) -> Result<Form, LoadError> {
+    let schema = docs.get(&uri).expect("inserted above");
+    let version = uri
+        .strip_prefix(ID_PREFIX)
+        .and_then(|rest| rest.strip_prefix(&format!("{id}/")))
+        .filter(|v| is_semver(v))
+        .ok_or_else(|| {
+            LoadError::invalid(path, "/$id", format!("`$id` must be {ID_PREFIX}{id}/<major>.<minor>.<patch>"))
+        })?
+        .to_owned();
+    let text = |key: &str| {
+        schema
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| LoadError::invalid(path, format!("/{key}"), format!("the form needs a Russian `{key}`")))
+    };
+    let (title, description) = (text("title")?, text("description")?);
+    let validator = schema_options(registry)
+        .build(schema)
+        .map_err(|e| LoadError::invalid(path, e.instance_path().as_str(), format!("cannot compile the schema: {e}")))?;
+    let rules_path = dir.join(format!("{id}{RULES_SUFFIX}"));
+    let rules = if rules_path.exists() {
+        let raw: RawRules = parse(&rules_path, read_json(&rules_path)?)?;
+        compile_rules(&rules_path, &raw.rules, engine, registry)?
+    } else {
+        Vec::new()
+    };
+    Ok(Form { id, version, uri, title, description, rules, validator })
+}
+
+fn load_region(
+    dir: &Path,
+    forms: &BTreeMap<String, Form>,
+    registry: &jsonschema::Registry<'static>,
+    engine: &Engine,
+) -> Result<Region, LoadError> {
+    let folder = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+    let region_path = dir.join("region.json");
+    let raw: RawRegion = parse(&region_path, read_json(&region_path)?)?;
+    if raw.id != folder {
+        return Err(LoadError::invalid(&region_path, "/id", format!("id {:?} differs from the folder name {folder:?}", raw.id)));
+    }
+    let mut sets = BTreeMap::new();
+    for path in list(dir)? {
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+        if name == "region.json" || !name.ends_with(".json") {
+            continue;
+        }
+        let form_id = name.trim_end_matches(".json");
+        let Some(form) = forms.get(form_id) else {
+            return Err(LoadError::invalid(&path, "", format!(
+                "no form {form_id:?}; known forms: {}",
+                forms.keys().cloned().collect::<Vec<_>>().join(", ")
+            )));
+        };
+        let raw_set: RawSet = parse(&path, read_json(&path)?)?;
+        let expected_id = format!("{}/{form_id}", raw.id);
+        if raw_set.id != expected_id {
+            return Err(LoadError::invalid(&path, "/id", format!("id must be {expected_id:?}")));
+        }
+        if !is_iso_date(&raw_set.effective_from) {
+            return Err(LoadError::invalid(&path, "/effective_from", "must be a date YYYY-MM-DD"));
+        }
+        let rules = compile_rules(&path, &raw_set.rules, engine, registry)?;
+        for (i, rule) in rules.iter().enumerate() {
+            if form.rules.iter().any(|r| r.id == rule.id) {
+                return Err(LoadError::invalid(&path, format!("/rules/{i}/id"), format!("rule id {:?} is already a base rule of {form_id}", rule.id)));
+            }
+        }
+        sets.insert(form_id.to_owned(), RequirementSet {
+            id: raw_set.id,
+            version: raw_set.version,
+            effective_from: raw_set.effective_from,
+            title: raw_set.title,
+            basis: raw_set.basis,
+            rules,
+        });
+    }
+    Ok(Region { id: raw.id, name: raw.name, genitive: raw.genitive, sets })
+}
+
+fn compile_rules(
+    path: &Path,
+    raw: &[Value],
+    engine: &Engine,
+    registry: &jsonschema::Registry<'static>,
+) -> Result<Vec<Rule>, LoadError> {
+    let mut rules: Vec<Rule> = Vec::with_capacity(raw.len());
+    for (i, value) in raw.iter().enumerate() {
+        let place = format!("/rules/{i}");
+        let rule = Rule::compile(value, path, &place, engine, registry)?;
+        if rules.iter().any(|r| r.id == rule.id) {
+            return Err(LoadError::invalid(path, format!("{place}/id"), format!("rule id {:?} is used twice", rule.id)));
+        }
+        rules.push(rule);
+    }
+    Ok(rules)
+}
+
+/// The entries of a folder, sorted so that loading is deterministic.
+fn list(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let io = |source| LoadError::Io { path: dir.to_owned(), source };
+    let mut paths = fs::read_dir(dir)
+        .map_err(io)?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(io)?;
+    paths.sort();
+    Ok(paths)
+}
+
+fn read_json(path: &Path) -> Result<Value, LoadError> {
+    let bytes = fs::read(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
+    serde_json::from_slice(&bytes).map_err(|e| LoadError::Json {
+        path: path.to_owned(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })
+}
+
+fn parse<T: serde::de::DeserializeOwned>(path: &Path, value: Value) -> Result<T, LoadError> {
+    serde_json::from_value(value).map_err(|e| LoadError::invalid(path, "", e.to_string()))
+}
+
+fn is_semver(version: &str) -> bool {
+    let parts: Vec<&str> = version.split('.').collect();
+    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn is_iso_date(date: &str) -> bool {
+    let b = date.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}

@@ -1,0 +1,26 @@
+//! Form catalogue and validation.
+//!
+//! This crate owns the meaning of `forms/`: the base JSON Schemas of the three forms, the
+//! cross-field rules every region applies, and each region's versioned requirement set. It
+//! compiles them once ([`Catalogue::load`]) and judges documents against them
+//! ([`Catalogue::validate`]), returning a [`Report`] whose messages are Russian and name fields
+//! by their titles, with the row for tables.
+//!
+//! It is pure: no IO beyond reading `forms/` at load time, no network, no async. It must not
+//! depend on any other crate of the workspace; everything else depends on it.
+
+mod catalogue;
+mod error;
+mod messages;
+mod outline;
+mod pointer;
+mod report;
+mod rules;
+mod schema_docs;
+mod validate;
+
+pub use catalogue::{Catalogue, Form, ID_PREFIX, Region, RequirementSet};
+pub use error::{LoadError, LookupError};
+pub use outline::{FieldKind, FieldLine};
+pub use report::{Finding, Report, Severity};
+pub use rules::Rule;

@@ -1,0 +1,193 @@
+//! A form as a person sees it: the tree of its fields with titles and kinds, and an empty
+//! skeleton to fill in.
+
+use serde_json::{Map, Value};
+
+use crate::catalogue::Catalogue;
+use crate::error::LookupError;
+use crate::schema_docs::{self, Node, SchemaDocs};
+
+/// How deep the outline descends (guards against recursive schemas).
+const MAX_DEPTH: usize = 12;
+
+/// What kind of value a field holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldKind {
+    /// A section: an object with fields of its own.
+    Section,
+    /// A table: a list of rows, each an object.
+    Table,
+    /// A list of plain values.
+    List(Box<FieldKind>),
+    /// One of fixed values; the Russian titles of the choices.
+    Choice(Vec<String>),
+    /// Long text several people write together.
+    Narrative,
+    /// A short text.
+    Text,
+    /// A date.
+    Date,
+    /// A whole number.
+    Integer,
+    /// A number.
+    Number,
+    /// Yes or no.
+    Boolean,
+}
+
+impl FieldKind {
+    /// The kind in Russian, for people.
+    pub fn describe(&self) -> String {
+        match self {
+            FieldKind::Section => "раздел".to_owned(),
+            FieldKind::Table => "таблица".to_owned(),
+            FieldKind::List(inner) => format!("список: {}", inner.describe()),
+            FieldKind::Choice(titles) => format!("выбор: {}", titles.join(" | ")),
+            FieldKind::Narrative => "связный текст".to_owned(),
+            FieldKind::Text => "текст".to_owned(),
+            FieldKind::Date => "дата".to_owned(),
+            FieldKind::Integer => "целое число".to_owned(),
+            FieldKind::Number => "число".to_owned(),
+            FieldKind::Boolean => "да/нет".to_owned(),
+        }
+    }
+}
+
+/// One line of a form's outline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldLine {
+    /// Nesting depth, 0 for top-level fields.
+    pub depth: usize,
+    /// Pointer pattern of the field; `*` stands for any row (`/action_plan/*/start`).
+    pub pointer: String,
+    /// Russian title (the key when the schema gives none).
+    pub title: String,
+    /// Russian description, if any.
+    pub description: Option<String>,
+    /// What the field holds.
+    pub kind: FieldKind,
+    /// Whether the base schema requires it.
+    pub required: bool,
+}
+
+impl Catalogue {
+    /// The fields of a form, depth first, in schema order.
+    pub fn outline(&self, form: &str) -> Result<Vec<FieldLine>, LookupError> {
+        let form = self.form(form)?;
+        let root = self.docs.root(&form.uri).expect("every form's schema is in the catalogue");
+        let mut lines = Vec::new();
+        walk(&self.docs, root, "", 0, &mut lines);
+        Ok(lines)
+    }
+
+    /// An empty document of a form: every field present, texts empty, numbers and dates
+    /// `null`, tables with one empty row to show their shape.
+    pub fn template(&self, form: &str) -> Result<Value, LookupError> {
+        let form = self.form(form)?;
+        let root = self.docs.root(&form.uri).expect("every form's schema is in the catalogue");
+        Ok(skeleton(&self.docs, root, 0))
+    }
+}
+
+fn required_keys(docs: &SchemaDocs, node: Node<'_>) -> Vec<String> {
+    docs.deref(node)
+        .value()
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+fn walk(docs: &SchemaDocs, node: Node<'_>, at: &str, depth: usize, out: &mut Vec<FieldLine>) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let required = required_keys(docs, node);
+    for (key, child) in docs.properties(node) {
+        let pointer = format!("{at}/{key}");
+        let kind = kind_of(docs, child);
+        out.push(FieldLine {
+            depth,
+            pointer: pointer.clone(),
+            title: docs.title(child).unwrap_or(key).to_owned(),
+            description: description(docs, child),
+            kind: kind.clone(),
+            required: required.iter().any(|r| r == key),
+        });
+        match kind {
+            FieldKind::Section => walk(docs, child, &pointer, depth + 1, out),
+            FieldKind::Table => {
+                if let Some(items) = docs.items(child) {
+                    walk(docs, items, &format!("{pointer}/*"), depth + 1, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn description(docs: &SchemaDocs, node: Node<'_>) -> Option<String> {
+    node.value()
+        .get("description")
+        .or_else(|| docs.deref(node).value().get("description"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+fn kind_of(docs: &SchemaDocs, node: Node<'_>) -> FieldKind {
+    if let Some(choices) = docs.choices(node) {
+        return FieldKind::Choice(
+            choices
+                .iter()
+                .map(|(value, title)| title.map_or_else(|| value.to_string(), str::to_owned))
+                .collect(),
+        );
+    }
+    let value = docs.deref(node).value();
+    if schema_docs::is_array(value) {
+        return match docs.items(node) {
+            Some(items) if schema_docs::is_object(docs.deref(items).value()) => FieldKind::Table,
+            Some(items) => FieldKind::List(Box::new(kind_of(docs, items))),
+            None => FieldKind::List(Box::new(FieldKind::Text)),
+        };
+    }
+    if schema_docs::is_object(value) {
+        return FieldKind::Section;
+    }
+    if value.get("x-narrative").and_then(Value::as_bool) == Some(true) {
+        return FieldKind::Narrative;
+    }
+    let ty = value.get("type").and_then(|t| match t {
+        Value::Array(ts) => ts.iter().find(|t| *t != "null").and_then(Value::as_str),
+        t => t.as_str(),
+    });
+    match (ty, value.get("format").and_then(Value::as_str)) {
+        (Some("string"), Some("date")) => FieldKind::Date,
+        (Some("integer"), _) => FieldKind::Integer,
+        (Some("number"), _) => FieldKind::Number,
+        (Some("boolean"), _) => FieldKind::Boolean,
+        _ => FieldKind::Text,
+    }
+}
+
+fn skeleton(docs: &SchemaDocs, node: Node<'_>, depth: usize) -> Value {
+    if depth > MAX_DEPTH {
+        return Value::Null;
+    }
+    match kind_of(docs, node) {
+        FieldKind::Section => Value::Object(
+            docs.properties(node)
+                .into_iter()
+                .map(|(key, child)| (key.to_owned(), skeleton(docs, child, depth + 1)))
+                .collect::<Map<_, _>>(),
+        ),
+        FieldKind::Table => {
+            let row = docs.items(node).map_or(Value::Null, |items| skeleton(docs, items, depth + 1));
+            Value::Array(vec![row])
+        }
+        FieldKind::List(_) => Value::Array(Vec::new()),
+        FieldKind::Text | FieldKind::Narrative => Value::String(String::new()),
+        FieldKind::Boolean => Value::Bool(false),
+        _ => Value::Null,
+    }
+}
