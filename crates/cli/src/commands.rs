@@ -5,8 +5,8 @@ pub mod validate;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use ::forms::{Catalogue, LookupError};
+use anyhow::Context;
 
 /// The forms shipped with this build, used when neither `--forms-dir` nor `./forms` is there.
 const BUILT_IN_FORMS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../forms");
@@ -19,17 +19,24 @@ pub fn load_catalogue(explicit: Option<&Path>) -> anyhow::Result<Catalogue> {
         None if Path::new("forms/common.schema.json").exists() => PathBuf::from("forms"),
         None => PathBuf::from(BUILT_IN_FORMS),
     };
-    Catalogue::load(&dir).with_context(|| format!("не удалось загрузить формы из {}", dir.display()))
+    Catalogue::load(&dir)
+        .with_context(|| format!("не удалось загрузить формы из {}", dir.display()))
 }
 
 /// The Russian message for a form or region the catalogue does not know.
 pub fn lookup_message(error: &LookupError) -> String {
     match error {
         LookupError::UnknownForm { form, known } => {
-            format!("неизвестная форма «{form}»; есть формы: {}", known.join(", "))
+            format!(
+                "неизвестная форма «{form}»; есть формы: {}",
+                known.join(", ")
+            )
         }
         LookupError::UnknownRegion { region, known } => {
-            format!("неизвестный регион «{region}»; есть регионы: {}", known.join(", "))
+            format!(
+                "неизвестный регион «{region}»; есть регионы: {}",
+                known.join(", ")
+            )
         }
         LookupError::NoRequirementSet { form, region } => {
             format!("у региона «{region}» нет требований к форме «{form}»")

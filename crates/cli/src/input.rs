@@ -19,15 +19,26 @@ pub enum InputError {
     /// The file is larger than [`MAX_DOCUMENT_BYTES`].
     TooLarge { name: String },
     /// The bytes are not UTF-8.
-    NotUtf8 { name: String, line: usize, column: usize },
+    NotUtf8 {
+        name: String,
+        line: usize,
+        column: usize,
+    },
     /// The text is not well-formed JSON.
-    Json { name: String, line: usize, column: usize, detail: String },
+    Json {
+        name: String,
+        line: usize,
+        column: usize,
+        detail: String,
+    },
 }
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            InputError::Io { name, error } => write!(f, "{name}: не удалось прочитать: {}", io_reason(error)),
+            InputError::Io { name, error } => {
+                write!(f, "{name}: не удалось прочитать: {}", io_reason(error))
+            }
             InputError::TooLarge { name } => write!(
                 f,
                 "{name}: файл слишком большой (больше {} МБ); документ формы не бывает таким большим — проверьте, тот ли это файл",
@@ -37,8 +48,16 @@ impl fmt::Display for InputError {
                 f,
                 "{name}: строка {line}, столбец {column}: текст не в кодировке UTF-8; сохраните файл в UTF-8"
             ),
-            InputError::Json { name, line, column, detail } => {
-                write!(f, "{name}: строка {line}, столбец {column}: неверный JSON: {detail}")
+            InputError::Json {
+                name,
+                line,
+                column,
+                detail,
+            } => {
+                write!(
+                    f,
+                    "{name}: строка {line}, столбец {column}: неверный JSON: {detail}"
+                )
             }
         }
     }
@@ -55,15 +74,25 @@ fn io_reason(error: &std::io::Error) -> String {
 
 /// Reads and parses a JSON document from a path, or from standard input when the path is `-`.
 pub fn read_document(path: &Path) -> Result<Value, InputError> {
-    let name = if path == Path::new("-") { "стандартный ввод".to_owned() } else { path.display().to_string() };
-    let io = |error| InputError::Io { name: name.clone(), error };
+    let name = if path == Path::new("-") {
+        "стандартный ввод".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    let io = |error| InputError::Io {
+        name: name.clone(),
+        error,
+    };
     let mut bytes = Vec::new();
     let reader: Box<dyn Read> = if path == Path::new("-") {
         Box::new(std::io::stdin().lock())
     } else {
         Box::new(std::fs::File::open(path).map_err(io)?)
     };
-    reader.take(MAX_DOCUMENT_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
+    reader
+        .take(MAX_DOCUMENT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
     if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
         return Err(InputError::TooLarge { name });
     }
@@ -74,7 +103,11 @@ pub fn read_document(path: &Path) -> Result<Value, InputError> {
 pub fn parse_document(name: &str, bytes: &[u8]) -> Result<Value, InputError> {
     if let Err(e) = std::str::from_utf8(bytes) {
         let (line, column) = position(&bytes[..e.valid_up_to()]);
-        return Err(InputError::NotUtf8 { name: name.to_owned(), line, column });
+        return Err(InputError::NotUtf8 {
+            name: name.to_owned(),
+            line,
+            column,
+        });
     }
     serde_json::from_slice(bytes).map_err(|e| InputError::Json {
         name: name.to_owned(),
@@ -107,7 +140,9 @@ fn json_reason(e: &serde_json::Error) -> String {
         d if d.starts_with("expected `,` or `]`") => "ожидается запятая или ]",
         d if d.starts_with("control character") => "управляющий символ внутри строки",
         d if d.starts_with("invalid escape") => "неверная escape-последовательность",
-        d if d.starts_with("invalid number") || d.starts_with("number out of range") => "неверное число",
+        d if d.starts_with("invalid number") || d.starts_with("number out of range") => {
+            "неверное число"
+        }
         _ => return format!("ошибка разбора ({detail})"),
     };
     russian.to_owned()
@@ -121,19 +156,28 @@ mod tests {
     fn malformed_json_reports_line_and_column() {
         let err = parse_document("x.json", b"{\n  \"a\": 1,\n  \"b\": ]\n}").unwrap_err();
         let text = err.to_string();
-        assert!(text.starts_with("x.json: строка 3, столбец 8: неверный JSON"), "{text}");
+        assert!(
+            text.starts_with("x.json: строка 3, столбец 8: неверный JSON"),
+            "{text}"
+        );
     }
 
     #[test]
     fn invalid_utf8_reports_position() {
         let err = parse_document("x.json", b"{\n \"a\": \"\xff\"}").unwrap_err();
-        assert_eq!(err.to_string(), "x.json: строка 2, столбец 8: текст не в кодировке UTF-8; сохраните файл в UTF-8");
+        assert_eq!(
+            err.to_string(),
+            "x.json: строка 2, столбец 8: текст не в кодировке UTF-8; сохраните файл в UTF-8"
+        );
     }
 
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let deep = "[".repeat(100_000);
         let err = parse_document("deep.json", deep.as_bytes()).unwrap_err();
-        assert!(err.to_string().contains("слишком глубокая вложенность"), "{err}");
+        assert!(
+            err.to_string().contains("слишком глубокая вложенность"),
+            "{err}"
+        );
     }
 }

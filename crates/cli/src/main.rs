@@ -93,12 +93,17 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let catalogue = commands::load_catalogue(cli.forms_dir.as_deref())?;
     match cli.command {
-        Command::Validate { form, region, file, format } => {
-            commands::validate::run(&catalogue, &form, &region, &file, format)
-        }
+        Command::Validate {
+            form,
+            region,
+            file,
+            format,
+        } => commands::validate::run(&catalogue, &form, &region, &file, format),
         Command::Forms { command } => match command {
             FormsCommand::List => commands::forms::list(&catalogue),
-            FormsCommand::Show { form, region } => commands::forms::show(&catalogue, &form, region.as_deref()),
+            FormsCommand::Show { form, region } => {
+                commands::forms::show(&catalogue, &form, region.as_deref())
+            }
             FormsCommand::Template { form } => commands::forms::template(&catalogue, &form),
         },
     }

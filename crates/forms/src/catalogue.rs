@@ -1,7 +1,7 @@
 //! The catalogue: every form, every region and its requirement sets, compiled once from
 //! `forms/` and then asked many times.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -124,30 +124,48 @@ impl Catalogue {
         let dir = dir.as_ref();
         let mut docs = SchemaDocs::default();
         let mut schema_files = Vec::new();
+        let mut paths = HashMap::new();
         for path in list(dir)? {
-            let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
             if !name.ends_with(SCHEMA_SUFFIX) {
                 continue;
             }
             let schema = read_json(&path)?;
             if let Err(e) = jsonschema::meta::validate(&schema) {
-                return Err(LoadError::invalid(&path, e.instance_path().as_str(), format!("not a valid JSON Schema: {e}")));
+                return Err(LoadError::invalid(
+                    &path,
+                    e.instance_path().as_str(),
+                    format!("not a valid JSON Schema: {e}"),
+                ));
             }
             let uri = schema
                 .get("$id")
                 .and_then(Value::as_str)
                 .filter(|id| id.starts_with(ID_PREFIX))
-                .ok_or_else(|| LoadError::invalid(&path, "/$id", format!("`$id` must start with {ID_PREFIX}")))?
+                .ok_or_else(|| {
+                    LoadError::invalid(&path, "/$id", format!("`$id` must start with {ID_PREFIX}"))
+                })?
                 .to_owned();
             if docs.get(&uri).is_some() {
-                return Err(LoadError::invalid(&path, "/$id", format!("`$id` {uri} is used twice")));
+                return Err(LoadError::invalid(
+                    &path,
+                    "/$id",
+                    format!("`$id` {uri} is used twice"),
+                ));
             }
             if name != SHARED_DEFINITIONS {
-                schema_files.push((path.clone(), name.trim_end_matches(SCHEMA_SUFFIX).to_owned(), uri.clone()));
+                schema_files.push((
+                    path.clone(),
+                    name.trim_end_matches(SCHEMA_SUFFIX).to_owned(),
+                    uri.clone(),
+                ));
             }
+            paths.insert(uri.clone(), path.clone());
             docs.insert(uri, schema);
         }
-        let registry = build_registry(dir, &docs)?;
+        let registry = build_registry(dir, &docs, &paths)?;
         let engine = Engine::new();
 
         let mut forms = BTreeMap::new();
@@ -165,7 +183,12 @@ impl Catalogue {
                 }
             }
         }
-        Ok(Self { forms, regions, docs, engine })
+        Ok(Self {
+            forms,
+            regions,
+            docs,
+            engine,
+        })
     }
 
     /// Every form, by id.
@@ -188,39 +211,91 @@ impl Catalogue {
 
     /// The region with this id.
     pub fn region(&self, id: &str) -> Result<&Region, LookupError> {
-        self.regions.get(id).ok_or_else(|| LookupError::UnknownRegion {
-            region: id.to_owned(),
-            known: self.regions.keys().cloned().collect(),
-        })
+        self.regions
+            .get(id)
+            .ok_or_else(|| LookupError::UnknownRegion {
+                region: id.to_owned(),
+                known: self.regions.keys().cloned().collect(),
+            })
     }
 
     /// The region's requirement set for a form.
-    pub fn requirement_set(&self, form: &str, region: &str) -> Result<&RequirementSet, LookupError> {
+    pub fn requirement_set(
+        &self,
+        form: &str,
+        region: &str,
+    ) -> Result<&RequirementSet, LookupError> {
         self.form(form)?;
-        self.region(region)?.sets.get(form).ok_or_else(|| LookupError::NoRequirementSet {
-            form: form.to_owned(),
-            region: region.to_owned(),
-        })
+        self.region(region)?
+            .sets
+            .get(form)
+            .ok_or_else(|| LookupError::NoRequirementSet {
+                form: form.to_owned(),
+                region: region.to_owned(),
+            })
     }
 
     /// The raw base schema of a form (with its `$ref`s unresolved).
     pub fn schema(&self, form: &str) -> Result<&Value, LookupError> {
         let form = self.form(form)?;
-        Ok(self.docs.get(&form.uri).expect("every form's schema is in the catalogue's documents"))
+        Ok(self
+            .docs
+            .get(&form.uri)
+            .expect("every form's schema is in the catalogue's documents"))
     }
 }
 
 /// A registry of every schema document, so that `$ref`s between them resolve without network.
-fn build_registry(dir: &Path, docs: &SchemaDocs) -> Result<jsonschema::Registry<'static>, LoadError> {
+fn build_registry(
+    dir: &Path,
+    docs: &SchemaDocs,
+    paths: &HashMap<String, PathBuf>,
+) -> Result<jsonschema::Registry<'static>, LoadError> {
     let mut builder = jsonschema::Registry::new().retrieve_known_draft_meta_schemas(false);
     for (uri, schema) in docs.iter() {
         builder = builder
             .add(uri, schema.clone())
             .map_err(|e| LoadError::invalid(dir, "/$id", format!("{uri}: {e}")))?;
     }
-    builder
-        .prepare()
-        .map_err(|e| LoadError::invalid(dir, "", format!("cannot resolve the schemas: {e}")))
+    builder.prepare().map_err(|e| match dangling_ref(docs) {
+        Some((uri, pointer, reference)) => LoadError::invalid(
+            paths.get(uri).map_or(dir, PathBuf::as_path),
+            pointer,
+            format!(
+                "`$ref` {reference:?} names no schema in {}: {e}",
+                dir.display()
+            ),
+        ),
+        None => LoadError::invalid(dir, "", format!("cannot resolve the schemas: {e}")),
+    })
+}
+
+/// The first `$ref` to a document the catalogue does not have: `(document, pointer, ref)`.
+fn dangling_ref(docs: &SchemaDocs) -> Option<(&str, String, String)> {
+    fn walk(value: &Value, at: String, known: &dyn Fn(&str) -> bool) -> Option<(String, String)> {
+        match value {
+            Value::Object(map) => {
+                if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
+                    let target = reference.split('#').next().unwrap_or_default();
+                    if !target.is_empty() && !known(target) {
+                        return Some((format!("{at}/$ref"), reference.to_owned()));
+                    }
+                }
+                map.iter().find_map(|(k, v)| {
+                    walk(v, format!("{at}/{}", crate::pointer::escape(k)), known)
+                })
+            }
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| walk(v, format!("{at}/{i}"), known)),
+            _ => None,
+        }
+    }
+    let known = |uri: &str| docs.get(uri).is_some();
+    docs.iter().find_map(|(uri, doc)| {
+        walk(doc, String::new(), &known).map(|(at, reference)| (uri, at, reference))
+    })
 }
 
 fn load_form(
@@ -238,7 +313,11 @@ fn load_form(
         .and_then(|rest| rest.strip_prefix(&format!("{id}/")))
         .filter(|v| is_semver(v))
         .ok_or_else(|| {
-            LoadError::invalid(path, "/$id", format!("`$id` must be {ID_PREFIX}{id}/<major>.<minor>.<patch>"))
+            LoadError::invalid(
+                path,
+                "/$id",
+                format!("`$id` must be {ID_PREFIX}{id}/<major>.<minor>.<patch>"),
+            )
         })?
         .to_owned();
     let text = |key: &str| {
@@ -246,12 +325,22 @@ fn load_form(
             .get(key)
             .and_then(Value::as_str)
             .map(str::to_owned)
-            .ok_or_else(|| LoadError::invalid(path, format!("/{key}"), format!("the form needs a Russian `{key}`")))
+            .ok_or_else(|| {
+                LoadError::invalid(
+                    path,
+                    format!("/{key}"),
+                    format!("the form needs a Russian `{key}`"),
+                )
+            })
     };
     let (title, description) = (text("title")?, text("description")?);
-    let validator = schema_options(registry)
-        .build(schema)
-        .map_err(|e| LoadError::invalid(path, e.instance_path().as_str(), format!("cannot compile the schema: {e}")))?;
+    let validator = schema_options(registry).build(schema).map_err(|e| {
+        LoadError::invalid(
+            path,
+            e.instance_path().as_str(),
+            format!("cannot compile the schema: {e}"),
+        )
+    })?;
     let rules_path = dir.join(format!("{id}{RULES_SUFFIX}"));
     let rules = if rules_path.exists() {
         let raw: RawRules = parse(&rules_path, read_json(&rules_path)?)?;
@@ -259,7 +348,15 @@ fn load_form(
     } else {
         Vec::new()
     };
-    Ok(Form { id, version, uri, title, description, rules, validator })
+    Ok(Form {
+        id,
+        version,
+        uri,
+        title,
+        description,
+        rules,
+        validator,
+    })
 }
 
 fn load_region(
@@ -268,49 +365,83 @@ fn load_region(
     registry: &jsonschema::Registry<'static>,
     engine: &Engine,
 ) -> Result<Region, LoadError> {
-    let folder = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+    let folder = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_owned();
     let region_path = dir.join("region.json");
     let raw: RawRegion = parse(&region_path, read_json(&region_path)?)?;
     if raw.id != folder {
-        return Err(LoadError::invalid(&region_path, "/id", format!("id {:?} differs from the folder name {folder:?}", raw.id)));
+        return Err(LoadError::invalid(
+            &region_path,
+            "/id",
+            format!("id {:?} differs from the folder name {folder:?}", raw.id),
+        ));
     }
     let mut sets = BTreeMap::new();
     for path in list(dir)? {
-        let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
         if name == "region.json" || !name.ends_with(".json") {
             continue;
         }
         let form_id = name.trim_end_matches(".json");
         let Some(form) = forms.get(form_id) else {
-            return Err(LoadError::invalid(&path, "", format!(
-                "no form {form_id:?}; known forms: {}",
-                forms.keys().cloned().collect::<Vec<_>>().join(", ")
-            )));
+            return Err(LoadError::invalid(
+                &path,
+                "",
+                format!(
+                    "no form {form_id:?}; known forms: {}",
+                    forms.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
         };
         let raw_set: RawSet = parse(&path, read_json(&path)?)?;
         let expected_id = format!("{}/{form_id}", raw.id);
         if raw_set.id != expected_id {
-            return Err(LoadError::invalid(&path, "/id", format!("id must be {expected_id:?}")));
+            return Err(LoadError::invalid(
+                &path,
+                "/id",
+                format!("id must be {expected_id:?}"),
+            ));
         }
         if !is_iso_date(&raw_set.effective_from) {
-            return Err(LoadError::invalid(&path, "/effective_from", "must be a date YYYY-MM-DD"));
+            return Err(LoadError::invalid(
+                &path,
+                "/effective_from",
+                "must be a date YYYY-MM-DD",
+            ));
         }
         let rules = compile_rules(&path, &raw_set.rules, engine, registry)?;
         for (i, rule) in rules.iter().enumerate() {
             if form.rules.iter().any(|r| r.id == rule.id) {
-                return Err(LoadError::invalid(&path, format!("/rules/{i}/id"), format!("rule id {:?} is already a base rule of {form_id}", rule.id)));
+                return Err(LoadError::invalid(
+                    &path,
+                    format!("/rules/{i}/id"),
+                    format!("rule id {:?} is already a base rule of {form_id}", rule.id),
+                ));
             }
         }
-        sets.insert(form_id.to_owned(), RequirementSet {
-            id: raw_set.id,
-            version: raw_set.version,
-            effective_from: raw_set.effective_from,
-            title: raw_set.title,
-            basis: raw_set.basis,
-            rules,
-        });
+        sets.insert(
+            form_id.to_owned(),
+            RequirementSet {
+                id: raw_set.id,
+                version: raw_set.version,
+                effective_from: raw_set.effective_from,
+                title: raw_set.title,
+                basis: raw_set.basis,
+                rules,
+            },
+        );
     }
-    Ok(Region { id: raw.id, name: raw.name, genitive: raw.genitive, sets })
+    Ok(Region {
+        id: raw.id,
+        name: raw.name,
+        genitive: raw.genitive,
+        sets,
+    })
 }
 
 fn compile_rules(
@@ -324,7 +455,11 @@ fn compile_rules(
         let place = format!("/rules/{i}");
         let rule = Rule::compile(value, path, &place, engine, registry)?;
         if rules.iter().any(|r| r.id == rule.id) {
-            return Err(LoadError::invalid(path, format!("{place}/id"), format!("rule id {:?} is used twice", rule.id)));
+            return Err(LoadError::invalid(
+                path,
+                format!("{place}/id"),
+                format!("rule id {:?} is used twice", rule.id),
+            ));
         }
         rules.push(rule);
     }
@@ -333,7 +468,10 @@ fn compile_rules(
 
 /// The entries of a folder, sorted so that loading is deterministic.
 fn list(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
-    let io = |source| LoadError::Io { path: dir.to_owned(), source };
+    let io = |source| LoadError::Io {
+        path: dir.to_owned(),
+        source,
+    };
     let mut paths = fs::read_dir(dir)
         .map_err(io)?
         .map(|entry| entry.map(|e| e.path()))
@@ -344,7 +482,10 @@ fn list(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 }
 
 fn read_json(path: &Path) -> Result<Value, LoadError> {
-    let bytes = fs::read(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
+    let bytes = fs::read(path).map_err(|source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
     serde_json::from_slice(&bytes).map_err(|e| LoadError::Json {
         path: path.to_owned(),
         line: e.line(),
@@ -359,7 +500,10 @@ fn parse<T: serde::de::DeserializeOwned>(path: &Path, value: Value) -> Result<T,
 
 fn is_semver(version: &str) -> bool {
     let parts: Vec<&str> = version.split('.').collect();
-    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn is_iso_date(date: &str) -> bool {
@@ -367,5 +511,7 @@ fn is_iso_date(date: &str) -> bool {
     b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }

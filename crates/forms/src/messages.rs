@@ -1,8 +1,8 @@
 //! Russian wording of findings: field names from titles, and what each schema keyword means to
 //! a person filling in a form.
 
-use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::JsonType;
+use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
 
 use crate::schema_docs::Label;
@@ -109,11 +109,9 @@ pub(crate) fn schema_message(
         K::Type { kind } => {
             let expected = match kind {
                 TypeKind::Single(t) => type_name(*t).to_owned(),
-                TypeKind::Multiple(ts) => ts
-                    .iter()
-                    .map(type_name)
-                    .collect::<Vec<_>>()
-                    .join(" или "),
+                TypeKind::Multiple(ts) => {
+                    ts.iter().map(type_name).collect::<Vec<_>>().join(" или ")
+                }
             };
             format!("ожидается {expected}, указано: {}", value_kind(instance))
         }
@@ -160,7 +158,10 @@ pub(crate) fn schema_message(
                     .map(|(value, title)| title.map_or_else(|| quote(value), |t| format!("«{t}»")))
                     .collect::<Vec<_>>()
                     .join(", ");
-                format!("значение {} не из списка; допустимо: {allowed}", quote(instance))
+                format!(
+                    "значение {} не из списка; допустимо: {allowed}",
+                    quote(instance)
+                )
             }
             _ => "значение не подходит ни под один из допустимых вариантов".to_owned(),
         },

@@ -74,7 +74,10 @@ impl Catalogue {
     /// The fields of a form, depth first, in schema order.
     pub fn outline(&self, form: &str) -> Result<Vec<FieldLine>, LookupError> {
         let form = self.form(form)?;
-        let root = self.docs.root(&form.uri).expect("every form's schema is in the catalogue");
+        let root = self
+            .docs
+            .root(&form.uri)
+            .expect("every form's schema is in the catalogue");
         let mut lines = Vec::new();
         walk(&self.docs, root, "", 0, &mut lines);
         Ok(lines)
@@ -84,7 +87,10 @@ impl Catalogue {
     /// `null`, tables with one empty row to show their shape.
     pub fn template(&self, form: &str) -> Result<Value, LookupError> {
         let form = self.form(form)?;
-        let root = self.docs.root(&form.uri).expect("every form's schema is in the catalogue");
+        let root = self
+            .docs
+            .root(&form.uri)
+            .expect("every form's schema is in the catalogue");
         Ok(skeleton(&self.docs, root, 0))
     }
 }
@@ -94,7 +100,12 @@ fn required_keys(docs: &SchemaDocs, node: Node<'_>) -> Vec<String> {
         .value()
         .get("required")
         .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -182,7 +193,9 @@ fn skeleton(docs: &SchemaDocs, node: Node<'_>, depth: usize) -> Value {
                 .collect::<Map<_, _>>(),
         ),
         FieldKind::Table => {
-            let row = docs.items(node).map_or(Value::Null, |items| skeleton(docs, items, depth + 1));
+            let row = docs
+                .items(node)
+                .map_or(Value::Null, |items| skeleton(docs, items, depth + 1));
             Value::Array(vec![row])
         }
         FieldKind::List(_) => Value::Array(Vec::new()),

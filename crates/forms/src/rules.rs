@@ -4,6 +4,7 @@
 //! evaluated by `datalogic-rs`) or a JSON Schema fragment applied to the value at the rule's
 //! pointer (how a region tightens the base schema). See `forms/README.md` for the file format.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use datalogic_rs::bumpalo::Bump;
@@ -89,8 +90,19 @@ pub(crate) struct Subject<'a> {
 }
 
 impl<'a> Subject<'a> {
-    pub(crate) fn new(engine: &'a Engine, arena: &'a Bump, doc: &'a Value, schema_broken: bool) -> Self {
-        Self { engine, arena, doc, doc_data: std::cell::OnceCell::new(), schema_broken }
+    pub(crate) fn new(
+        engine: &'a Engine,
+        arena: &'a Bump,
+        doc: &'a Value,
+        schema_broken: bool,
+    ) -> Self {
+        Self {
+            engine,
+            arena,
+            doc,
+            doc_data: std::cell::OnceCell::new(),
+            schema_broken,
+        }
     }
 
     fn doc_data(&self) -> DataValue<'a> {
@@ -138,38 +150,76 @@ impl Rule {
             .map_err(|e| LoadError::invalid(file, place, format!("bad rule: {e}")))?;
         let at = |field: &str| format!("{place}/{field}");
         if raw.id.trim().is_empty() || raw.id.contains(char::is_whitespace) {
-            return Err(LoadError::invalid(file, at("id"), "rule id must be a non-empty word"));
+            return Err(LoadError::invalid(
+                file,
+                at("id"),
+                "rule id must be a non-empty word",
+            ));
         }
-        for (field, text) in [("requirement", &raw.requirement), ("message", &raw.message), ("source", &raw.source)] {
+        for (field, text) in [
+            ("requirement", &raw.requirement),
+            ("message", &raw.message),
+            ("source", &raw.source),
+        ] {
             if text.trim().is_empty() {
-                return Err(LoadError::invalid(file, at(field), format!("{field} must not be empty")));
+                return Err(LoadError::invalid(
+                    file,
+                    at(field),
+                    format!("{field} must not be empty"),
+                ));
             }
         }
         if !pointer::is_valid(&raw.pointer) {
-            return Err(LoadError::invalid(file, at("pointer"), "not a JSON pointer"));
+            return Err(LoadError::invalid(
+                file,
+                at("pointer"),
+                "not a JSON pointer",
+            ));
         }
         let each = match &raw.each {
             Some(p) if p.is_empty() || !pointer::is_valid(p) => {
-                return Err(LoadError::invalid(file, at("each"), "`each` must point at an array"));
+                return Err(LoadError::invalid(
+                    file,
+                    at("each"),
+                    "`each` must point at an array",
+                ));
             }
             Some(p) => Some(pointer::segments(p)),
             None => None,
         };
         let compile_logic = |field: &str, logic: &Value| {
+            let known: HashSet<&str> = engine.builtin_operator_names().collect();
+            if let Some((inner, op)) = unknown_operator(logic, &known, String::new()) {
+                return Err(LoadError::invalid(
+                    file,
+                    format!("{}{inner}", at(field)),
+                    format!("unknown JSON Logic operator {op:?}"),
+                ));
+            }
             engine
                 .compile(logic)
                 .map_err(|e| LoadError::invalid(file, at(field), format!("bad JSON Logic: {e}")))
         };
-        let when = raw.when.as_ref().map(|w| compile_logic("when", w)).transpose()?;
+        let when = raw
+            .when
+            .as_ref()
+            .map(|w| compile_logic("when", w))
+            .transpose()?;
         let check = match (&raw.logic, &raw.schema) {
             (Some(logic), None) => Check::Logic(compile_logic("logic", logic)?),
             (None, Some(schema)) => {
                 if let Err(e) = jsonschema::meta::validate(schema) {
-                    return Err(LoadError::invalid(file, at("schema"), format!("bad JSON Schema: {e}")));
+                    return Err(LoadError::invalid(
+                        file,
+                        at("schema"),
+                        format!("bad JSON Schema: {e}"),
+                    ));
                 }
                 let validator = crate::catalogue::schema_options(registry)
                     .build(schema)
-                    .map_err(|e| LoadError::invalid(file, at("schema"), format!("bad JSON Schema: {e}")))?;
+                    .map_err(|e| {
+                        LoadError::invalid(file, at("schema"), format!("bad JSON Schema: {e}"))
+                    })?;
                 Check::Schema(Box::new(validator))
             }
             _ => {
@@ -197,12 +247,16 @@ impl Rule {
     pub(crate) fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {
         match &self.each {
             None => {
-                let target = Target { pointer: String::new(), value: subject.doc, index: 0 };
+                let target = Target {
+                    pointer: String::new(),
+                    value: subject.doc,
+                    index: 0,
+                };
                 self.check_target(subject, &target, None, out);
             }
             Some(path) => {
                 let mut targets = Vec::new();
-                expand(subject.doc, path, String::new(), 0, &mut targets);
+                expand(subject.doc, path, String::new(), &mut targets);
                 let doc_data = subject.doc_data();
                 for target in &targets {
                     let item = data_at(doc_data, &target.pointer);
@@ -212,7 +266,13 @@ impl Rule {
         }
     }
 
-    fn check_target(&self, subject: &Subject<'_>, target: &Target<'_>, item: Option<DataValue<'_>>, out: &mut Vec<Violation>) {
+    fn check_target(
+        &self,
+        subject: &Subject<'_>,
+        target: &Target<'_>,
+        item: Option<DataValue<'_>>,
+        out: &mut Vec<Violation>,
+    ) {
         let arena = subject.arena;
         let root = || {
             let doc = subject.doc_data();
@@ -251,10 +311,12 @@ impl Rule {
                 let Some(value) = target.value.pointer(&self.pointer) else {
                     return;
                 };
-                let mut seen = std::collections::HashSet::new();
+                let mut seen = HashSet::new();
                 for error in validator.iter_errors(value) {
                     let mut at = pointer::join(&here, error.instance_path().as_str());
-                    if let jsonschema::error::ValidationErrorKind::Required { property } = error.kind() {
+                    if let jsonschema::error::ValidationErrorKind::Required { property } =
+                        error.kind()
+                    {
                         at.push('/');
                         at.push_str(&pointer::escape(property.as_str().unwrap_or_default()));
                     }
@@ -267,12 +329,36 @@ impl Rule {
     }
 }
 
+/// The first single-key object whose key is not an operator the engine knows: datalogic
+/// compiles unknown operators and fails only when it meets them, which for a rule file is too
+/// late. Returns the pointer inside the logic and the operator's name.
+fn unknown_operator(logic: &Value, known: &HashSet<&str>, at: String) -> Option<(String, String)> {
+    match logic {
+        Value::Object(map) if map.len() == 1 => {
+            let (op, args) = map.iter().next().expect("one key");
+            if !known.contains(op.as_str()) {
+                return Some((at, op.clone()));
+            }
+            unknown_operator(args, known, format!("{at}/{}", pointer::escape(op)))
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| unknown_operator(item, known, format!("{at}/{i}"))),
+        _ => None,
+    }
+}
+
 /// Every element under an `each` path, with `*` standing for every element of an array.
-fn expand<'a>(value: &'a Value, path: &[String], at: String, index: usize, out: &mut Vec<Target<'a>>) {
+fn expand<'a>(value: &'a Value, path: &[String], at: String, out: &mut Vec<Target<'a>>) {
     let Some((head, rest)) = path.split_first() else {
         if let Value::Array(items) = value {
             for (i, item) in items.iter().enumerate() {
-                out.push(Target { pointer: format!("{at}/{i}"), value: item, index: i });
+                out.push(Target {
+                    pointer: format!("{at}/{i}"),
+                    value: item,
+                    index: i,
+                });
             }
         }
         return;
@@ -280,17 +366,17 @@ fn expand<'a>(value: &'a Value, path: &[String], at: String, index: usize, out: 
     match (head.as_str(), value) {
         ("*", Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
-                expand(item, rest, format!("{at}/{i}"), i, out);
+                expand(item, rest, format!("{at}/{i}"), out);
             }
         }
         (key, Value::Object(map)) => {
             if let Some(child) = map.get(key) {
-                expand(child, rest, format!("{at}/{}", pointer::escape(key)), index, out);
+                expand(child, rest, format!("{at}/{}", pointer::escape(key)), out);
             }
         }
         (key, Value::Array(items)) => {
             if let Some(child) = key.parse::<usize>().ok().and_then(|i| items.get(i)) {
-                expand(child, rest, format!("{at}/{key}"), index, out);
+                expand(child, rest, format!("{at}/{key}"), out);
             }
         }
         _ => {}

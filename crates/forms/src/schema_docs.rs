@@ -50,7 +50,9 @@ impl SchemaDocs {
 
     /// The root node of the document with this `$id`.
     pub(crate) fn root<'s>(&'s self, uri: &str) -> Option<Node<'s>> {
-        self.docs.get_key_value(uri).map(|(base, value)| Node { base, value })
+        self.docs
+            .get_key_value(uri)
+            .map(|(base, value)| Node { base, value })
     }
 
     /// Resolves a `$ref` seen in a document whose URI is `base`.
@@ -61,7 +63,11 @@ impl SchemaDocs {
             None => (reference, ""),
         };
         let (base, doc) = self.docs.get_key_value(doc_uri)?;
-        let value = if fragment.is_empty() { doc } else { doc.pointer(fragment)? };
+        let value = if fragment.is_empty() {
+            doc
+        } else {
+            doc.pointer(fragment)?
+        };
         Some(Node { base, value })
     }
 
@@ -95,16 +101,30 @@ impl SchemaDocs {
         let node = self.deref(node);
         let here = node.value;
         if let Some(child) = here.get("properties").and_then(|p| p.get(segment)) {
-            return Some(Node { base: node.base, value: child });
+            return Some(Node {
+                base: node.base,
+                value: child,
+            });
         }
-        if segment.parse::<usize>().is_ok() {
-            if let Some(items) = here.get("items").filter(|i| i.is_object()) {
-                return Some(Node { base: node.base, value: items });
-            }
+        if segment.parse::<usize>().is_ok()
+            && let Some(items) = here.get("items").filter(|i| i.is_object())
+        {
+            return Some(Node {
+                base: node.base,
+                value: items,
+            });
         }
         for key in ["allOf", "anyOf", "oneOf"] {
-            for branch in here.get(key).and_then(Value::as_array).into_iter().flatten() {
-                let branch = Node { base: node.base, value: branch };
+            for branch in here
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let branch = Node {
+                    base: node.base,
+                    value: branch,
+                };
                 if let Some(found) = self.child(branch, segment) {
                     return Some(found);
                 }
@@ -112,7 +132,10 @@ impl SchemaDocs {
         }
         for key in ["then", "else"] {
             if let Some(branch) = here.get(key) {
-                let branch = Node { base: node.base, value: branch };
+                let branch = Node {
+                    base: node.base,
+                    value: branch,
+                };
                 if let Some(found) = self.child(branch, segment) {
                     return Some(found);
                 }
@@ -122,7 +145,11 @@ impl SchemaDocs {
     }
 
     /// The schema node that describes the value at `instance_pointer`, if the schema says.
-    pub(crate) fn node_at<'s>(&'s self, root: Node<'s>, instance_pointer: &str) -> Option<Node<'s>> {
+    pub(crate) fn node_at<'s>(
+        &'s self,
+        root: Node<'s>,
+        instance_pointer: &str,
+    ) -> Option<Node<'s>> {
         let mut node = root;
         for segment in pointer::segments(instance_pointer) {
             node = self.child(node, &segment)?;
@@ -157,12 +184,18 @@ impl SchemaDocs {
     }
 
     /// The `(const, title)` pairs of an enumeration node (`oneOf` of `const`s, or `enum`).
-    pub(crate) fn choices<'s>(&'s self, node: Node<'s>) -> Option<Vec<(&'s Value, Option<&'s str>)>> {
+    pub(crate) fn choices<'s>(
+        &'s self,
+        node: Node<'s>,
+    ) -> Option<Vec<(&'s Value, Option<&'s str>)>> {
         let node = self.deref(node);
         if let Some(branches) = node.value.get("oneOf").and_then(Value::as_array) {
             return branches
                 .iter()
-                .map(|b| b.get("const").map(|c| (c, b.get("title").and_then(Value::as_str))))
+                .map(|b| {
+                    b.get("const")
+                        .map(|c| (c, b.get("title").and_then(Value::as_str)))
+                })
                 .collect();
         }
         node.value
@@ -177,7 +210,10 @@ impl SchemaDocs {
         node.value
             .get("items")
             .filter(|i| i.is_object())
-            .map(|items| Node { base: node.base, value: items })
+            .map(|items| Node {
+                base: node.base,
+                value: items,
+            })
     }
 
     /// The properties of an object node, in schema order.
@@ -189,7 +225,15 @@ impl SchemaDocs {
             .map(|props| {
                 props
                     .iter()
-                    .map(|(k, v)| (k.as_str(), Node { base: node.base, value: v }))
+                    .map(|(k, v)| {
+                        (
+                            k.as_str(),
+                            Node {
+                                base: node.base,
+                                value: v,
+                            },
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default()

@@ -42,7 +42,14 @@ impl Catalogue {
             self.apply(form, None, rule, &subject, &mut violations, &mut report);
         }
         for rule in &set.rules {
-            self.apply(form, Some(region), rule, &subject, &mut violations, &mut report);
+            self.apply(
+                form,
+                Some(region),
+                rule,
+                &subject,
+                &mut violations,
+                &mut report,
+            );
         }
         report.valid = report.errors.is_empty();
         Ok(report)
@@ -83,14 +90,25 @@ impl Catalogue {
 
     /// Findings of the base schema, one per (keyword, place).
     fn schema_findings(&self, form: &Form, doc: &Value, report: &mut Report) {
-        let root = self.docs.root(&form.uri).expect("every form's schema is in the catalogue");
+        let root = self
+            .docs
+            .root(&form.uri)
+            .expect("every form's schema is in the catalogue");
         let mut seen = HashSet::new();
         for error in form.validator.iter_errors(doc) {
-            let keyword = error.schema_path().as_str().rsplit('/').next().unwrap_or_default().to_owned();
+            let keyword = error
+                .schema_path()
+                .as_str()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
             let mut at = error.instance_path().as_str().to_owned();
             if let jsonschema::error::ValidationErrorKind::Required { property } = error.kind() {
                 at.push('/');
-                at.push_str(&crate::pointer::escape(property.as_str().unwrap_or_default()));
+                at.push_str(&crate::pointer::escape(
+                    property.as_str().unwrap_or_default(),
+                ));
             }
             if !seen.insert((keyword.clone(), at.clone())) {
                 continue;
@@ -100,7 +118,8 @@ impl Catalogue {
             let rows = node
                 .and_then(|n| self.docs.items(n))
                 .is_some_and(|items| schema_docs::is_object(self.docs.deref(items).value()));
-            let message = messages::schema_message(error.kind(), error.instance(), choices.as_deref(), rows);
+            let message =
+                messages::schema_message(error.kind(), error.instance(), choices.as_deref(), rows);
             report.errors.push(Finding {
                 message: messages::finding(&self.field_name(form, &at), &message, None),
                 pointer: at,

@@ -28,23 +28,38 @@ pub fn list(catalogue: &Catalogue) -> anyhow::Result<ExitCode> {
 }
 
 /// Prints the fields of a form and, with a region, what the region demands beyond the base.
-pub fn show(catalogue: &Catalogue, form_id: &str, region: Option<&str>) -> anyhow::Result<ExitCode> {
+pub fn show(
+    catalogue: &Catalogue,
+    form_id: &str,
+    region: Option<&str>,
+) -> anyhow::Result<ExitCode> {
     let form = catalogue.form(form_id).map_err(super::lookup)?;
-    let set = region.map(|r| catalogue.requirement_set(form_id, r)).transpose().map_err(super::lookup)?;
+    let set = region
+        .map(|r| catalogue.requirement_set(form_id, r))
+        .transpose()
+        .map_err(super::lookup)?;
     println!("{} ({} {})", form.title, form.id, form.version);
     println!("{}\n", form.description);
     println!("Поля (* — обязательное):");
     for line in catalogue.outline(form_id).map_err(super::lookup)? {
         let indent = "  ".repeat(line.depth + 1);
         let star = if line.required { "*" } else { " " };
-        println!("{indent}{star} {} — {} [{}]", line.title, line.kind.describe(), line.pointer);
+        println!(
+            "{indent}{star} {} — {} [{}]",
+            line.title,
+            line.kind.describe(),
+            line.pointer
+        );
     }
     println!("\nОбщие правила формы (для всех регионов):");
     print_rules(&form.rules);
     if let (Some(set), Some(region)) = (set, region) {
         let region = catalogue.region(region).map_err(super::lookup)?;
         println!("\nЧто требует {} сверх общей формы", region.name);
-        println!("  {} — версия {}, действует с {}", set.id, set.version, set.effective_from);
+        println!(
+            "  {} — версия {}, действует с {}",
+            set.id, set.version, set.effective_from
+        );
         println!("  Основание: {}", set.basis);
         print_rules(&set.rules);
     }

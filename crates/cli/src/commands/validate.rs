@@ -9,27 +9,50 @@ use crate::Format;
 use crate::input::read_document;
 
 /// Validates the file and prints the report; exit 0 when valid, 1 when not.
-pub fn run(catalogue: &Catalogue, form: &str, region: &str, file: &Path, format: Format) -> anyhow::Result<ExitCode> {
+pub fn run(
+    catalogue: &Catalogue,
+    form: &str,
+    region: &str,
+    file: &Path,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
     // Check the names before reading the file, so a typo is reported even for a bad file.
-    catalogue.requirement_set(form, region).map_err(super::lookup)?;
+    catalogue
+        .requirement_set(form, region)
+        .map_err(super::lookup)?;
     let doc = read_document(file).map_err(|e| anyhow::anyhow!(e.to_string()))?;
-    let report = catalogue.validate(form, region, &doc).map_err(super::lookup)?;
+    let report = catalogue
+        .validate(form, region, &doc)
+        .map_err(super::lookup)?;
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         Format::Text => print!("{}", render(catalogue, &report)),
     }
-    Ok(if report.valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// The report as a person reads it.
 fn render(catalogue: &Catalogue, report: &Report) -> String {
-    let title = catalogue.form(&report.form).map(|f| f.title.as_str()).unwrap_or(&report.form);
-    let region = catalogue.region(&report.region).map(|r| r.genitive.as_str()).unwrap_or(&report.region);
+    let title = catalogue
+        .form(&report.form)
+        .map(|f| f.title.as_str())
+        .unwrap_or(&report.form);
+    let region = catalogue
+        .region(&report.region)
+        .map(|r| r.genitive.as_str())
+        .unwrap_or(&report.region);
     let mut out = String::new();
     if report.valid {
         out.push_str(&format!("✓ Документ соответствует требованиям {region}.\n"));
     } else {
-        out.push_str(&format!("✗ Документ не соответствует требованиям {region}: ошибок — {}.\n", report.errors.len()));
+        out.push_str(&format!(
+            "✗ Документ не соответствует требованиям {region}: ошибок — {}.\n",
+            report.errors.len()
+        ));
     }
     out.push_str(&format!(
         "  Форма: {title} ({} {}); требования: {} версии {}.\n",
@@ -46,7 +69,16 @@ fn section(out: &mut String, heading: &str, findings: &[Finding]) {
     }
     out.push_str(&format!("\n{heading} ({}):\n", findings.len()));
     for (i, finding) in findings.iter().enumerate() {
-        let at = if finding.pointer.is_empty() { "/" } else { &finding.pointer };
-        out.push_str(&format!("{:>3}. {}\n     [{}] {at}\n", i + 1, finding.message, finding.rule));
+        let at = if finding.pointer.is_empty() {
+            "/"
+        } else {
+            &finding.pointer
+        };
+        out.push_str(&format!(
+            "{:>3}. {}\n     [{}] {at}\n",
+            i + 1,
+            finding.message,
+            finding.rule
+        ));
     }
 }

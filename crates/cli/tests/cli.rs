@@ -1,0 +1,297 @@
+//! The `ravenstvo` binary as a person uses it: exit codes, Russian output, bad input.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn forms_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../forms")
+}
+
+fn ravenstvo() -> Command {
+    let mut cmd = Command::cargo_bin("ravenstvo").unwrap();
+    cmd.env("RAVENSTVO_FORMS_DIR", forms_dir());
+    cmd
+}
+
+/// The first example whose name ends with `suffix`, split into (form, region, path).
+fn example(suffix: &str) -> (String, String, PathBuf) {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(forms_dir().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    let path = paths
+        .into_iter()
+        .find(|p| p.to_str().unwrap().contains(suffix))
+        .unwrap_or_else(|| panic!("no example matching {suffix}"));
+    let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+    let mut parts = name.splitn(3, '.');
+    (
+        parts.next().unwrap().to_owned(),
+        parts.next().unwrap().to_owned(),
+        path,
+    )
+}
+
+fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+#[test]
+fn valid_document_exits_zero_with_a_russian_verdict() {
+    let (form, region, path) = example(".valid.json");
+    let out = ravenstvo()
+        .args(["validate", "--form", &form, "--region", &region])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).starts_with("✓ Документ соответствует требованиям"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn invalid_document_exits_one_and_names_rule_and_field() {
+    let (form, region, path) = example(".invalid.schema.required.json");
+    let out = ravenstvo()
+        .args(["validate", "--form", &form, "--region", &region])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("✗ Документ не соответствует требованиям"),
+        "{text}"
+    );
+    assert!(text.contains("обязательное поле не заполнено"), "{text}");
+    assert!(text.contains("[schema.required]"), "{text}");
+}
+
+#[test]
+fn json_report_has_the_documented_shape() {
+    let (form, region, path) = example(".invalid.schema.required.json");
+    let out = ravenstvo()
+        .args([
+            "validate", "--format", "json", "--form", &form, "--region", &region,
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["form"], form.as_str());
+    assert_eq!(report["region"], region.as_str());
+    assert!(report["form_version"].is_string() && report["requirements_version"].is_string());
+    let error = &report["errors"][0];
+    assert_eq!(error["rule"], "schema.required");
+    assert_eq!(error["severity"], "error");
+    assert!(error["pointer"].as_str().unwrap().starts_with('/'));
+    assert!(report["warnings"].is_array());
+}
+
+#[test]
+fn dash_reads_standard_input() {
+    let (form, region, path) = example(".valid.json");
+    ravenstvo()
+        .args(["validate", "--form", &form, "--region", &region, "-"])
+        .write_stdin(std::fs::read(path).unwrap())
+        .assert()
+        .code(0);
+}
+
+fn validate_bytes(bytes: Vec<u8>) -> std::process::Output {
+    let (form, region, _) = example(".valid.json");
+    ravenstvo()
+        .args(["validate", "--form", &form, "--region", &region, "-"])
+        .write_stdin(bytes)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn malformed_json_gives_line_and_column_and_exit_two() {
+    let out = validate_bytes(b"{\n  \"school\": {\n    \"name\": ,\n}".to_vec());
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out).trim(),
+        "ошибка: стандартный ввод: строка 3, столбец 13: неверный JSON: ожидалось значение"
+    );
+}
+
+#[test]
+fn invalid_utf8_is_a_clear_error() {
+    let out = validate_bytes(b"{\"a\": \"\xc3\x28\"}".to_vec());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("не в кодировке UTF-8"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn deeply_nested_input_is_refused_without_a_crash() {
+    let out =
+        validate_bytes(format!("{}1{}", "[".repeat(200_000), "]".repeat(200_000)).into_bytes());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("слишком глубокая вложенность"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_huge_file_is_refused_with_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.json");
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(100 * 1024 * 1024).unwrap();
+    let (form, region, _) = example(".valid.json");
+    let out = ravenstvo()
+        .args(["validate", "--form", &form, "--region", &region])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("файл слишком большой"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_non_object_document_is_invalid_not_an_error() {
+    let out = validate_bytes(b"[1, 2, 3]".to_vec());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("Документ: ожидается раздел с полями (объект), указано: список"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn missing_file_is_a_usage_error() {
+    let (form, region, _) = example(".valid.json");
+    let out = ravenstvo()
+        .args([
+            "validate",
+            "--form",
+            &form,
+            "--region",
+            &region,
+            "/no/such/file.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("/no/such/file.json: не удалось прочитать: файл не найден"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn unknown_form_and_region_list_what_exists() {
+    let (form, region, path) = example(".valid.json");
+    let out = ravenstvo()
+        .args(["validate", "--form", "no-such-form", "--region", &region])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = stderr(&out);
+    assert!(
+        text.contains("неизвестная форма «no-such-form»; есть формы:") && text.contains(&form),
+        "{text}"
+    );
+    let out = ravenstvo()
+        .args(["validate", "--form", &form, "--region", "atlantis"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("неизвестный регион «atlantis»; есть регионы:"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("lipetsk"), "{}", stderr(&out));
+}
+
+#[test]
+fn missing_arguments_are_a_usage_error() {
+    ravenstvo().arg("validate").assert().code(2);
+    ravenstvo().assert().code(2);
+}
+
+#[test]
+fn forms_list_shows_forms_and_regions() {
+    let out = ravenstvo().args(["forms", "list"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    for region in ["lipetsk", "leningrad", "mordovia", "oryol"] {
+        assert!(text.contains(region), "{text}");
+    }
+    let (form, _, _) = example(".valid.json");
+    assert!(text.contains(&form), "{text}");
+}
+
+#[test]
+fn forms_show_with_region_prints_its_requirements() {
+    let (form, region, _) = example(".valid.json");
+    let out = ravenstvo()
+        .args(["forms", "show", &form, "--region", &region])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.contains("Поля (* — обязательное):"), "{text}");
+    assert!(text.contains("сверх общей формы"), "{text}");
+    assert!(
+        text.contains(&format!("[{region}.")),
+        "region rules are listed by id: {text}"
+    );
+}
+
+#[test]
+fn template_is_a_document_the_validator_judges() {
+    let (form, region, _) = example(".valid.json");
+    let out = ravenstvo()
+        .args(["forms", "template", &form])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let template: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(template.is_object());
+    let judged = ravenstvo()
+        .args(["validate", "--form", &form, "--region", &region, "-"])
+        .write_stdin(stdout(&out))
+        .output()
+        .unwrap();
+    assert_eq!(
+        judged.status.code(),
+        Some(1),
+        "an empty template is not a finished document"
+    );
+}
