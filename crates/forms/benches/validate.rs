@@ -30,7 +30,9 @@ fn read(path: &Path) -> Value {
 /// The valid Lipetsk programme with its action plan cycled up to `rows` rows.
 fn large(typical: &Value, rows: usize) -> Value {
     let mut doc = typical.clone();
-    let plan = typical["action_plan"].as_array().expect("the example has an action plan");
+    let plan = typical["action_plan"]
+        .as_array()
+        .expect("the example has an action plan");
     let grown: Vec<Value> = (0..rows)
         .map(|i| {
             let mut row = plan[i % plan.len()].clone();
@@ -84,7 +86,10 @@ fn main() {
     let large = large(&typical, LARGE_ROWS);
     for (name, doc) in [("typical", &typical), ("large", &large)] {
         let report = catalogue.validate(FORM, REGION, doc).unwrap();
-        assert!(report.valid && report.warnings.is_empty(), "the {name} document must be valid: {report:#?}");
+        assert!(
+            report.valid && report.warnings.is_empty(),
+            "the {name} document must be valid: {report:#?}"
+        );
     }
     let raw = raw_validator();
     assert!(raw.is_valid(&large));
@@ -103,8 +108,13 @@ fn main() {
     criterion.final_summary();
 
     let budget = Duration::from_secs(2);
-    println!("\nSide by side (mean of one validation, one core, {} action-plan rows in the large document):", LARGE_ROWS);
-    println!("| document | rows | ravenstvo full | raw jsonschema (base only) | ratio | ravenstvo validations/s |");
+    println!(
+        "\nSide by side (mean of one validation, one core, {} action-plan rows in the large document):",
+        LARGE_ROWS
+    );
+    println!(
+        "| document | rows | ravenstvo full | raw jsonschema (base only) | ratio | ravenstvo validations/s |"
+    );
     println!("|---|---|---|---|---|---|");
     for (name, doc) in [("typical", &typical), ("large", &large)] {
         let ours = mean(budget, || {

@@ -10,6 +10,7 @@
 //! depend on any other crate of the workspace; everything else depends on it.
 
 mod catalogue;
+mod edit_check;
 mod error;
 mod messages;
 mod outline;
@@ -20,6 +21,7 @@ mod schema_docs;
 mod validate;
 
 pub use catalogue::{Catalogue, Form, ID_PREFIX, Region, RequirementSet};
+pub use edit_check::EditError;
 pub use error::{LoadError, LookupError};
 pub use outline::{FieldKind, FieldLine};
 pub use report::{Finding, Report, Severity};

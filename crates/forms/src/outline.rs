@@ -145,7 +145,7 @@ fn description(docs: &SchemaDocs, node: Node<'_>) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn kind_of(docs: &SchemaDocs, node: Node<'_>) -> FieldKind {
+pub(crate) fn kind_of(docs: &SchemaDocs, node: Node<'_>) -> FieldKind {
     if let Some(choices) = docs.choices(node) {
         return FieldKind::Choice(
             choices

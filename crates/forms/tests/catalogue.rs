@@ -426,3 +426,55 @@ fn outline_and_template_follow_the_schema() {
     );
     assert_eq!(template["period"], json!({"start": null, "end": null}));
 }
+
+#[test]
+fn edits_are_type_checked_without_demanding_validity() {
+    use forms::{EditError, FieldKind};
+    let dir = mini_forms();
+    let catalogue = Catalogue::load(dir.path()).unwrap();
+    // An incomplete row is fine in a draft; a wrong kind is not.
+    catalogue
+        .check_edit("training", "/plan/0", &json!({"programme": ""}))
+        .unwrap();
+    catalogue
+        .check_edit("training", "/plan/-", &json!({"hours": 12}))
+        .unwrap();
+    catalogue
+        .check_edit("training", "/school", &json!(null))
+        .unwrap();
+    assert_eq!(
+        catalogue.check_edit("training", "/plan", &json!("не таблица")),
+        Err(EditError::WrongKind {
+            pointer: "/plan".into(),
+            expected: "таблица".into(),
+            got: "текст".into()
+        })
+    );
+    assert_eq!(
+        catalogue
+            .check_edit("training", "/plan/0/hours", &json!(1.5))
+            .unwrap_err()
+            .message_ru(),
+        "/plan/0/hours: здесь должно быть «целое число», а указано: число"
+    );
+    assert_eq!(
+        catalogue.check_edit("training", "/nowhere", &json!(1)),
+        Err(EditError::UnknownField {
+            pointer: "/nowhere".into()
+        })
+    );
+    assert!(matches!(
+        catalogue.check_edit("training", "", &json!({"plan": [{"extra": 1}]})),
+        Err(EditError::UnknownField { pointer }) if pointer == "/plan/0/extra"
+    ));
+    assert_eq!(
+        catalogue.field_kind("training", "/period/start").unwrap(),
+        Some(FieldKind::Date)
+    );
+    assert_eq!(
+        catalogue
+            .field_kind("training", "/plan/*/programme")
+            .unwrap(),
+        Some(FieldKind::Text)
+    );
+}
