@@ -1,0 +1,1 @@
+//! Form documents over Automerge (being written).
