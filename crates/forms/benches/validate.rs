@@ -37,7 +37,7 @@ fn large(typical: &Value, rows: usize) -> Value {
         .map(|i| {
             let mut row = plan[i % plan.len()].clone();
             if let Some(number) = row.get_mut("number") {
-                *number = Value::from(i + 1);
+                *number = Value::from(format!("{}.{}", i / 10 + 1, i % 10 + 1));
             }
             row
         })

@@ -12,6 +12,7 @@
 mod catalogue;
 mod edit_check;
 mod error;
+mod fast_logic;
 mod messages;
 mod outline;
 mod pointer;

@@ -29,6 +29,21 @@ pub(crate) fn join(base: &str, relative: &str) -> String {
     out
 }
 
+/// The value at already-split pointer segments (no allocation, unlike `Value::pointer`).
+pub(crate) fn value_at<'v>(
+    mut value: &'v serde_json::Value,
+    segments: &[String],
+) -> Option<&'v serde_json::Value> {
+    for segment in segments {
+        value = match value {
+            serde_json::Value::Object(map) => map.get(segment)?,
+            serde_json::Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(value)
+}
+
 /// Checks that `pointer` is a syntactically valid JSON pointer.
 pub(crate) fn is_valid(pointer: &str) -> bool {
     pointer.is_empty() || pointer.starts_with('/')

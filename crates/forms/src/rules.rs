@@ -4,6 +4,7 @@
 //! evaluated by `datalogic-rs`) or a JSON Schema fragment applied to the value at the rule's
 //! pointer (how a region tightens the base schema). See `forms/README.md` for the file format.
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -13,6 +14,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::LoadError;
+use crate::fast_logic::{self, Fast, Scope};
 use crate::pointer;
 use crate::report::Severity;
 
@@ -33,20 +35,42 @@ pub struct Rule {
     each: Option<Vec<String>>,
     /// Where a finding points: relative to the element with `each`, absolute otherwise.
     pointer: String,
-    when: Option<Logic>,
+    /// `pointer`, split.
+    pointer_segments: Vec<String>,
+    when: Option<Compiled>,
     check: Check,
+    /// The top-level fields of the document the rule's JSON Logic reads (`None`: it may read
+    /// anything). Only these are converted for the engine, and only if the fast path declines.
+    reads: Option<Vec<String>>,
+    /// Memory slots the fast path needs for this rule's `doc` reads.
+    slots: usize,
+}
+
+/// JSON Logic compiled twice: for the engine, and for the fast path when it fits.
+struct Compiled {
+    logic: Logic,
+    fast: Option<Fast>,
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Compiled {{ fast: {} }}", self.fast.is_some())
+    }
 }
 
 enum Check {
-    Logic(Logic),
+    Logic(Compiled),
     Schema(Box<jsonschema::Validator>),
+    /// The value at `pointer` differs in every element of `each`.
+    Unique,
 }
 
 impl std::fmt::Debug for Check {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Check::Logic(_) => f.write_str("Check::Logic"),
+            Check::Logic(c) => write!(f, "Check::Logic({c:?})"),
             Check::Schema(_) => f.write_str("Check::Schema"),
+            Check::Unique => f.write_str("Check::Unique"),
         }
     }
 }
@@ -69,6 +93,8 @@ struct RawRule {
     logic: Option<Value>,
     #[serde(default)]
     schema: Option<Value>,
+    #[serde(default)]
+    unique: bool,
     source: String,
 }
 
@@ -84,6 +110,7 @@ pub(crate) struct Subject<'a> {
     pub(crate) arena: &'a Bump,
     pub(crate) doc: &'a Value,
     doc_data: std::cell::OnceCell<DataValue<'a>>,
+    fields: std::cell::RefCell<Vec<(&'a str, DataValue<'a>)>>,
     /// Whether the document already broke its base schema: then a rule that cannot be
     /// evaluated (a wrong type under it) stays silent, since the schema finding says it all.
     pub(crate) schema_broken: bool,
@@ -101,12 +128,35 @@ impl<'a> Subject<'a> {
             arena,
             doc,
             doc_data: std::cell::OnceCell::new(),
+            fields: Default::default(),
             schema_broken,
         }
     }
 
-    fn doc_data(&self) -> DataValue<'a> {
-        *self.doc_data.get_or_init(|| to_data(self.doc, self.arena))
+    /// The document for the engine: whole, or only the given top-level fields (converted once
+    /// per validation each, shared by every rule that reads them).
+    fn doc_view(&self, reads: Option<&[String]>) -> DataValue<'a> {
+        let Some(keys) = reads else {
+            return *self.doc_data.get_or_init(|| to_data(self.doc, self.arena));
+        };
+        let Value::Object(map) = self.doc else {
+            return to_data(self.doc, self.arena);
+        };
+        let mut cache = self.fields.borrow_mut();
+        let fields = keys.iter().filter_map(|key| {
+            let (key, value) = map.get_key_value(key.as_str())?;
+            let data = match cache.iter().find(|(k, _)| *k == key.as_str()) {
+                Some((_, data)) => *data,
+                None => {
+                    let data = to_data(value, self.arena);
+                    cache.push((key.as_str(), data));
+                    data
+                }
+            };
+            Some((key.as_str(), data))
+        });
+        let fields: Vec<_> = fields.collect();
+        DataValue::Object(self.arena.alloc_slice_copy(&fields))
     }
 }
 
@@ -130,11 +180,31 @@ fn to_data<'a>(value: &'a Value, arena: &'a Bump) -> DataValue<'a> {
     }
 }
 
-/// One element a rule is checked on.
-struct Target<'a> {
-    pointer: String,
+/// What one rule's check keeps across the places it looks at.
+struct Context<'c, 'a> {
+    /// The document as the engine sees it, built on first need.
+    view: &'c OnceCell<DataValue<'a>>,
+    /// The fast path's remembered `doc` reads, kept for the whole check.
+    remembered: &'c [std::cell::Cell<Option<fast_logic::Val<'a>>>],
+}
+
+/// One place a rule is checked on: the whole document, or one element of an array.
+struct Target<'t, 'a> {
+    /// Pointer of the array holding the element (`""` for the whole document).
+    array: &'t str,
     value: &'a Value,
-    index: usize,
+    /// The element's index, `None` for the whole document.
+    index: Option<usize>,
+}
+
+impl Target<'_, '_> {
+    /// The target's pointer, built only when a finding needs it.
+    fn pointer(&self) -> String {
+        match self.index {
+            Some(index) => format!("{}/{index}", self.array),
+            None => String::new(),
+        }
+    }
 }
 
 impl Rule {
@@ -187,7 +257,8 @@ impl Rule {
             Some(p) => Some(pointer::segments(p)),
             None => None,
         };
-        let compile_logic = |field: &str, logic: &Value| {
+        let mut slots = 0;
+        let mut compile_logic = |field: &str, logic: &Value| {
             let known: HashSet<&str> = engine.builtin_operator_names().collect();
             if let Some((inner, op)) = unknown_operator(logic, &known, String::new()) {
                 return Err(LoadError::invalid(
@@ -196,18 +267,30 @@ impl Rule {
                     format!("unknown JSON Logic operator {op:?}"),
                 ));
             }
-            engine
+            let compiled = engine
                 .compile(logic)
-                .map_err(|e| LoadError::invalid(file, at(field), format!("bad JSON Logic: {e}")))
+                .map_err(|e| LoadError::invalid(file, at(field), format!("bad JSON Logic: {e}")))?;
+            Ok(Compiled {
+                logic: compiled,
+                fast: Fast::compile(logic, &mut slots),
+            })
         };
         let when = raw
             .when
             .as_ref()
             .map(|w| compile_logic("when", w))
             .transpose()?;
-        let check = match (&raw.logic, &raw.schema) {
-            (Some(logic), None) => Check::Logic(compile_logic("logic", logic)?),
-            (None, Some(schema)) => {
+        let check = match (&raw.logic, &raw.schema, raw.unique) {
+            (Some(logic), None, false) => Check::Logic(compile_logic("logic", logic)?),
+            (None, None, true) if each.is_some() => Check::Unique,
+            (None, None, true) => {
+                return Err(LoadError::invalid(
+                    file,
+                    at("unique"),
+                    "`unique` needs `each`: unique among what?",
+                ));
+            }
+            (None, Some(schema), false) => {
                 if let Err(e) = jsonschema::meta::validate(schema) {
                     return Err(LoadError::invalid(
                         file,
@@ -226,11 +309,25 @@ impl Rule {
                 return Err(LoadError::invalid(
                     file,
                     place,
-                    "a rule needs exactly one of `logic` and `schema`",
+                    "a rule needs exactly one of `logic`, `schema` and `unique`",
                 ));
             }
         };
+        let mut reads = Some(Vec::new());
+        for logic in [&raw.when, &raw.logic].into_iter().flatten() {
+            collect_reads(logic, &mut reads);
+        }
+        if let (Some(keys), Some(first)) = (&mut reads, each.as_ref().and_then(|e| e.first())) {
+            keys.push(first.clone());
+        }
+        if let Some(keys) = &mut reads {
+            keys.sort();
+            keys.dedup();
+        }
         Ok(Self {
+            pointer_segments: pointer::segments(&raw.pointer),
+            slots,
+            reads,
             id: raw.id,
             severity: raw.severity,
             requirement: raw.requirement,
@@ -244,73 +341,148 @@ impl Rule {
     }
 
     /// Checks the rule against the document and appends every place it is broken.
-    pub(crate) fn check(&self, subject: &Subject<'_>, out: &mut Vec<Violation>) {
-        match &self.each {
-            None => {
+    pub(crate) fn check<'a>(&'a self, subject: &Subject<'a>, out: &mut Vec<Violation>) {
+        let view = OnceCell::new();
+        let remembered = fast_logic::memory(self.slots);
+        let context = Context {
+            view: &view,
+            remembered: &remembered,
+        };
+        let Some(path) = &self.each else {
+            let target = Target {
+                array: "",
+                value: subject.doc,
+                index: None,
+            };
+            self.check_target(subject, &context, &target, out);
+            return;
+        };
+        let mut arrays = Vec::new();
+        expand(subject.doc, path, String::new(), &mut arrays);
+        if matches!(self.check, Check::Unique) {
+            self.check_unique(&arrays, out);
+            return;
+        }
+        for (array, items) in &arrays {
+            for (index, value) in items.iter().enumerate() {
                 let target = Target {
-                    pointer: String::new(),
-                    value: subject.doc,
-                    index: 0,
+                    array,
+                    value,
+                    index: Some(index),
                 };
-                self.check_target(subject, &target, None, out);
-            }
-            Some(path) => {
-                let mut targets = Vec::new();
-                expand(subject.doc, path, String::new(), &mut targets);
-                let doc_data = subject.doc_data();
-                for target in &targets {
-                    let item = data_at(doc_data, &target.pointer);
-                    self.check_target(subject, target, Some(item), out);
-                }
+                self.check_target(subject, &context, &target, out);
             }
         }
     }
 
-    fn check_target(
-        &self,
-        subject: &Subject<'_>,
-        target: &Target<'_>,
-        item: Option<DataValue<'_>>,
-        out: &mut Vec<Violation>,
-    ) {
-        let arena = subject.arena;
-        let root = || {
-            let doc = subject.doc_data();
-            let fields: &[(&str, DataValue<'_>)] = match item {
-                Some(item) => arena.alloc_slice_copy(&[
-                    ("doc", doc),
-                    ("item", item),
-                    ("index", DataValue::from_i64(target.index as i64)),
-                ]),
-                None => arena.alloc_slice_copy(&[("doc", doc)]),
-            };
-            &*arena.alloc(DataValue::Object(fields))
-        };
-        if let Some(when) = &self.when {
-            match subject.engine.evaluate(when, root(), arena) {
-                Ok(v) if subject.engine.truthy(v) => {}
-                Ok(_) => return,
-                Err(_) if subject.schema_broken => return,
-                Err(_) => {}
+    fn check_unique(&self, arrays: &[(String, &Vec<Value>)], out: &mut Vec<Violation>) {
+        for (array, items) in arrays {
+            // Sorting the keys finds repeats without hashing every value.
+            let mut keys: Vec<(std::borrow::Cow<'_, str>, usize)> = items
+                .iter()
+                .enumerate()
+                .filter_map(|(index, item)| {
+                    match pointer::value_at(item, &self.pointer_segments)? {
+                        Value::Null => None,
+                        Value::String(s) if s.trim().is_empty() => None,
+                        Value::String(s) => Some((std::borrow::Cow::Borrowed(s.as_str()), index)),
+                        other => Some((std::borrow::Cow::Owned(other.to_string()), index)),
+                    }
+                })
+                .collect();
+            keys.sort_unstable();
+            let mut repeats: Vec<usize> = keys
+                .windows(2)
+                .filter(|pair| pair[0].0 == pair[1].0)
+                .map(|pair| pair[1].1)
+                .collect();
+            repeats.sort_unstable();
+            for index in repeats {
+                out.push(Violation {
+                    pointer: format!("{array}/{index}{}", self.pointer),
+                });
             }
         }
-        let here = pointer::join(&target.pointer, &self.pointer);
+    }
+
+    /// Evaluates JSON Logic on the fast path when it can, with the engine otherwise.
+    /// `Err(())` means the engine could not evaluate it either (a wrong type underneath).
+    fn holds<'a>(
+        &'a self,
+        compiled: &'a Compiled,
+        subject: &Subject<'a>,
+        context: &Context<'_, 'a>,
+        target: &Target<'_, 'a>,
+    ) -> Result<bool, ()> {
+        if let Some(fast) = &compiled.fast {
+            let scope = Scope {
+                doc: subject.doc,
+                item: target.index.map(|i| (target.value, i)),
+                remembered: context.remembered,
+            };
+            if let Ok(answer) = fast.holds(&scope) {
+                return Ok(answer);
+            }
+        }
+        let arena = subject.arena;
+        let doc = *context
+            .view
+            .get_or_init(|| subject.doc_view(self.reads.as_deref()));
+        let fields: &[(&str, DataValue<'_>)] = match target.index {
+            Some(index) => {
+                let item = data_at(doc, &target.pointer());
+                arena.alloc_slice_copy(&[
+                    ("doc", doc),
+                    ("item", item),
+                    ("index", DataValue::from_i64(index as i64)),
+                ])
+            }
+            None => arena.alloc_slice_copy(&[("doc", doc)]),
+        };
+        let root: &DataValue<'_> = arena.alloc(DataValue::Object(fields));
+        match subject.engine.evaluate(&compiled.logic, root, arena) {
+            Ok(v) => Ok(subject.engine.truthy(v)),
+            Err(_) => Err(()),
+        }
+    }
+
+    fn check_target<'a>(
+        &'a self,
+        subject: &Subject<'a>,
+        context: &Context<'_, 'a>,
+        target: &Target<'_, 'a>,
+        out: &mut Vec<Violation>,
+    ) {
+        if let Some(when) = &self.when {
+            match self.holds(when, subject, context, target) {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(()) if subject.schema_broken => return,
+                Err(()) => {}
+            }
+        }
         match &self.check {
             Check::Logic(logic) => {
-                let passed = match subject.engine.evaluate(logic, root(), arena) {
-                    Ok(v) => subject.engine.truthy(v),
+                let passed = match self.holds(logic, subject, context, target) {
+                    Ok(passed) => passed,
                     // A rule that cannot be evaluated on a well-typed document is reported as
                     // broken rather than silently passed: nothing unverified may be submitted.
-                    Err(_) => subject.schema_broken,
+                    Err(()) => subject.schema_broken,
                 };
                 if !passed {
-                    out.push(Violation { pointer: here });
+                    out.push(Violation {
+                        pointer: pointer::join(&target.pointer(), &self.pointer),
+                    });
                 }
             }
             Check::Schema(validator) => {
-                let Some(value) = target.value.pointer(&self.pointer) else {
+                let Some(value) = pointer::value_at(target.value, &self.pointer_segments) else {
                     return;
                 };
+                if validator.is_valid(value) {
+                    return;
+                }
+                let here = pointer::join(&target.pointer(), &self.pointer);
                 let mut seen = HashSet::new();
                 for error in validator.iter_errors(value) {
                     let mut at = pointer::join(&here, error.instance_path().as_str());
@@ -325,7 +497,47 @@ impl Rule {
                     }
                 }
             }
+            Check::Unique => {}
         }
+    }
+}
+
+/// Adds the top-level document fields `logic` reads through `{"var": "doc.<field>…"}`; sets
+/// `None` when it may read more than that says (the whole `doc`, a computed path, `val`).
+fn collect_reads(logic: &Value, reads: &mut Option<Vec<String>>) {
+    match logic {
+        Value::Object(map) => {
+            for (op, args) in map {
+                match (op.as_str(), args) {
+                    ("val", _) => *reads = None,
+                    ("var", Value::String(path)) => note_read(path, reads),
+                    ("var", Value::Array(parts)) => match parts.first() {
+                        Some(Value::String(path)) => note_read(path, reads),
+                        Some(Value::Number(_)) => {}
+                        _ => *reads = None,
+                    },
+                    ("var", Value::Number(_)) => {}
+                    ("var", _) => *reads = None,
+                    _ => {}
+                }
+                collect_reads(args, reads);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_reads(item, reads)),
+        _ => {}
+    }
+}
+
+fn note_read(path: &str, reads: &mut Option<Vec<String>>) {
+    let mut parts = path.split('.');
+    match (parts.next(), parts.next()) {
+        (Some("doc"), Some(field)) => {
+            if let Some(keys) = reads {
+                keys.push(field.to_owned());
+            }
+        }
+        (Some("doc"), None) | (Some(""), None) => *reads = None,
+        _ => {}
     }
 }
 
@@ -349,17 +561,17 @@ fn unknown_operator(logic: &Value, known: &HashSet<&str>, at: String) -> Option<
     }
 }
 
-/// Every element under an `each` path, with `*` standing for every element of an array.
-fn expand<'a>(value: &'a Value, path: &[String], at: String, out: &mut Vec<Target<'a>>) {
+/// Every array under an `each` path, with its pointer; `*` stands for every element of an
+/// array on the way.
+fn expand<'a>(
+    value: &'a Value,
+    path: &[String],
+    at: String,
+    out: &mut Vec<(String, &'a Vec<Value>)>,
+) {
     let Some((head, rest)) = path.split_first() else {
         if let Value::Array(items) = value {
-            for (i, item) in items.iter().enumerate() {
-                out.push(Target {
-                    pointer: format!("{at}/{i}"),
-                    value: item,
-                    index: i,
-                });
-            }
+            out.push((at, items));
         }
         return;
     };

@@ -55,12 +55,12 @@ impl Catalogue {
         Ok(report)
     }
 
-    fn apply(
+    fn apply<'a>(
         &self,
         form: &Form,
         region: Option<&Region>,
-        rule: &Rule,
-        subject: &Subject<'_>,
+        rule: &'a Rule,
+        subject: &Subject<'a>,
         scratch: &mut Vec<Violation>,
         report: &mut Report,
     ) {
