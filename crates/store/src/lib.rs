@@ -1,1 +1,25 @@
-//! SQLite storage (being written).
+//! SQLite storage for a Ravenstvo replica: one database file per process (a client's replica or
+//! the sync server), holding samod's Automerge documents and, as later migrations add them,
+//! replica settings and the server's records.
+//!
+//! Layout: [`Store`] (`store.rs`) opens the file (WAL, `synchronous=NORMAL`, foreign keys),
+//! applies the versioned schema steps of `migrations.rs`, and offers blocking operations;
+//! [`SqliteStorage`] (`storage.rs`) implements samod's `Storage` trait on top of it, on tokio's
+//! blocking pool, retrying failures and reporting them through [`StorageHealth`] (`health.rs`);
+//! `key.rs` maps samod storage keys to text keys.
+//!
+//! This crate knows SQLite, samod's storage trait and tokio; it must not depend on our other
+//! crates, on HTTP, or on how its callers choose paths (they pass them in).
+
+mod error;
+mod health;
+mod key;
+mod migrations;
+mod storage;
+mod store;
+
+pub use error::StoreError;
+pub use health::{HealthSnapshot, StorageFailure, StorageHealth, StorageOp};
+pub use key::{key_from_str, key_to_string};
+pub use storage::SqliteStorage;
+pub use store::{Store, StoreStats};

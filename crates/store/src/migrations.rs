@@ -1,0 +1,116 @@
+//! The database schema as an ordered list of migrations.
+//!
+//! To change the schema, append a [`Migration`] with the next version; never edit one that has
+//! shipped, because databases in the field have already applied it. Each migration runs in its
+//! own `BEGIN IMMEDIATE` transaction that also records it in `schema_migrations`, so a crash
+//! leaves the database at a whole version, and two processes opening the same file at once do
+//! not both apply it (the second waits for the write lock, then sees the version recorded).
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::StoreError;
+
+/// One schema step.
+pub(crate) struct Migration {
+    /// Position in [`MIGRATIONS`], counting from 1; recorded in `schema_migrations`.
+    pub(crate) version: u32,
+    /// What the step does, for errors and logs.
+    pub(crate) description: &'static str,
+    /// The statements, run with `execute_batch` inside the step's transaction.
+    pub(crate) sql: &'static str,
+}
+
+/// Every migration, oldest first.
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "samod key/value store and replica settings",
+    sql: "
+        -- samod's documents: keys are StorageKey components joined by '/'. The primary key's
+        -- index serves load and the prefix ranges of load_range.
+        CREATE TABLE samod_kv (
+            key   TEXT PRIMARY KEY,
+            value BLOB NOT NULL
+        );
+        CREATE TABLE settings (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+    ",
+}];
+
+/// The schema version this code writes: the last migration's.
+pub(crate) fn supported_version() -> u32 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// Brings the database up to [`supported_version`], applying only the missing migrations.
+///
+/// Refuses ([`StoreError::TooNew`]) a database that records a version newer than this code,
+/// before changing anything.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    INTEGER PRIMARY KEY,
+            applied_at TEXT NOT NULL
+        )",
+    )?;
+    let supported = supported_version();
+    let found = current_version(conn)?;
+    if found > supported {
+        return Err(StoreError::TooNew { found, supported });
+    }
+    for migration in MIGRATIONS {
+        let failed = |source| StoreError::Migration {
+            version: migration.version,
+            description: migration.description,
+            source,
+        };
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(failed)?;
+        // Re-read inside the write lock: another process may have migrated meanwhile.
+        if current_version(&tx)? >= migration.version {
+            continue;
+        }
+        tx.execute_batch(migration.sql).map_err(failed)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at)
+             VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+            [migration.version],
+        )
+        .map_err(failed)?;
+        tx.commit().map_err(failed)?;
+        tracing::info!(
+            version = migration.version,
+            description = migration.description,
+            "database migrated"
+        );
+    }
+    Ok(())
+}
+
+/// The highest version recorded in `schema_migrations` (0 for a new database).
+fn current_version(conn: &Connection) -> Result<u32, StoreError> {
+    Ok(conn.query_row(
+        "SELECT coalesce(max(version), 0) FROM schema_migrations",
+        [],
+        |row| row.get(0),
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migration_versions_count_up_from_one() {
+        for (index, migration) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(
+                migration.version as usize,
+                index + 1,
+                "{}",
+                migration.description
+            );
+        }
+    }
+}

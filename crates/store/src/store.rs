@@ -1,0 +1,378 @@
+//! [`Store`]: the database file, its connections and its plain (blocking) operations.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::StoreError;
+use crate::health::StorageHealth;
+use crate::key::PrefixRange;
+use crate::migrations;
+
+/// How long a connection waits for another process's lock before giving up with
+/// `SQLITE_BUSY`. Generous: a checkpoint or another replica process on the same file is normal.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Idle read connections kept for reuse; more are opened when reads overlap and closed after.
+const MAX_IDLE_READERS: usize = 4;
+
+/// The WAL file is truncated back to this size after a checkpoint, so one burst of large
+/// writes does not leave a large `-wal` file behind for ever.
+const JOURNAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+
+/// One replica's SQLite database: samod's documents, replica settings, and (in later
+/// migrations) the server's records.
+///
+/// Cheap to clone; clones share the connections. The methods block on SQLite, so async code
+/// calls them from `tokio::task::spawn_blocking` (as [`SqliteStorage`](crate::SqliteStorage)
+/// does).
+///
+/// Durability: the file is in WAL mode with `synchronous=NORMAL`. A write that has returned
+/// survives the process being killed (even with SIGKILL); only an operating-system crash or a
+/// power cut can lose the last transactions, never corrupt the file.
+#[derive(Clone)]
+pub struct Store {
+    /// The connections and health, shared by every clone; closed when the last clone drops.
+    inner: Arc<Inner>,
+}
+
+/// Shared state behind every clone of a [`Store`].
+///
+/// Why one writer and a pool of readers rather than one connection: SQLite admits one writer at
+/// a time per file anyway, and queueing writers on our own mutex is fairer and cheaper than
+/// letting several connections spin on `SQLITE_BUSY`. In WAL mode, though, readers never block
+/// the writer nor each other, so separate read connections let samod load documents while a
+/// large write (or a write stuck retrying on a full disk) is in progress.
+struct Inner {
+    /// The database file.
+    path: PathBuf,
+    /// The only connection that writes; held for the length of one write transaction.
+    writer: Mutex<Connection>,
+    /// Idle `query_only` connections; a read takes one (or opens one) and puts it back.
+    readers: Mutex<Vec<Connection>>,
+    /// Reports operations of [`SqliteStorage`](crate::SqliteStorage) that keep failing; shared
+    /// by every storage made from this store.
+    health: StorageHealth,
+}
+
+/// How much samod data a store holds, for benchmarks and monitoring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Number of samod keys.
+    pub keys: u64,
+    /// Total size of their values in bytes.
+    pub value_bytes: u64,
+    /// Size of the database in bytes (pages in use, including those still in the WAL).
+    pub database_bytes: u64,
+}
+
+impl Store {
+    /// Opens (creating it and its parent directories if need be) the database at `path` and
+    /// brings its schema up to date.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::TooNew`] if newer code has migrated the file; [`StoreError::CreateDir`],
+    /// [`StoreError::Open`], [`StoreError::NoWal`] or [`StoreError::Migration`] otherwise.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let opening = |source| StoreError::Open {
+            path: path.clone(),
+            source,
+        };
+        let mut writer = Connection::open(&path).map_err(opening)?;
+        writer.busy_timeout(BUSY_TIMEOUT).map_err(opening)?;
+        let mode: String = writer
+            .pragma_update_and_check(None, "journal_mode", "wal", |row| row.get(0))
+            .map_err(opening)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::NoWal { path, mode });
+        }
+        writer
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(opening)?;
+        writer
+            .pragma_update(None, "foreign_keys", true)
+            .map_err(opening)?;
+        writer
+            .pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)
+            .map_err(opening)?;
+        migrations::migrate(&mut writer)?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+                health: StorageHealth::default(),
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// The replica setting `key`, if it has been set.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if the query fails.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+                .query_row([key], |row| row.get(0))
+                .optional()
+        })
+    }
+
+    /// Sets the replica setting `key` to `value`, replacing any earlier value.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if the write fails.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.write(|conn| {
+            conn.prepare_cached(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute([key, value])
+            .map(drop)
+        })
+    }
+
+    /// The automerge-repo document ids this replica holds data for, sorted.
+    ///
+    /// samod keeps everything about a document under keys whose first component is the
+    /// document id (`<id>/snapshot/<hash>`, `<id>/incremental/<hash>`); its only other key is
+    /// the one-component `storage-adapter-id`. So the ids are the first components of keys with
+    /// more than one component. Reads every key (not the values): O(number of keys).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if the query fails.
+    pub fn document_ids(&self) -> Result<Vec<String>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT DISTINCT substr(key, 1, instr(key, '/') - 1) AS id
+                 FROM samod_kv WHERE instr(key, '/') > 0 ORDER BY id",
+            )?
+            .query_map([], |row| row.get(0))?
+            .collect()
+        })
+    }
+
+    /// How many samod keys and bytes the store holds.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if the query fails.
+    pub fn stats(&self) -> Result<StoreStats, StoreError> {
+        self.read(|conn| {
+            let (keys, value_bytes): (i64, i64) = conn.query_row(
+                "SELECT count(*), coalesce(sum(length(value)), 0) FROM samod_kv",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?;
+            let pages: i64 = conn.pragma_query_value(None, "page_count", |row| row.get(0))?;
+            let page_size: i64 = conn.pragma_query_value(None, "page_size", |row| row.get(0))?;
+            Ok(StoreStats {
+                keys: unsigned(keys),
+                value_bytes: unsigned(value_bytes),
+                database_bytes: unsigned(pages) * unsigned(page_size),
+            })
+        })
+    }
+
+    /// The health of the samod storage operations made through this store (shared by every
+    /// [`SqliteStorage`](crate::SqliteStorage) built on it).
+    pub fn health(&self) -> StorageHealth {
+        self.inner.health.clone()
+    }
+
+    /// Caps the database at about `max_bytes` (SQLite's `max_page_count`; never below its
+    /// current size), or lifts the cap with `None`. Writes from this process that would grow the
+    /// file past the cap fail as if the disk were full, which is how the full-disk path is
+    /// tested; it can also serve as a quota.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if the pragma fails.
+    pub fn set_size_limit(&self, max_bytes: Option<u64>) -> Result<(), StoreError> {
+        self.write(|conn| {
+            // SQLite clamps the page count to its own maximum, so u32::MAX means "no cap".
+            let pages = match max_bytes {
+                None => i64::from(u32::MAX),
+                Some(bytes) => {
+                    let page_size: i64 =
+                        conn.pragma_query_value(None, "page_size", |row| row.get(0))?;
+                    let pages = bytes / unsigned(page_size).max(1);
+                    i64::try_from(pages).unwrap_or(i64::MAX).max(1)
+                }
+            };
+            conn.pragma_update(None, "max_page_count", pages)
+        })
+    }
+
+    /// The value stored under the samod key `key`.
+    pub(crate) fn kv_load(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached("SELECT value FROM samod_kv WHERE key = ?1")?
+                .query_row([key], |row| row.get(0))
+                .optional()
+        })
+    }
+
+    /// Every samod entry under `range` (all of them for `None`), as text keys.
+    ///
+    /// Two index searches, the exact key and the half-open range, never a scan.
+    pub(crate) fn kv_load_range(
+        &self,
+        range: Option<&PrefixRange>,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.read(|conn| match range {
+            Some(range) => conn
+                .prepare_cached(LOAD_RANGE_SQL)?
+                .query_map([&range.exact, &range.lower, &range.upper], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })?
+                .collect(),
+            None => conn
+                .prepare_cached("SELECT key, value FROM samod_kv")?
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect(),
+        })
+    }
+
+    /// Stores `value` under the samod key `key`, replacing any earlier value.
+    pub(crate) fn kv_put(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.write(|conn| {
+            conn.prepare_cached(
+                "INSERT INTO samod_kv (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute(rusqlite::params![key, value])
+            .map(drop)
+        })
+    }
+
+    /// Removes the samod key `key` (nothing happens if it is absent).
+    pub(crate) fn kv_delete(&self, key: &str) -> Result<(), StoreError> {
+        self.write(|conn| {
+            conn.prepare_cached("DELETE FROM samod_kv WHERE key = ?1")?
+                .execute([key])
+                .map(drop)
+        })
+    }
+
+    /// Runs `f` on the writer connection; one writer at a time.
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        Ok(f(&mut lock(&self.inner.writer))?)
+    }
+
+    /// Runs `f` on a read-only connection from the pool (opening one if none is idle).
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let idle = lock(&self.inner.readers).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.open_reader()?,
+        };
+        let result = f(&conn);
+        // A connection that just failed may be in a bad state: let it close rather than reuse it.
+        if result.is_ok() {
+            let mut readers = lock(&self.inner.readers);
+            if readers.len() < MAX_IDLE_READERS {
+                readers.push(conn);
+            }
+        }
+        Ok(result?)
+    }
+
+    /// A new connection that refuses to write (`query_only`), for [`Store::read`].
+    fn open_reader(&self) -> Result<Connection, StoreError> {
+        let opening = |source| StoreError::Open {
+            path: self.inner.path.clone(),
+            source,
+        };
+        let conn = Connection::open(&self.inner.path).map_err(opening)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(opening)?;
+        conn.pragma_update(None, "query_only", true)
+            .map_err(opening)?;
+        Ok(conn)
+    }
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The entries under a prefix: the key equal to the prefix (`?1`), then the keys in
+/// `[?2, ?3)`. Each half is a search of the primary-key index.
+const LOAD_RANGE_SQL: &str = "SELECT key, value FROM samod_kv WHERE key = ?1
+     UNION ALL
+     SELECT key, value FROM samod_kv WHERE key >= ?2 AND key < ?3";
+
+/// A count SQLite returned as a (never negative) integer.
+fn unsigned(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// Locks `mutex`, ignoring poisoning: a panic elsewhere cannot leave a connection half-way
+/// through a transaction (an unwinding `Transaction` rolls back), so the connection is usable.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_can_be_shared_across_threads_and_tasks() {
+        fn shareable<T: Clone + Send + Sync + 'static>() {}
+        shareable::<Store>();
+        shareable::<crate::SqliteStorage>();
+        shareable::<crate::StorageHealth>();
+    }
+
+    #[test]
+    fn load_range_searches_the_key_index_instead_of_scanning() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("replica.sqlite3")).unwrap();
+        let plan: Vec<String> = store
+            .read(|conn| {
+                conn.prepare(&format!("EXPLAIN QUERY PLAN {LOAD_RANGE_SQL}"))?
+                    .query_map(["a/b", "a/b/", "a/b0"], |row| row.get::<_, String>(3))?
+                    .collect()
+            })
+            .unwrap();
+        let searches = plan
+            .iter()
+            .filter(|line| line.starts_with("SEARCH"))
+            .count();
+        assert_eq!(searches, 2, "{plan:#?}");
+        assert!(
+            plan.iter().all(|line| !line.starts_with("SCAN")),
+            "{plan:#?}"
+        );
+    }
+}
