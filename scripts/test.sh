@@ -11,5 +11,8 @@ cargo fmt --all -- --check
 echo "== cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "== cargo build (the end-to-end tests run the real binaries)"
+cargo build --workspace --bins --locked
+
 echo "== cargo test"
 cargo test --workspace --locked

@@ -1,9 +1,18 @@
 //! The CLI's commands, one module each, and what they share.
 
+pub mod docs;
+pub mod edit;
 pub mod forms;
+pub mod sync;
 pub mod validate;
 
+use std::fmt;
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use client::{ClientError, Replica};
 
 use ::forms::{Catalogue, LookupError};
 use anyhow::Context;
@@ -47,4 +56,94 @@ pub fn lookup_message(error: &LookupError) -> String {
 /// Turns a lookup error into an `anyhow` error carrying the Russian message.
 pub fn lookup(error: LookupError) -> anyhow::Error {
     anyhow::anyhow!(lookup_message(&error))
+}
+
+/// An error that carries its own exit code (the default for errors is 2, usage or input).
+#[derive(Debug)]
+pub struct Failure {
+    /// The Russian message.
+    pub message: String,
+    /// The process exit code.
+    pub exit_code: u8,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// Exit code when the sync server cannot be reached.
+pub const EXIT_UNREACHABLE: u8 = 3;
+
+/// Turns a replica error into a CLI error with its Russian message and exit code.
+pub fn client_error(error: ClientError) -> anyhow::Error {
+    let exit_code = match error {
+        ClientError::ServerUnreachable { .. } => EXIT_UNREACHABLE,
+        _ => crate::EXIT_USAGE,
+    };
+    Failure {
+        message: error.message_ru(),
+        exit_code,
+    }
+    .into()
+}
+
+/// Where the local replica lives and who edits from it.
+pub struct Local {
+    data_dir: Option<PathBuf>,
+    author: Option<String>,
+}
+
+impl Local {
+    /// From the global flags (`--data-dir`, `--author`, or their environment variables).
+    pub fn new(data_dir: Option<PathBuf>, author: Option<String>) -> Self {
+        Self { data_dir, author }
+    }
+
+    /// The data directory: the flag, else `$XDG_DATA_HOME/ravenstvo`, else
+    /// `~/.local/share/ravenstvo`, else `./ravenstvo-data`.
+    fn data_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.data_dir {
+            return dir.clone();
+        }
+        if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+            return PathBuf::from(xdg).join("ravenstvo");
+        }
+        match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+            Some(home) => PathBuf::from(home).join(".local/share/ravenstvo"),
+            None => PathBuf::from("ravenstvo-data"),
+        }
+    }
+
+    fn author(&self) -> String {
+        self.author
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .filter(|a| !a.trim().is_empty())
+            .unwrap_or_else(|| "без имени".to_owned())
+    }
+
+    /// Opens the replica, runs one command on it, and closes it, waiting for every write.
+    pub fn run<F, Fut>(self, catalogue: Catalogue, command: F) -> anyhow::Result<ExitCode>
+    where
+        F: FnOnce(Arc<Replica>) -> Fut,
+        Fut: Future<Output = anyhow::Result<ExitCode>>,
+    {
+        let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+        let dir = self.data_dir();
+        let author = self.author();
+        runtime.block_on(async move {
+            let replica = Replica::open(&dir, Arc::new(catalogue), &author)
+                .await
+                .map_err(client_error)
+                .with_context(|| format!("локальная копия в {}", dir.display()))?;
+            let replica = Arc::new(replica);
+            let result = command(replica.clone()).await;
+            replica.close().await;
+            result
+        })
+    }
 }

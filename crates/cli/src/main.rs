@@ -1,10 +1,12 @@
 //! `ravenstvo`: the command-line tool of the Ravenstvo platform.
 //!
-//! This binary owns IO policy: where the forms live, how documents are read, exit codes and
-//! the Russian wording of everything it prints. The judgement itself lives in `forms`.
+//! This binary owns IO policy: where the forms and the local replica live, how documents are
+//! read, exit codes and the Russian wording of everything it prints. The judgement lives in
+//! `forms`, the documents in `document`, the replica and sync in `client`.
 //!
 //! Exit codes: 0 = success (a valid document), 1 = the document is invalid, 2 = a usage or
-//! input error (a missing file, malformed JSON, an unknown form or region).
+//! input error (a missing file, malformed JSON, an unknown form, region or document), 3 = the
+//! server is unreachable.
 
 mod commands;
 mod input;
@@ -17,29 +19,36 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// Exit code for a usage or input error.
 pub const EXIT_USAGE: u8 = 2;
 
-/// Документы программ поддержки школ: формы, проверка по требованиям региона.
+/// Документы программ поддержки школ: формы, проверка по требованиям региона, работа без
+/// сети и синхронизация.
 #[derive(Parser)]
 #[command(name = "ravenstvo", version, about, max_term_width = 100)]
 struct Cli {
     /// Папка с формами и требованиями регионов (по умолчанию ./forms или формы из поставки).
     #[arg(long, global = true, env = "RAVENSTVO_FORMS_DIR", value_name = "DIR")]
     forms_dir: Option<PathBuf>,
+    /// Папка локальной копии документов (по умолчанию ~/.local/share/ravenstvo).
+    #[arg(long, global = true, env = "RAVENSTVO_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Кто вносит правки (по умолчанию имя пользователя системы).
+    #[arg(long, global = true, env = "RAVENSTVO_AUTHOR")]
+    author: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Проверить документ по форме и требованиям региона.
+    /// Проверить документ: файл (с --form и --region) или документ локальной копии.
     Validate {
-        /// Форма, например school-programme.
-        #[arg(long)]
-        form: String,
-        /// Регион, например leningrad.
-        #[arg(long)]
-        region: String,
-        /// Файл документа (JSON); «-» читает стандартный ввод.
-        file: PathBuf,
+        /// Форма, например school-programme (для проверки файла).
+        #[arg(long, requires = "region")]
+        form: Option<String>,
+        /// Регион, например leningrad (для проверки файла).
+        #[arg(long, requires = "form")]
+        region: Option<String>,
+        /// Файл документа (JSON, «-» — стандартный ввод) или идентификатор документа.
+        target: String,
         /// Вид вывода.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -48,6 +57,110 @@ enum Command {
     Forms {
         #[command(subcommand)]
         command: FormsCommand,
+    },
+    /// Создать документ в локальной копии; печатает его идентификатор.
+    New {
+        /// Форма, например school-programme.
+        form: String,
+        /// Регион, например lipetsk.
+        #[arg(long)]
+        region: String,
+        /// Начальное содержимое (JSON-файл), иначе пустой документ.
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
+    /// Документы локальной копии.
+    List,
+    /// Показать документ.
+    Show {
+        /// Идентификатор документа.
+        doc: String,
+        /// Вывести JSON.
+        #[arg(long)]
+        json: bool,
+        /// Версия (heads через запятую, как в history).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Изменить документ.
+    Edit {
+        /// Идентификатор документа.
+        doc: String,
+        /// Описание правки для истории.
+        #[arg(long, short, global = true)]
+        message: Option<String>,
+        #[command(subcommand)]
+        edit: EditCommand,
+    },
+    /// Привести документ к содержимому JSON-файла наименьшим числом правок.
+    Import {
+        /// Идентификатор документа.
+        doc: String,
+        /// JSON-файл («-» — стандартный ввод).
+        file: PathBuf,
+        /// Описание правки для истории.
+        #[arg(long, short)]
+        message: Option<String>,
+    },
+    /// История правок: кто, когда, что.
+    History {
+        /// Идентификатор документа.
+        doc: String,
+    },
+    /// Что изменилось между двумя версиями.
+    Diff {
+        /// Идентификатор документа.
+        doc: String,
+        /// Начальная версия (heads).
+        from: String,
+        /// Конечная версия (heads).
+        to: String,
+    },
+    /// Обменяться документами с сервером.
+    Sync {
+        /// Адрес сервера, например http://127.0.0.1:8080.
+        #[arg(long, env = "RAVENSTVO_SERVER")]
+        server: String,
+        /// Получить с сервера документ, которого здесь нет (можно несколько раз).
+        #[arg(long = "doc")]
+        docs: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum EditCommand {
+    /// Записать значение (JSON) в поле; недостающие разделы создаются.
+    Set {
+        /// Поле, например /school/name.
+        pointer: String,
+        /// Значение в JSON, например '"МБОУ СОШ № 1"' или 36.
+        value: String,
+    },
+    /// Вставить строку таблицы или пункт списка (индекс или «-» — в конец).
+    Insert {
+        /// Место, например /action_plan/- .
+        pointer: String,
+        /// Значение в JSON.
+        value: String,
+    },
+    /// Удалить поле, строку или пункт.
+    Remove {
+        /// Поле, например /action_plan/3.
+        pointer: String,
+    },
+    /// Правка текста: удалить и/или вставить с позиции.
+    Text {
+        /// Текстовое поле, например /causes_analysis/internal_causes.
+        pointer: String,
+        /// Позиция (в символах от начала).
+        #[arg(long)]
+        at: usize,
+        /// Сколько символов удалить.
+        #[arg(long, default_value_t = 0)]
+        delete: usize,
+        /// Что вставить.
+        #[arg(long, default_value = "")]
+        insert: String,
     },
 }
 
@@ -84,21 +197,28 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
+            let code = error
+                .downcast_ref::<commands::Failure>()
+                .map_or(EXIT_USAGE, |f| f.exit_code);
             eprintln!("ошибка: {error:#}");
-            ExitCode::from(EXIT_USAGE)
+            ExitCode::from(code)
         }
     }
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let catalogue = commands::load_catalogue(cli.forms_dir.as_deref())?;
+    let local = commands::Local::new(cli.data_dir, cli.author);
     match cli.command {
         Command::Validate {
-            form,
-            region,
-            file,
+            form: Some(form),
+            region: Some(region),
+            target,
             format,
-        } => commands::validate::run(&catalogue, &form, &region, &file, format),
+        } => commands::validate::file(&catalogue, &form, &region, target.as_ref(), format),
+        Command::Validate { target, format, .. } => local.run(catalogue, |replica| {
+            commands::validate::document(replica, target, format)
+        }),
         Command::Forms { command } => match command {
             FormsCommand::List => commands::forms::list(&catalogue),
             FormsCommand::Show { form, region } => {
@@ -106,5 +226,49 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             FormsCommand::Template { form } => commands::forms::template(&catalogue, &form),
         },
+        Command::New { form, region, from } => local.run(catalogue, |replica| {
+            commands::docs::new(replica, form, region, from)
+        }),
+        Command::List => local.run(catalogue, commands::docs::list),
+        Command::Show { doc, json, at } => local.run(catalogue, |replica| {
+            commands::docs::show(replica, doc, json, at)
+        }),
+        Command::Edit { doc, message, edit } => {
+            let edit = match edit {
+                EditCommand::Set { pointer, value } => {
+                    commands::edit::Request::Set { pointer, value }
+                }
+                EditCommand::Insert { pointer, value } => {
+                    commands::edit::Request::Insert { pointer, value }
+                }
+                EditCommand::Remove { pointer } => commands::edit::Request::Remove { pointer },
+                EditCommand::Text {
+                    pointer,
+                    at,
+                    delete,
+                    insert,
+                } => commands::edit::Request::Text {
+                    pointer,
+                    at,
+                    delete,
+                    insert,
+                },
+            };
+            local.run(catalogue, |replica| {
+                commands::edit::edit(replica, doc, edit, message)
+            })
+        }
+        Command::Import { doc, file, message } => local.run(catalogue, |replica| {
+            commands::edit::import(replica, doc, file, message)
+        }),
+        Command::History { doc } => {
+            local.run(catalogue, |replica| commands::docs::history(replica, doc))
+        }
+        Command::Diff { doc, from, to } => local.run(catalogue, |replica| {
+            commands::docs::diff(replica, doc, from, to)
+        }),
+        Command::Sync { server, docs } => local.run(catalogue, |replica| {
+            commands::sync::sync(replica, server, docs)
+        }),
     }
 }

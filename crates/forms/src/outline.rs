@@ -204,3 +204,60 @@ fn skeleton(docs: &SchemaDocs, node: Node<'_>, depth: usize) -> Value {
         _ => Value::Null,
     }
 }
+
+impl Catalogue {
+    /// Reorders the keys of every object in `value` as the form's schema lists them (keys the
+    /// schema does not know keep their place at the end). Automerge keeps map keys sorted; people
+    /// read a form in its own order.
+    pub fn order_like_schema(&self, form: &str, value: &mut Value) -> Result<(), LookupError> {
+        let form = self.form(form)?;
+        let root = self
+            .docs
+            .root(&form.uri)
+            .expect("every form's schema is in the catalogue");
+        reorder(&self.docs, Some(root), value, 0);
+        Ok(())
+    }
+
+    /// The Russian title of a choice value at `pointer` («Управление» for `management`), if the
+    /// place is a choice and the value one of its options.
+    pub fn choice_title(&self, form: &str, pointer: &str, value: &Value) -> Option<String> {
+        let form = self.form(form).ok()?;
+        let root = self.docs.root(&form.uri)?;
+        let node = self.docs.node_at(root, pointer)?;
+        self.docs
+            .choices(node)?
+            .into_iter()
+            .find(|(option, _)| *option == value)
+            .and_then(|(_, title)| title.map(str::to_owned))
+    }
+}
+
+fn reorder(docs: &SchemaDocs, node: Option<Node<'_>>, value: &mut Value, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            let properties = node.map(|n| docs.properties(n)).unwrap_or_default();
+            let mut old = std::mem::take(map);
+            for (key, child) in &properties {
+                if let Some(mut v) = old.remove(*key) {
+                    reorder(docs, Some(*child), &mut v, depth + 1);
+                    map.insert((*key).to_owned(), v);
+                }
+            }
+            for (key, mut v) in old {
+                reorder(docs, None, &mut v, depth + 1);
+                map.insert(key, v);
+            }
+        }
+        Value::Array(items) => {
+            let item_node = node.and_then(|n| docs.items(n));
+            for item in items {
+                reorder(docs, item_node, item, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}

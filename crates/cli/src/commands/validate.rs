@@ -2,14 +2,16 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use forms::{Catalogue, Finding, Report};
+use ::forms::{Catalogue, Finding, Report};
+use client::Replica;
 
 use crate::Format;
 use crate::input::read_document;
 
-/// Validates the file and prints the report; exit 0 when valid, 1 when not.
-pub fn run(
+/// Validates a file and prints the report; exit 0 when valid, 1 when not.
+pub fn file(
     catalogue: &Catalogue,
     form: &str,
     region: &str,
@@ -24,9 +26,27 @@ pub fn run(
     let report = catalogue
         .validate(form, region, &doc)
         .map_err(super::lookup)?;
+    print_report(catalogue, &report, format)
+}
+
+/// Validates a document of the local replica against its region's current requirements.
+pub async fn document(
+    replica: Arc<Replica>,
+    id: String,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let report = replica.validate(&id).await.map_err(super::client_error)?;
+    print_report(replica.catalogue(), &report, format)
+}
+
+fn print_report(
+    catalogue: &Catalogue,
+    report: &Report,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        Format::Text => print!("{}", render(catalogue, &report)),
+        Format::Json => println!("{}", serde_json::to_string_pretty(report)?),
+        Format::Text => print!("{}", render(catalogue, report)),
     }
     Ok(if report.valid {
         ExitCode::SUCCESS

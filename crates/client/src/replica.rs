@@ -1,0 +1,243 @@
+//! One person's local copy of their documents.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use document::{Author, Edit, FieldChange, HistoryEntry, ImportSummary};
+use forms::{Catalogue, Report};
+use samod::{DocHandle, DocumentId, Repo};
+use serde_json::Value;
+use store::{SqliteStorage, Store};
+
+use crate::error::ClientError;
+
+/// The database file inside a replica's data directory.
+pub const DATABASE_FILE: &str = "replica.sqlite3";
+
+/// Settings key of the replica's author id (generated once per replica).
+const AUTHOR_ID_SETTING: &str = "author_id";
+
+/// A line of `ravenstvo list`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocSummary {
+    /// The automerge-repo document id.
+    pub id: String,
+    /// Form id.
+    pub form: String,
+    /// Region id.
+    pub region: String,
+    /// The school's name, when the document has one.
+    pub school: Option<String>,
+    /// Number of changes in the document's history.
+    pub changes: usize,
+}
+
+/// A local replica: its store, its samod repo and the form catalogue.
+pub struct Replica {
+    pub(crate) repo: Repo,
+    store: Store,
+    catalogue: Arc<Catalogue>,
+    author: Author,
+}
+
+impl Replica {
+    /// Opens (or creates) the replica under `data_dir`. `author_name` is who edits from here;
+    /// the author id is generated on first open and kept in the replica.
+    pub async fn open(
+        data_dir: &Path,
+        catalogue: Arc<Catalogue>,
+        author_name: &str,
+    ) -> Result<Self, ClientError> {
+        let store = Store::open(data_dir.join(DATABASE_FILE))?;
+        let author_id = match store.setting(AUTHOR_ID_SETTING)? {
+            Some(id) => id,
+            None => {
+                let id = new_id();
+                store.set_setting(AUTHOR_ID_SETTING, &id)?;
+                id
+            }
+        };
+        let repo = Repo::build_tokio()
+            .with_storage(SqliteStorage::new(store.clone()))
+            .load()
+            .await;
+        let author = Author {
+            id: author_id,
+            name: author_name.to_owned(),
+        };
+        Ok(Self {
+            repo,
+            store,
+            catalogue,
+            author,
+        })
+    }
+
+    /// Who edits from this replica.
+    pub fn author(&self) -> &Author {
+        &self.author
+    }
+
+    /// The replica's local store.
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The form catalogue the replica checks edits against.
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
+    /// Creates a document of `form` for `region` from `data` (`{}` for an empty one).
+    pub async fn create(
+        &self,
+        form: &str,
+        region: &str,
+        data: &Value,
+    ) -> Result<String, ClientError> {
+        self.catalogue.requirement_set(form, region)?;
+        let doc = document::create(&self.catalogue, form, region, data, &self.author)?;
+        let handle = self.repo.create(doc).await?;
+        Ok(handle.document_id().to_string())
+    }
+
+    /// Every document the replica holds, with its form, region and school.
+    pub async fn list(&self) -> Result<Vec<DocSummary>, ClientError> {
+        let mut out = Vec::new();
+        for id in self.store.document_ids()? {
+            out.push(self.summary(&id).await?);
+        }
+        Ok(out)
+    }
+
+    /// A document's form, region, school and size.
+    pub async fn summary(&self, id: &str) -> Result<DocSummary, ClientError> {
+        let handle = self.handle(id).await?;
+        handle.with_document(|doc| {
+            let meta = document::meta(doc)?;
+            let school =
+                document::get(doc, "/school/name")?.and_then(|v| v.as_str().map(str::to_owned));
+            Ok(DocSummary {
+                id: handle.document_id().to_string(),
+                form: meta.form,
+                region: meta.region,
+                school,
+                changes: doc.get_changes(&[]).len(),
+            })
+        })
+    }
+
+    /// The document's data as JSON, now or at the given heads (`abc…,def…`), with its fields
+    /// in the form's order.
+    pub async fn show(&self, id: &str, at: Option<&str>) -> Result<Value, ClientError> {
+        let handle = self.handle(id).await?;
+        let heads = at.map(document::parse_heads).transpose()?;
+        let (meta, mut data) = handle.with_document(|doc| -> Result<_, ClientError> {
+            let data = match &heads {
+                Some(heads) => document::to_json_at(doc, heads)?,
+                None => document::to_json(doc)?,
+            };
+            Ok((document::meta(doc)?, data))
+        })?;
+        self.catalogue.order_like_schema(&meta.form, &mut data)?;
+        Ok(data)
+    }
+
+    /// The document's current heads, formatted for `--at`.
+    pub async fn heads(&self, id: &str) -> Result<String, ClientError> {
+        let handle = self.handle(id).await?;
+        Ok(handle.with_document(|doc| document::format_heads(&doc.get_heads())))
+    }
+
+    /// Applies edits as one change, all or nothing.
+    pub async fn edit(
+        &self,
+        id: &str,
+        edits: &[Edit],
+        message: Option<&str>,
+    ) -> Result<(), ClientError> {
+        let handle = self.handle(id).await?;
+        handle.with_document(|doc| {
+            document::apply(doc, &self.catalogue, edits, &self.author, message)
+        })?;
+        Ok(())
+    }
+
+    /// Makes the document equal to `data` with the smallest set of edits.
+    pub async fn import(
+        &self,
+        id: &str,
+        data: &Value,
+        message: Option<&str>,
+    ) -> Result<ImportSummary, ClientError> {
+        let handle = self.handle(id).await?;
+        Ok(handle.with_document(|doc| {
+            document::import(doc, &self.catalogue, data, &self.author, message)
+        })?)
+    }
+
+    /// Who changed the document, when and why, oldest first.
+    pub async fn history(&self, id: &str) -> Result<Vec<HistoryEntry>, ClientError> {
+        let handle = self.handle(id).await?;
+        Ok(handle.with_document(|doc| document::history(doc)))
+    }
+
+    /// Field-level changes between two versions.
+    pub async fn diff(
+        &self,
+        id: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<FieldChange>, ClientError> {
+        let handle = self.handle(id).await?;
+        let (from, to) = (document::parse_heads(from)?, document::parse_heads(to)?);
+        Ok(handle.with_document(|doc| document::diff(doc, &from, &to))?)
+    }
+
+    /// Validates the document's current state against its region's requirements.
+    pub async fn validate(&self, id: &str) -> Result<Report, ClientError> {
+        let handle = self.handle(id).await?;
+        let (meta, data) = handle.with_document(|doc| -> Result<_, ClientError> {
+            Ok((document::meta(doc)?, document::to_json(doc)?))
+        })?;
+        Ok(self.catalogue.validate(&meta.form, &meta.region, &data)?)
+    }
+
+    /// Stops the repo, waiting for every storage write: call before exiting.
+    pub async fn close(&self) {
+        self.repo.stop().await;
+    }
+
+    /// The handle of a document held locally.
+    pub(crate) async fn handle(&self, id: &str) -> Result<DocHandle, ClientError> {
+        let doc_id = parse_id(id)?;
+        // Only local documents: a replica without a connection answers from storage at once.
+        match self.repo.find(doc_id).await? {
+            Some(handle) => Ok(handle),
+            None => Err(ClientError::NotFound { id: id.to_owned() }),
+        }
+    }
+}
+
+/// Parses a document id as printed by `ravenstvo new` (an `automerge:` URL is accepted too).
+pub(crate) fn parse_id(id: &str) -> Result<DocumentId, ClientError> {
+    let bare = id.trim().trim_start_matches("automerge:");
+    DocumentId::from_str(bare).map_err(|_| ClientError::BadId { id: id.to_owned() })
+}
+
+/// A random id for the replica's author, from the process's randomly seeded hasher.
+fn new_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let state = std::collections::hash_map::RandomState::new();
+    let mut a = state.build_hasher();
+    a.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    let mut b = state.build_hasher();
+    b.write_u64(a.finish() ^ u64::from(std::process::id()));
+    format!("{:016x}{:016x}", a.finish(), b.finish())
+}
