@@ -1,1 +1,37 @@
-//! Form documents over Automerge (being written).
+//! Form documents over Automerge: creating them, editing them by JSON pointer, reading them as
+//! JSON now or at any earlier version, their history and the differences between versions.
+//!
+//! A document is an [`automerge::Automerge`] whose root holds the form id, its schema version,
+//! the region and the form's `data` (see [`create`] for the layout). Everything here is a free
+//! function over `&Automerge` / `&mut Automerge`, because the sync layer (samod) lends
+//! documents out only inside a closure. The schema decides how each value is stored, so that
+//! concurrent offline edits merge as people expect: texts merge character by character, rows of
+//! a table keep their identity, different fields never clash.
+//!
+//! The crate is pure model code: no IO, no async, no knowledge of storage or networks. It
+//! depends on `forms` (the schemas) and `automerge` only; `store`, `client`, the CLI and the
+//! sync server depend on it.
+//!
+//! Layout: `layout` (root keys, [`create`], [`meta`]), `edit` ([`Edit`], [`apply`]), `import`
+//! ([`import`]), `read` ([`to_json`], [`get`]), `write` (minimal writes shared by edits and
+//! imports), `schema` (what the schema says about a place), `history` (change messages,
+//! [`history`], heads as text), `diff` ([`diff`]), `pointer`, `error`.
+
+mod diff;
+mod edit;
+mod error;
+mod history;
+mod import;
+mod layout;
+mod pointer;
+mod read;
+mod schema;
+mod write;
+
+pub use diff::{ChangeKind, FieldChange, diff};
+pub use edit::{Edit, apply};
+pub use error::{DocError, PointerProblem};
+pub use history::{Author, HistoryEntry, format_heads, history, parse_heads};
+pub use import::{ImportSummary, import};
+pub use layout::{Meta, create, meta};
+pub use read::{get, to_json, to_json_at};

@@ -1,0 +1,108 @@
+//! The layout of a form document and its creation.
+//!
+//! The root map holds `form`, `form_version` and `region` (scalar strings, written once at
+//! creation) and `data`, the form's content. Inside `data` the schema decides the
+//! representation: sections are maps, tables and lists are lists (a table's rows are maps),
+//! short and long texts are Automerge text objects so that concurrent typing merges
+//! character-wise, and dates, choice codes, numbers and booleans are scalars.
+
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ObjType, ROOT, ReadDoc};
+use forms::Catalogue;
+use serde_json::{Map, Value};
+
+use crate::error::DocError;
+use crate::history::{Author, commit_options};
+use crate::read::{Reader, scalar_str};
+use crate::schema::Schema;
+use crate::write::Writer;
+
+/// Root key of the form id.
+pub(crate) const FORM: &str = "form";
+/// Root key of the form's schema version.
+pub(crate) const FORM_VERSION: &str = "form_version";
+/// Root key of the region id.
+pub(crate) const REGION: &str = "region";
+/// Root key of the form data.
+pub(crate) const DATA: &str = "data";
+
+/// What a document is: which form (and which version of its schema) and for which region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meta {
+    /// Form id, e.g. `school-programme`.
+    pub form: String,
+    /// Version of the form's schema the document was created with, e.g. `1.0.0`.
+    pub form_version: String,
+    /// Region id, e.g. `lipetsk`.
+    pub region: String,
+}
+
+/// Creates a document of `form` for `region` holding `data` (`{}` for an empty one) in one
+/// change by `author`.
+///
+/// `data` is type-checked against the form first (`check_edit(form, "", data)`); it need not be
+/// valid. The document gets a fresh random actor id.
+///
+/// Concurrent first writes of the same missing section or text on two replicas each create an
+/// object and only one survives a merge, so a document that several people will fill offline
+/// is best created with its sections (and texts) present, e.g. from a template.
+pub fn create(
+    catalogue: &Catalogue,
+    form: &str,
+    region: &str,
+    data: &Value,
+    author: &Author,
+) -> Result<Automerge, DocError> {
+    let version = catalogue.form(form)?.version.clone();
+    catalogue.region(region)?;
+    catalogue.check_edit(form, "", data)?;
+    let empty = Map::new();
+    let data_map = match data {
+        Value::Object(map) => map,
+        _ => &empty,
+    };
+    let mut doc = Automerge::new();
+    let mut tx = doc.transaction();
+    let result = (|| -> Result<(), DocError> {
+        tx.put(ROOT, FORM, form)?;
+        tx.put(ROOT, FORM_VERSION, version.as_str())?;
+        tx.put(ROOT, REGION, region)?;
+        let data_obj = tx.put_object(ROOT, DATA, ObjType::Map)?;
+        let mut schema = Schema::new(catalogue, form);
+        Writer::new(&mut tx, &mut schema).fill_map(&data_obj, "", data_map)
+    })();
+    match result {
+        Ok(()) => {
+            tx.commit_with(commit_options(author, None));
+            Ok(doc)
+        }
+        Err(e) => {
+            tx.rollback();
+            Err(e)
+        }
+    }
+}
+
+/// The form, schema version and region of a document.
+pub fn meta(doc: &Automerge) -> Result<Meta, DocError> {
+    read_meta(doc)
+}
+
+pub(crate) fn read_meta(doc: &impl ReadDoc) -> Result<Meta, DocError> {
+    let reader = Reader::now(doc);
+    let field = |key: &str| -> Result<String, DocError> {
+        let value = reader.get(&ROOT, key)?;
+        value
+            .as_ref()
+            .and_then(|(v, _)| scalar_str(v))
+            .map(|s| s.into_owned())
+            .ok_or_else(|| DocError::NotADocument {
+                problem: format!("no `{key}` string at the root"),
+            })
+    };
+    Ok(Meta {
+        form: field(FORM)?,
+        form_version: field(FORM_VERSION)?,
+        region: field(REGION)?,
+    })
+}
