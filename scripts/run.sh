@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine. Until the sync server exists, this builds the `ravenstvo`
-# CLI and shows it judging the demo region's documents: a valid Lipetsk programme, then the
-# same programme missing what Lipetsk demands.
+# The main job on a fresh machine: builds the binaries and runs the sync server with its
+# embedded SQLite database under ./data on 127.0.0.1:8080 (override with LISTEN=… DATA_DIR=…).
+# Before serving it shows the CLI judging a demo document of the Lipetsk region.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release --locked -p ravenstvo-cli
-bin=target/release/ravenstvo
+cargo build --release --locked --bins
+bin=target/release
 
-"$bin" forms list
+echo "== ravenstvo validate: the demo Lipetsk programme"
+"$bin/ravenstvo" validate --form school-programme --region lipetsk \
+    forms/examples/school-programme.lipetsk.valid.json || true
 echo
-invalid=(forms/examples/school-programme.lipetsk.invalid.lipetsk.*.json)
-for example in forms/examples/school-programme.lipetsk.valid.json "${invalid[@]:0:2}"; do
-    echo "\$ ravenstvo validate --form school-programme --region lipetsk $example"
-    "$bin" validate --form school-programme --region lipetsk "$example" || true
-    echo
-done
+echo "== the same programme without what Lipetsk demands"
+"$bin/ravenstvo" validate --form school-programme --region lipetsk \
+    forms/examples/school-programme.lipetsk.invalid.lipetsk.coach-teams.json || true
+echo
+echo "== sync server (Ctrl+C stops it and flushes everything); try in another terminal:"
+echo "   $bin/ravenstvo new school-programme --region lipetsk --from forms/examples/school-programme.lipetsk.valid.json"
+echo "   $bin/ravenstvo sync --server http://${LISTEN:-127.0.0.1:8080}"
+exec "$bin/sync-server" --listen "${LISTEN:-127.0.0.1:8080}" --data-dir "${DATA_DIR:-./data}"
