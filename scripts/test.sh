@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: formatting, lints, then the whole
-# workspace's tests (unit, integration, CLI, examples). Installs nothing the Rust toolchain
-# does not already have; later parts (web, browser) add their own setup here.
+# workspace's tests (unit, integration, CLI, examples, end to end). Installs nothing beyond the
+# Rust toolchain but the npm packages of the JavaScript test peer (needs Node.js 20+ and npm);
+# later parts (web, browser) add their own setup here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,23 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== cargo build (the end-to-end tests run the real binaries)"
 cargo build --workspace --bins --locked
+
+# The JavaScript peer of the end-to-end tests (tests/js). `npm ci` runs only when node_modules
+# does not hold the committed lockfile's packages (the lockfile copied there is the stamp the
+# tests check too), and prints nothing unless it fails.
+js=tests/js
+if ! cmp -s "$js/package-lock.json" "$js/node_modules/.installed-package-lock.json"; then
+  echo "== npm ci --prefix $js (the end-to-end tests' JavaScript peer)"
+  if ! command -v npm >/dev/null; then
+    echo "npm is missing: install Node.js 20 or later with npm" >&2
+    exit 1
+  fi
+  if ! npm_log=$(npm ci --prefix "$js" --no-audit --no-fund --loglevel=error 2>&1); then
+    echo "$npm_log" >&2
+    exit 1
+  fi
+  cp "$js/package-lock.json" "$js/node_modules/.installed-package-lock.json"
+fi
 
 echo "== cargo test"
 cargo test --workspace --locked
