@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::error::{DocError, PointerProblem};
 use crate::history::{Author, commit_options};
-use crate::layout::read_meta;
+use crate::layout::read_form;
 use crate::pointer;
 use crate::read::{Reader, no_data};
 use crate::schema::{Schema, Shape};
@@ -24,7 +24,9 @@ pub enum Edit {
     Set {
         /// Where (`""` for the whole data).
         pointer: String,
-        /// The new value; `null` clears the field.
+        /// The new value. `null` clears the field; on a text it replaces the text object, so
+        /// typing into it elsewhere at the same time is lost, while `""` empties the text and
+        /// keeps such typing.
         value: Value,
     },
     /// Inserts a row or item; `pointer` ends with the index to insert before, or `-` to append.
@@ -77,10 +79,10 @@ pub fn apply(
     author: &Author,
     message: Option<&str>,
 ) -> Result<Option<ChangeHash>, DocError> {
-    let meta = read_meta(doc)?;
-    catalogue.form(&meta.form)?;
+    let form = read_form(doc)?;
+    catalogue.form(&form)?;
     let data = Reader::now(doc).data()?.ok_or_else(no_data)?;
-    let mut schema = Schema::new(catalogue, &meta.form);
+    let mut schema = Schema::new(catalogue, &form);
     let mut tx = doc.transaction();
     let mut editor = Editor {
         data,
@@ -253,24 +255,24 @@ impl Editor {
         delete: usize,
         insert: &str,
     ) -> Result<(), DocError> {
-        let (text, len) = match self.texts.get(pointer) {
-            Some(found) => found.clone(),
-            None => {
-                let text = self.find_text(tx, schema, pointer)?;
-                let len = match tx.text_encoding() {
-                    TextEncoding::UnicodeCodePoint => tx.length(&text),
-                    _ => tx.text(&text)?.chars().count(),
-                };
-                self.texts.insert(pointer.to_owned(), (text.clone(), len));
-                (text, len)
-            }
-        };
-        if at.checked_add(delete).is_none_or(|end| end > len) {
+        if !self.texts.contains_key(pointer) {
+            let text = self.find_text(tx, schema, pointer)?;
+            let len = match tx.text_encoding() {
+                TextEncoding::UnicodeCodePoint => tx.length(&text),
+                _ => tx.text(&text)?.chars().count(),
+            };
+            self.texts.insert(pointer.to_owned(), (text, len));
+        }
+        let (text, len) = self
+            .texts
+            .get_mut(pointer)
+            .expect("the text was just cached");
+        if at.checked_add(delete).is_none_or(|end| end > *len) {
             return Err(DocError::SpliceOutOfRange {
                 pointer: pointer.to_owned(),
                 at,
                 delete,
-                len,
+                len: *len,
             });
         }
         if delete == 0 && insert.is_empty() {
@@ -280,13 +282,12 @@ impl Editor {
         // one made with another text encoding gets the splice converted to its units.
         let (units_at, units_delete) = match tx.text_encoding() {
             TextEncoding::UnicodeCodePoint => (at, delete),
-            encoding => code_points_to_units(&tx.text(&text)?, encoding, at, delete),
+            encoding => code_points_to_units(&tx.text(&*text)?, encoding, at, delete),
         };
         let units_delete =
             isize::try_from(units_delete).expect("a text is shorter than isize::MAX");
-        tx.splice_text(&text, units_at, units_delete, insert)?;
-        let len = len - delete + insert.chars().count();
-        self.texts.insert(pointer.to_owned(), (text, len));
+        tx.splice_text(&*text, units_at, units_delete, insert)?;
+        *len = *len - delete + insert.chars().count();
         Ok(())
     }
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::error::DocError;
 use crate::history::{Author, commit_options};
-use crate::layout::read_meta;
+use crate::layout::read_form;
 use crate::read::{Reader, no_data};
 use crate::schema::Schema;
 use crate::write::Writer;
@@ -34,8 +34,8 @@ pub fn import(
     author: &Author,
     message: Option<&str>,
 ) -> Result<ImportSummary, DocError> {
-    let meta = read_meta(doc)?;
-    catalogue.check_edit(&meta.form, "", new_data)?;
+    let form = read_form(doc)?;
+    catalogue.check_edit(&form, "", new_data)?;
     let Value::Object(map) = new_data else {
         return Err(EditError::WrongKind {
             pointer: String::new(),
@@ -45,7 +45,7 @@ pub fn import(
         .into());
     };
     let data = Reader::now(doc).data()?.ok_or_else(no_data)?;
-    let mut schema = Schema::new(catalogue, &meta.form);
+    let mut schema = Schema::new(catalogue, &form);
     let mut tx = doc.transaction();
     let mut writer = Writer::new(&mut tx, &mut schema);
     let result = writer.reconcile_map(&data, "", map);

@@ -89,20 +89,25 @@ pub fn meta(doc: &Automerge) -> Result<Meta, DocError> {
 }
 
 pub(crate) fn read_meta(doc: &impl ReadDoc) -> Result<Meta, DocError> {
-    let reader = Reader::now(doc);
-    let field = |key: &str| -> Result<String, DocError> {
-        let value = reader.get(&ROOT, key)?;
-        value
-            .as_ref()
-            .and_then(|(v, _)| scalar_str(v))
-            .map(|s| s.into_owned())
-            .ok_or_else(|| DocError::NotADocument {
-                problem: format!("no `{key}` string at the root"),
-            })
-    };
     Ok(Meta {
-        form: field(FORM)?,
-        form_version: field(FORM_VERSION)?,
-        region: field(REGION)?,
+        form: root_string(doc, FORM)?,
+        form_version: root_string(doc, FORM_VERSION)?,
+        region: root_string(doc, REGION)?,
     })
+}
+
+/// The form id alone: all that editing needs.
+pub(crate) fn read_form(doc: &impl ReadDoc) -> Result<String, DocError> {
+    root_string(doc, FORM)
+}
+
+fn root_string(doc: &impl ReadDoc, key: &str) -> Result<String, DocError> {
+    Reader::now(doc)
+        .get(&ROOT, key)?
+        .as_ref()
+        .and_then(|(v, _)| scalar_str(v))
+        .map(|s| s.into_owned())
+        .ok_or_else(|| DocError::NotADocument {
+            problem: format!("no `{key}` string at the root"),
+        })
 }
