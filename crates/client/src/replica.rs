@@ -201,7 +201,9 @@ impl Replica {
         let (meta, data) = handle.with_document(|doc| -> Result<_, ClientError> {
             Ok((document::meta(doc)?, document::to_json(doc)?))
         })?;
-        Ok(self.catalogue.validate(&meta.form, &meta.region, &data)?)
+        Ok(self
+            .catalogue
+            .validate(&meta.form, &meta.region, &forms::without_empty(&data))?)
     }
 
     /// Stops the repo, waiting for every storage write: call before exiting.

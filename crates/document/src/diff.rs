@@ -45,8 +45,10 @@ pub fn diff(
 ) -> Result<Vec<FieldChange>, DocError> {
     check_heads(doc, from)?;
     check_heads(doc, to)?;
-    let old = read_tree(doc, from)?;
-    let new = read_tree(doc, to)?;
+    // Empty sections, tables and texts exist from creation (see `create`): to a person they
+    // are unfilled, so filling one is an addition, not a change from "".
+    let old = unfilled_removed(read_tree(doc, from)?);
+    let new = unfilled_removed(read_tree(doc, to)?);
     let mut out = Vec::new();
     compare(String::new(), &old, &new, &mut out);
     Ok(out)
@@ -59,6 +61,28 @@ enum Node {
     List(Vec<(Option<ObjId>, Node)>),
     Text(String),
     Scalar(Value),
+}
+
+/// The tree without empty texts, lists and sections among a map's fields (rows stay).
+fn unfilled_removed(node: Node) -> Node {
+    match node {
+        Node::Map(fields) => Node::Map(
+            fields
+                .into_iter()
+                .map(|(key, child)| (key, unfilled_removed(child)))
+                .filter(|(_, child)| !matches!(child, Node::Text(t) if t.is_empty()))
+                .filter(|(_, child)| !matches!(child, Node::List(items) if items.is_empty()))
+                .filter(|(_, child)| !matches!(child, Node::Map(fields) if fields.is_empty()))
+                .collect(),
+        ),
+        Node::List(items) => Node::List(
+            items
+                .into_iter()
+                .map(|(id, child)| (id, unfilled_removed(child)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 fn read_tree(doc: &Automerge, heads: &[ChangeHash]) -> Result<Node, DocError> {

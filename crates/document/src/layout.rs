@@ -43,9 +43,10 @@ pub struct Meta {
 /// `data` is type-checked against the form first (`check_edit(form, "", data)`); it need not be
 /// valid. The document gets a fresh random actor id.
 ///
-/// Concurrent first writes of the same missing section or text on two replicas each create an
-/// object and only one survives a merge, so a document that several people will fill offline
-/// is best created with its sections (and texts) present, e.g. from a template.
+/// Every section, table, list and text of the form is created empty where `data` has none
+/// (`Catalogue::containers`): concurrent first writes of the same missing section or text on
+/// two replicas would each create an object and only one would survive a merge, losing the
+/// other's edits. Validation reads empty containers as unfilled (`forms::without_empty`).
 pub fn create(
     catalogue: &Catalogue,
     form: &str,
@@ -56,8 +57,9 @@ pub fn create(
     let version = catalogue.form(form)?.version.clone();
     catalogue.region(region)?;
     catalogue.check_edit(form, "", data)?;
+    let full = with_containers(catalogue, form, data)?;
     let empty = Map::new();
-    let data_map = match data {
+    let data_map = match &full {
         Value::Object(map) => map,
         _ => &empty,
     };
@@ -80,6 +82,34 @@ pub fn create(
             tx.rollback();
             Err(e)
         }
+    }
+}
+
+/// `data` over the form's empty containers (`Catalogue::containers`).
+pub(crate) fn with_containers(
+    catalogue: &Catalogue,
+    form: &str,
+    data: &Value,
+) -> Result<Value, DocError> {
+    let mut full = catalogue.containers(form)?;
+    merge_into(&mut full, data);
+    Ok(full)
+}
+
+/// Writes `data` over `base`: objects merge key by key, anything else replaces.
+fn merge_into(base: &mut Value, data: &Value) {
+    match (base, data) {
+        (Value::Object(base), Value::Object(data)) => {
+            for (key, value) in data {
+                match base.get_mut(key) {
+                    Some(slot) => merge_into(slot, value),
+                    None => {
+                        base.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        (slot, value) => *slot = value.clone(),
     }
 }
 

@@ -25,6 +25,11 @@ fn splice(pointer: &str, at: usize, delete: usize, insert: &str) -> Edit {
     }
 }
 
+/// The data as a person filled it: what is empty is not filled.
+fn filled(data: &Value) -> Value {
+    forms::without_empty(data)
+}
+
 fn sample_doc() -> Automerge {
     create(&catalogue(), FORM, REGION, &sample(), &author("Анна")).unwrap()
 }
@@ -63,7 +68,7 @@ fn object_type(doc: &Automerge, path: &[&str]) -> Option<ObjType> {
 #[test]
 fn created_document_reads_back_its_data_and_meta() {
     let doc = sample_doc();
-    assert_eq!(to_json(&doc).unwrap(), sample());
+    assert_eq!(filled(&to_json(&doc).unwrap()), filled(&sample()));
     assert_eq!(
         meta(&doc).unwrap(),
         Meta {
@@ -78,7 +83,12 @@ fn created_document_reads_back_its_data_and_meta() {
 #[test]
 fn empty_document_is_an_empty_object() {
     let doc = create(&catalogue(), FORM, REGION, &json!({}), &author("Анна")).unwrap();
-    assert_eq!(to_json(&doc).unwrap(), json!({}));
+    assert_eq!(filled(&to_json(&doc).unwrap()), json!({}));
+    // Sections, tables and texts exist from the start, so that two people filling the same
+    // one offline both write into the same object.
+    let data = to_json(&doc).unwrap();
+    assert_eq!(data["school"]["director"]["full_name"], "");
+    assert_eq!(data["action_plan"], json!([]));
 }
 
 #[test]
@@ -138,7 +148,7 @@ fn set_creates_missing_sections_as_the_schema_describes_them() {
     let edits = [set("/school/director/full_name", json!("Пахомова И. Н."))];
     apply(&mut doc, &catalogue(), &edits, &author("Анна"), None).unwrap();
     assert_eq!(
-        to_json(&doc).unwrap(),
+        filled(&to_json(&doc).unwrap()),
         json!({"school": {"director": {"full_name": "Пахомова И. Н."}}})
     );
     assert_eq!(
@@ -310,7 +320,7 @@ fn inserting_the_first_row_creates_the_table() {
     }];
     apply(&mut doc, &catalogue(), &edits, &author("Анна"), None).unwrap();
     assert_eq!(
-        to_json(&doc).unwrap(),
+        filled(&to_json(&doc).unwrap()),
         json!({"action_plan": [{"hours": 3}]})
     );
 }
@@ -381,13 +391,13 @@ fn removing_what_is_not_there_is_refused() {
     let err = refused(
         &mut doc,
         &[Edit::Remove {
-            pointer: "/school/inn".into(),
+            pointer: "/action_plan/0/end".into(),
         }],
     );
     assert!(matches!(err, DocError::NotFound { .. }));
     assert_eq!(
         err.message_ru(),
-        "/school/inn: в документе здесь ничего нет"
+        "/action_plan/0/end: в документе здесь ничего нет"
     );
 }
 
@@ -431,7 +441,10 @@ fn splice_into_a_missing_text_field_creates_it() {
         splice("/school/name", 1, 0, "кола"),
     ];
     apply(&mut doc, &catalogue(), &edits, &author("Анна"), None).unwrap();
-    assert_eq!(to_json(&doc).unwrap(), json!({"school": {"name": "Школа"}}));
+    assert_eq!(
+        filled(&to_json(&doc).unwrap()),
+        json!({"school": {"name": "Школа"}})
+    );
 }
 
 #[test]
@@ -496,14 +509,22 @@ fn a_batch_is_one_change_and_no_change_when_nothing_differs() {
 #[test]
 fn get_reads_one_place_or_nothing() {
     let doc = sample_doc();
-    assert_eq!(get(&doc, "").unwrap(), Some(sample()));
+    assert_eq!(
+        get(&doc, "").unwrap().map(|v| filled(&v)),
+        Some(filled(&sample()))
+    );
     assert_eq!(get(&doc, "/action_plan/1/hours").unwrap(), Some(json!(6)));
     assert_eq!(
         get(&doc, "/school/director/full_name").unwrap(),
         Some(json!("Пахомова Ирина Николаевна"))
     );
     assert_eq!(get(&doc, "/action_plan/7").unwrap(), None);
-    assert_eq!(get(&doc, "/school/inn").unwrap(), None);
+    assert_eq!(
+        get(&doc, "/school/inn").unwrap(),
+        Some(json!("")),
+        "texts exist, empty, from the start"
+    );
+    assert_eq!(get(&doc, "/action_plan/0/end").unwrap(), None);
     assert_eq!(get(&doc, "/title/0").unwrap(), None);
     assert!(matches!(
         get(&doc, "/goals/x"),

@@ -213,3 +213,49 @@ fn emptying_a_text_keeps_concurrent_typing() {
     );
     assert_eq!(data["title"], json!("Новая "));
 }
+
+#[test]
+fn first_edits_inside_an_empty_document_all_survive() {
+    // A programme created empty and filled offline by two people at once: each writes into a
+    // section, a table and a text that neither had filled yet.
+    let catalogue = catalogue();
+    let mut anna = create(&catalogue, FORM, REGION, &json!({}), &author("Анна")).unwrap();
+    let mut boris = anna.fork();
+    let row = |activity: &str| json!({"activity": activity});
+    apply(
+        &mut anna,
+        &catalogue,
+        &[
+            set("/school/name", json!("МБОУ СОШ с. Красное")),
+            insert("/action_plan/-", row("Самодиагностика")),
+            splice("/analysis", 0, 0, "Анна: причины."),
+        ],
+        &author("Анна"),
+        None,
+    )
+    .unwrap();
+    apply(
+        &mut boris,
+        &catalogue,
+        &[
+            set("/school/director/full_name", json!("Пахомова И. Н.")),
+            insert("/action_plan/-", row("Семинар")),
+            splice("/analysis", 0, 0, "Борис: ресурсы. "),
+        ],
+        &author("Борис"),
+        None,
+    )
+    .unwrap();
+    let data = exchange(&mut anna, &mut boris);
+    assert_eq!(data["school"]["name"], json!("МБОУ СОШ с. Красное"));
+    assert_eq!(
+        data["school"]["director"]["full_name"],
+        json!("Пахомова И. Н.")
+    );
+    assert_eq!(data["action_plan"].as_array().unwrap().len(), 2);
+    let analysis = data["analysis"].as_str().unwrap();
+    assert!(
+        analysis.contains("Анна: причины.") && analysis.contains("Борис: ресурсы."),
+        "{analysis}"
+    );
+}

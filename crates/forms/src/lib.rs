@@ -24,6 +24,6 @@ mod validate;
 pub use catalogue::{Catalogue, Form, ID_PREFIX, Region, RequirementSet};
 pub use edit_check::EditError;
 pub use error::{LoadError, LookupError};
-pub use outline::{FieldKind, FieldLine};
+pub use outline::{FieldKind, FieldLine, without_empty};
 pub use report::{Finding, Report, Severity};
 pub use rules::Rule;

@@ -261,3 +261,63 @@ fn reorder(docs: &SchemaDocs, node: Option<Node<'_>>, value: &mut Value, depth: 
         _ => {}
     }
 }
+
+impl Catalogue {
+    /// The containers of a form: every section an empty object, every table or list an empty
+    /// list, every text an empty string, recursively through sections (not into rows), and no
+    /// scalar values. A document created with its containers present merges concurrent first
+    /// edits inside them; created without, two people filling the same missing section offline
+    /// would each create it and one of them would lose their edits.
+    pub fn containers(&self, form: &str) -> Result<Value, LookupError> {
+        let form = self.form(form)?;
+        let root = self
+            .docs
+            .root(&form.uri)
+            .expect("every form's schema is in the catalogue");
+        Ok(containers(&self.docs, root, 0))
+    }
+}
+
+fn containers(docs: &SchemaDocs, node: Node<'_>, depth: usize) -> Value {
+    let fields = docs
+        .properties(node)
+        .into_iter()
+        .filter_map(|(key, child)| {
+            let value = match kind_of(docs, child) {
+                FieldKind::Section if depth < MAX_DEPTH => containers(docs, child, depth + 1),
+                FieldKind::Table | FieldKind::List(_) => Value::Array(Vec::new()),
+                FieldKind::Text | FieldKind::Narrative => Value::String(String::new()),
+                _ => return None,
+            };
+            Some((key.to_owned(), value))
+        });
+    Value::Object(fields.collect())
+}
+
+/// A copy of `value` without what is empty: empty strings, empty lists and objects left empty
+/// once their own empty fields are gone. Rows of tables are kept (their place matters) even when
+/// empty. An unfilled field and an empty one mean the same to a person; validation should say
+/// «не заполнено» for both.
+pub fn without_empty(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter_map(|(k, v)| {
+                    let v = without_empty(v);
+                    (!is_empty(&v)).then(|| (k.clone(), v))
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_empty).collect()),
+        other => other.clone(),
+    }
+}
+
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        Value::Object(map) => map.is_empty(),
+        _ => false,
+    }
+}
