@@ -19,9 +19,11 @@ pub fn root() -> PathBuf {
         .to_owned()
 }
 
-/// Path of a workspace binary in the target directory the tests were built into.
+/// Path of a workspace binary in the target directory the tests were built into (for
+/// `cargo bench`, the release binaries: build them with `cargo build --release`).
 pub fn bin(name: &str) -> PathBuf {
-    // The test executable lives in target/<profile>/deps/; binaries in target/<profile>/.
+    // The test or bench executable lives in target/<profile>/deps/; binaries in
+    // target/<profile>/.
     let exe = std::env::current_exe().expect("test executable path");
     let dir = exe
         .parent()
@@ -30,7 +32,7 @@ pub fn bin(name: &str) -> PathBuf {
     let path = dir.join(name);
     assert!(
         path.exists(),
-        "{} is not built: run `cargo build --workspace --bins` first",
+        "{} is not built: run `cargo build [--release] --workspace --bins` first",
         path.display()
     );
     path
@@ -81,6 +83,11 @@ impl Server {
     /// `127.0.0.1:PORT`.
     pub fn addr(&self) -> String {
         self.url.trim_start_matches("http://").to_owned()
+    }
+
+    /// The server's process id (to read its memory from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
     }
 
     /// Stops with SIGTERM and waits; returns whether it exited successfully.
