@@ -30,7 +30,7 @@ impl AppState {
         let peer_id = match store.setting(PEER_ID_SETTING)? {
             Some(id) => id,
             None => {
-                let id = format!("ravenstvo-server-{}", random_suffix());
+                let id = format!("ravenstvo-server-{}", uuid::Uuid::new_v4().simple());
                 store.set_setting(PEER_ID_SETTING, &id)?;
                 id
             }
@@ -58,17 +58,4 @@ impl AppState {
         self.acceptor.close();
         self.repo.stop().await;
     }
-}
-
-/// A random hex suffix, from the process's randomly seeded hasher (no extra dependency).
-fn random_suffix() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
-    format!("{:016x}", hasher.finish())
 }

@@ -53,7 +53,7 @@ impl Replica {
         let author_id = match store.setting(AUTHOR_ID_SETTING)? {
             Some(id) => id,
             None => {
-                let id = new_id();
+                let id = uuid::Uuid::new_v4().simple().to_string();
                 store.set_setting(AUTHOR_ID_SETTING, &id)?;
                 id
             }
@@ -226,20 +226,4 @@ impl Replica {
 pub(crate) fn parse_id(id: &str) -> Result<DocumentId, ClientError> {
     let bare = id.trim().trim_start_matches("automerge:");
     DocumentId::from_str(bare).map_err(|_| ClientError::BadId { id: id.to_owned() })
-}
-
-/// A random id for the replica's author, from the process's randomly seeded hasher.
-fn new_id() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let state = std::collections::hash_map::RandomState::new();
-    let mut a = state.build_hasher();
-    a.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
-    let mut b = state.build_hasher();
-    b.write_u64(a.finish() ^ u64::from(std::process::id()));
-    format!("{:016x}{:016x}", a.finish(), b.finish())
 }
