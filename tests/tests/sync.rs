@@ -238,3 +238,44 @@ fn nothing_is_lost_across_restarts_and_kills() {
     a.ok(&["edit", &doc, "set", "/title", "\"Правка без сети\""]);
     assert_eq!(a.json(&doc)["title"], "Правка без сети");
 }
+
+#[test]
+fn a_replica_killed_mid_edit_keeps_every_finished_edit_and_stays_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Replica::new(&dir.path().join("a"), "Анна");
+    let doc = new_programme(&a);
+    let mut finished = Vec::new();
+    // The last edit gets all the time it needs: its success must be durable.
+    for (i, delay_ms) in [0u64, 5, 20, 60, 150, 10_000].into_iter().enumerate() {
+        let value = format!("\"Правка {i}\"");
+        let mut child = std::process::Command::new(e2e::bin("ravenstvo"))
+            .args(["edit", &doc, "set", "/title", &value])
+            .env("RAVENSTVO_DATA_DIR", &a.data_dir)
+            .env("RAVENSTVO_FORMS_DIR", e2e::root().join("forms"))
+            .env("RAVENSTVO_AUTHOR", &a.author)
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(delay_ms);
+        while std::time::Instant::now() < deadline && child.try_wait().unwrap().is_none() {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        // SIGKILL: no chance to flush or close anything.
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        if status.success() {
+            finished.push(i);
+        }
+        // Whatever the moment of the kill, the replica opens and the document reads whole:
+        // the title is the original or one of the edits, never something broken.
+        let title = a.json(&doc)["title"].as_str().unwrap().to_owned();
+        assert!(
+            title.starts_with("Программа") || title.starts_with("Правка "),
+            "{title}"
+        );
+    }
+    // An edit whose command reported success was durable before the process ended.
+    assert_eq!(finished.last(), Some(&5), "the unhurried edit finished");
+    assert_eq!(a.json(&doc)["title"], "Правка 5");
+    let history = a.ok(&["history", &doc]);
+    assert!(history.lines().count() > finished.len(), "{history}");
+}
