@@ -295,3 +295,19 @@ fn template_is_a_document_the_validator_judges() {
         "an empty template is not a finished document"
     );
 }
+
+#[test]
+fn a_pattern_error_says_what_is_expected() {
+    let (form, region, path) = example(".invalid.schema.pattern.json");
+    let out = ravenstvo()
+        .args(["validate", "--form", &form, "--region", &region])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("неверный формат значения") && text.contains(" — "),
+        "{text}"
+    );
+}

@@ -118,8 +118,18 @@ impl Catalogue {
             let rows = node
                 .and_then(|n| self.docs.items(n))
                 .is_some_and(|items| schema_docs::is_object(self.docs.deref(items).value()));
-            let message =
+            let mut message =
                 messages::schema_message(error.kind(), error.instance(), choices.as_deref(), rows);
+            // A pattern means nothing to a person; the field's description says what is expected.
+            let description = node
+                .and_then(|n| n.value().get("description"))
+                .and_then(serde_json::Value::as_str);
+            if let (jsonschema::error::ValidationErrorKind::Pattern { .. }, Some(description)) =
+                (error.kind(), description)
+            {
+                message.push_str(" — ");
+                message.push_str(description.trim_end_matches('.'));
+            }
             report.errors.push(Finding {
                 message: messages::finding(&self.field_name(form, &at), &message, None),
                 pointer: at,
