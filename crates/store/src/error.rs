@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use workflow::{OrgId, OrgKind, Role, UserId};
+
 /// Everything that can go wrong opening or using a [`Store`](crate::Store).
 ///
 /// [`SqliteStorage`](crate::SqliteStorage) never returns these: samod's storage trait cannot
@@ -62,6 +64,49 @@ pub enum StoreError {
     InvalidKey {
         /// The offending string.
         key: String,
+    },
+    /// An account with this login already exists.
+    #[error("login {login:?} is already taken")]
+    DuplicateLogin {
+        /// The login asked for.
+        login: String,
+    },
+    /// The organisation would break the region → municipality → school tree (or its id is
+    /// taken); nothing was written.
+    #[error("invalid organisation")]
+    InvalidOrganisation(#[source] workflow::DirectoryError),
+    /// No organisation has this identifier.
+    #[error("unknown organisation {id}")]
+    UnknownOrganisation {
+        /// The identifier asked for.
+        id: OrgId,
+    },
+    /// No user has this identifier.
+    #[error("unknown user {id}")]
+    UnknownUser {
+        /// The identifier asked for.
+        id: UserId,
+    },
+    /// The role cannot be held at an organisation of this kind (a reviewer at a school), so
+    /// the grant would give no rights; it was refused.
+    #[error("role {} cannot be held at {org} ({kind:?})", role.as_str())]
+    RoleDoesNotFit {
+        /// The role asked for.
+        role: Role,
+        /// The organisation.
+        org: OrgId,
+        /// Its kind.
+        kind: OrgKind,
+    },
+    /// Hashing a password or reading a stored hash failed (a corrupt `password_hash` column,
+    /// or no randomness for a salt).
+    #[error("password hashing failed: {0}")]
+    PasswordHash(argon2::password_hash::Error),
+    /// A token lifetime so long that its expiry cannot be represented.
+    #[error("token lifetime {ttl:?} is out of range")]
+    TokenLifetime {
+        /// The lifetime asked for.
+        ttl: std::time::Duration,
     },
     /// A query failed.
     #[error("sqlite query failed")]

@@ -6,11 +6,14 @@
 //! applies the versioned schema steps of `migrations.rs`, and offers blocking operations;
 //! [`SqliteStorage`] (`storage.rs`) implements samod's `Storage` trait on top of it, on tokio's
 //! blocking pool, retrying failures and reporting them through [`StorageHealth`] (`health.rs`);
-//! `key.rs` maps samod storage keys to text keys.
+//! `key.rs` maps samod storage keys to text keys; `accounts.rs` adds organisations, users
+//! (argon2id password hashes), memberships and bearer tokens (stored as SHA-256) to [`Store`].
 //!
-//! This crate knows SQLite, samod's storage trait and tokio; it must not depend on our other
-//! crates, on HTTP, or on how its callers choose paths (they pass them in).
+//! This crate knows SQLite, samod's storage trait and tokio, and stores the pure types of
+//! `workflow`; it must not depend on our other crates, on HTTP, or on how its callers choose
+//! paths (they pass them in).
 
+mod accounts;
 mod error;
 mod health;
 mod key;

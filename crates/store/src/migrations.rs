@@ -21,10 +21,11 @@ pub(crate) struct Migration {
 }
 
 /// Every migration, oldest first.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "samod key/value store and replica settings",
-    sql: "
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "samod key/value store and replica settings",
+        sql: "
         -- samod's documents: keys are StorageKey components joined by '/'. The primary key's
         -- index serves load and the prefix ranges of load_range.
         CREATE TABLE samod_kv (
@@ -36,7 +37,47 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
             value TEXT NOT NULL
         );
     ",
-}];
+    },
+    Migration {
+        version: 2,
+        description: "accounts: organisations, users, memberships, bearer tokens",
+        sql: "
+        -- kind is region, municipality, school or mentor-school; the tree's shape is checked by
+        -- workflow::Directory before a row is written.
+        CREATE TABLE organisations (
+            id     TEXT PRIMARY KEY,
+            kind   TEXT NOT NULL,
+            parent TEXT REFERENCES organisations (id),
+            name   TEXT NOT NULL
+        );
+        -- password_hash is an argon2id PHC string (algorithm, parameters, salt, hash); the
+        -- password itself is never stored.
+        CREATE TABLE users (
+            id            TEXT PRIMARY KEY,
+            login         TEXT NOT NULL UNIQUE,
+            display_name  TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            created_at    TEXT NOT NULL
+        );
+        CREATE TABLE memberships (
+            user_id TEXT NOT NULL REFERENCES users (id),
+            org_id  TEXT NOT NULL REFERENCES organisations (id),
+            role    TEXT NOT NULL,
+            PRIMARY KEY (user_id, org_id, role)
+        );
+        -- Only the SHA-256 of a bearer token is kept, so a copy of the database does not let
+        -- anyone log in. Times are Unix seconds.
+        CREATE TABLE tokens (
+            token_hash TEXT PRIMARY KEY,
+            user_id    TEXT NOT NULL REFERENCES users (id),
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            revoked_at INTEGER
+        );
+        CREATE INDEX tokens_by_user ON tokens (user_id);
+    ",
+    },
+];
 
 /// The schema version this code writes: the last migration's.
 pub(crate) fn supported_version() -> u32 {

@@ -1,0 +1,396 @@
+//! Accounts on [`Store`]: organisations, users with argon2id password hashes, the roles they
+//! hold, and opaque bearer tokens.
+//!
+//! What is kept, and why it is safe to copy the database: a password only as an argon2id PHC
+//! string (random salt, the parameters used), a token only as its SHA-256. The rules of who may
+//! do what live in `workflow`; this module stores its types and checks what `workflow` says a
+//! write must satisfy (the organisation tree, [`Role::fits`]).
+
+use std::sync::LazyLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use argon2::Argon2;
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use sha2::{Digest, Sha256};
+use workflow::{Directory, Membership, OrgId, OrgKind, Organisation, Role, UserId};
+
+use crate::{Store, StoreError};
+
+/// Random bytes in a bearer token (hex-encoded, so the token is twice as many characters).
+const TOKEN_BYTES: usize = 32;
+
+/// A hash of a password nobody knows, verified when a login does not exist so that an unknown
+/// login costs the same argon2 work as a wrong password and timing does not reveal which
+/// logins exist. Made with the same parameters as real hashes; the first use in a process also
+/// pays for making it.
+static DUMMY_HASH: LazyLock<Result<String, argon2::password_hash::Error>> = LazyLock::new(|| {
+    let mut secret = [0u8; TOKEN_BYTES];
+    OsRng.fill_bytes(&mut secret);
+    hash_password(&hex(&secret))
+});
+
+impl Store {
+    /// Adds an organisation, after checking with [`Directory`] that it keeps the region →
+    /// municipality → school tree (its parent exists and is of the right kind, its id is new).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::InvalidOrganisation`] naming what the tree forbids; [`StoreError::Sqlite`]
+    /// if the database fails.
+    pub fn add_organisation(&self, org: &Organisation) -> Result<(), StoreError> {
+        self.write(|conn| {
+            // Immediate: the check and the insert happen under one write lock, so two
+            // administrators adding the same id at once cannot both pass the check.
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let checked = Directory::new(load_organisations(&tx)?)
+                .and_then(|mut directory| directory.insert(org.clone()));
+            if let Err(error) = checked {
+                return Ok(Err(StoreError::InvalidOrganisation(error)));
+            }
+            tx.execute(
+                "INSERT INTO organisations (id, kind, parent, name) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    org.id.as_str(),
+                    kind_to_str(org.kind),
+                    org.parent.as_ref().map(OrgId::as_str),
+                    org.name,
+                ],
+            )?;
+            tx.commit()?;
+            Ok(Ok(()))
+        })?
+    }
+
+    /// Every organisation, ordered by id; enough to build a [`Directory`].
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if the query fails or a row holds an unknown kind.
+    pub fn organisations(&self) -> Result<Vec<Organisation>, StoreError> {
+        self.read(load_organisations)
+    }
+
+    /// Creates a user whose id is their login and returns that id. The password is hashed with
+    /// argon2id and a fresh random salt; only the hash is stored.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::DuplicateLogin`] if the login is taken; [`StoreError::PasswordHash`] if
+    /// hashing fails; [`StoreError::Sqlite`] if the database fails.
+    pub fn add_user(
+        &self,
+        login: &str,
+        display_name: &str,
+        password: &str,
+    ) -> Result<UserId, StoreError> {
+        // Hash before taking the writer: argon2 takes tens of milliseconds on purpose.
+        let hash = hash_password(password).map_err(StoreError::PasswordHash)?;
+        let inserted = self.write(|conn| {
+            conn.prepare_cached(
+                "INSERT INTO users (id, login, display_name, password_hash, created_at)
+                 VALUES (?1, ?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+                 ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![login, display_name, hash])
+        })?;
+        if inserted == 0 {
+            return Err(StoreError::DuplicateLogin {
+                login: login.to_owned(),
+            });
+        }
+        Ok(UserId::new(login))
+    }
+
+    /// Gives `user` the `role` at `org`. Granting a role already held changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::UnknownUser`], [`StoreError::UnknownOrganisation`], or
+    /// [`StoreError::RoleDoesNotFit`] when the role cannot be held at an organisation of that
+    /// kind (it would give no rights, so it is refused rather than stored);
+    /// [`StoreError::Sqlite`] if the database fails.
+    pub fn grant(&self, user: &UserId, org: &OrgId, role: Role) -> Result<(), StoreError> {
+        self.write(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !user_exists(&tx, user)? {
+                return Ok(Err(StoreError::UnknownUser { id: user.clone() }));
+            }
+            let kind: Option<String> = tx
+                .query_row(
+                    "SELECT kind FROM organisations WHERE id = ?1",
+                    [org.as_str()],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let Some(kind) = kind else {
+                return Ok(Err(StoreError::UnknownOrganisation { id: org.clone() }));
+            };
+            let kind = kind_from_str(&kind).map_err(|e| conversion_error(0, e))?;
+            if !role.fits(kind) {
+                return Ok(Err(StoreError::RoleDoesNotFit {
+                    role,
+                    org: org.clone(),
+                    kind,
+                }));
+            }
+            tx.execute(
+                "INSERT OR IGNORE INTO memberships (user_id, org_id, role) VALUES (?1, ?2, ?3)",
+                params![user.as_str(), org.as_str(), role.as_str()],
+            )?;
+            tx.commit()?;
+            Ok(Ok(()))
+        })?
+    }
+
+    /// The roles `user` holds, ordered by organisation and role name; empty for a user with no
+    /// roles or no account.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if the query fails or a row holds an unknown role.
+    pub fn memberships(&self, user: &UserId) -> Result<Vec<Membership>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT org_id, role FROM memberships WHERE user_id = ?1 ORDER BY org_id, role",
+            )?
+            .query_map([user.as_str()], |row| {
+                let role: String = row.get(1)?;
+                Ok(Membership {
+                    user: user.clone(),
+                    org: OrgId::new(row.get::<_, String>(0)?),
+                    role: role.parse().map_err(|e| conversion_error(1, e))?,
+                })
+            })?
+            .collect()
+        })
+    }
+
+    /// The user whose login is `login`, if `password` is theirs.
+    ///
+    /// The comparison is argon2's own (constant-time over the derived hash). An unknown login
+    /// still verifies against a dummy hash, so it takes as long as a wrong password.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::PasswordHash`] if the stored hash is not a valid PHC string;
+    /// [`StoreError::Sqlite`] if the query fails. A wrong password is `Ok(None)`, not an error.
+    pub fn verify_password(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> Result<Option<UserId>, StoreError> {
+        let found: Option<(String, String)> = self.read(|conn| {
+            conn.prepare_cached("SELECT id, password_hash FROM users WHERE login = ?1")?
+                .query_row([login], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()
+        })?;
+        match found {
+            Some((id, hash)) => Ok(password_matches(&hash, password)?.then(|| UserId::new(id))),
+            None => {
+                let dummy = DUMMY_HASH
+                    .as_ref()
+                    .map_err(|e| StoreError::PasswordHash(*e))?;
+                password_matches(dummy, password)?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Issues a bearer token for `user`, valid for `ttl` from now, and returns it: 32 random
+    /// bytes from the operating system, hex-encoded. Only its SHA-256 is stored, so the token
+    /// cannot be recovered from the database; the caller must hand it over now.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::UnknownUser`]; [`StoreError::TokenLifetime`] if `ttl` overflows the
+    /// clock; [`StoreError::Sqlite`] if the database fails.
+    pub fn issue_token(&self, user: &UserId, ttl: Duration) -> Result<String, StoreError> {
+        let mut bytes = [0u8; TOKEN_BYTES];
+        OsRng.fill_bytes(&mut bytes);
+        let token = hex(&bytes);
+        let created = unix_seconds(SystemTime::now());
+        let expires = i64::try_from(ttl.as_secs())
+            .ok()
+            .and_then(|secs| created.checked_add(secs))
+            .ok_or(StoreError::TokenLifetime { ttl })?;
+        self.write(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !user_exists(&tx, user)? {
+                return Ok(Err(StoreError::UnknownUser { id: user.clone() }));
+            }
+            tx.execute(
+                "INSERT INTO tokens (token_hash, user_id, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![token_hash(&token), user.as_str(), created, expires],
+            )?;
+            tx.commit()?;
+            Ok(Ok(()))
+        })??;
+        Ok(token)
+    }
+
+    /// The user `token` was issued to, if it is known, not revoked and not expired at `now`
+    /// (a token is valid up to, not including, its expiry second).
+    ///
+    /// The lookup is by the token's SHA-256, so the database's index comparison leaks nothing
+    /// useful about the token itself.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if the query fails. An unknown, expired or revoked token is
+    /// `Ok(None)`.
+    pub fn user_for_token(
+        &self,
+        token: &str,
+        now: SystemTime,
+    ) -> Result<Option<UserId>, StoreError> {
+        let hash = token_hash(token);
+        let user: Option<String> = self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT user_id FROM tokens
+                 WHERE token_hash = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+            )?
+            .query_row(params![hash, unix_seconds(now)], |row| row.get(0))
+            .optional()
+        })?;
+        Ok(user.map(UserId::new))
+    }
+
+    /// Revokes `token` (logout) and says whether it was a known token not yet revoked.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if the write fails.
+    pub fn revoke_token(&self, token: &str) -> Result<bool, StoreError> {
+        let hash = token_hash(token);
+        let now = unix_seconds(SystemTime::now());
+        let changed = self.write(|conn| {
+            conn.prepare_cached(
+                "UPDATE tokens SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
+            )?
+            .execute(params![hash, now])
+        })?;
+        Ok(changed > 0)
+    }
+}
+
+/// An argon2id PHC string for `password` with a fresh random salt.
+fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
+}
+
+/// Whether `password` matches the PHC string `hash` (with the parameters recorded in it).
+fn password_matches(hash: &str, password: &str) -> Result<bool, StoreError> {
+    let parsed = PasswordHash::new(hash).map_err(StoreError::PasswordHash)?;
+    match Argon2::default().verify_password(password.as_bytes(), &parsed) {
+        Ok(()) => Ok(true),
+        Err(argon2::password_hash::Error::Password) => Ok(false),
+        Err(other) => Err(StoreError::PasswordHash(other)),
+    }
+}
+
+/// The stored form of a token: the hex SHA-256 of its text.
+fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Lower-case hex of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::new(), |mut out, byte| {
+        let _ = write!(out, "{byte:02x}");
+        out
+    })
+}
+
+/// Seconds since the Unix epoch (0 for earlier times, saturating far in the future).
+fn unix_seconds(time: SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Whether a user with this id exists.
+fn user_exists(conn: &Connection, user: &UserId) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM users WHERE id = ?1")?
+        .exists([user.as_str()])
+}
+
+/// Every organisation row, ordered by id.
+fn load_organisations(conn: &Connection) -> rusqlite::Result<Vec<Organisation>> {
+    conn.prepare_cached("SELECT id, kind, parent, name FROM organisations ORDER BY id")?
+        .query_map([], |row| {
+            let kind: String = row.get(1)?;
+            Ok(Organisation {
+                id: OrgId::new(row.get::<_, String>(0)?),
+                kind: kind_from_str(&kind).map_err(|e| conversion_error(1, e))?,
+                parent: row.get::<_, Option<String>>(2)?.map(OrgId::new),
+                name: row.get(3)?,
+            })
+        })?
+        .collect()
+}
+
+/// How the `kind` column spells an organisation's kind.
+fn kind_to_str(kind: OrgKind) -> &'static str {
+    match kind {
+        OrgKind::Region => "region",
+        OrgKind::Municipality => "municipality",
+        OrgKind::School { mentor: false } => "school",
+        OrgKind::School { mentor: true } => "mentor-school",
+    }
+}
+
+/// The kind a `kind` column value spells.
+fn kind_from_str(kind: &str) -> Result<OrgKind, UnknownKind> {
+    match kind {
+        "region" => Ok(OrgKind::Region),
+        "municipality" => Ok(OrgKind::Municipality),
+        "school" => Ok(OrgKind::School { mentor: false }),
+        "mentor-school" => Ok(OrgKind::School { mentor: true }),
+        other => Err(UnknownKind(other.to_owned())),
+    }
+}
+
+/// A `kind` column value that spells no organisation kind (a database written by other code).
+#[derive(Debug, thiserror::Error)]
+#[error("unknown organisation kind {0:?}")]
+struct UnknownKind(String);
+
+/// A column value that does not convert to our type, as rusqlite reports it.
+fn conversion_error(
+    column: usize,
+    error: impl std::error::Error + Send + Sync + 'static,
+) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips_through_its_column_spelling() {
+        for kind in [
+            OrgKind::Region,
+            OrgKind::Municipality,
+            OrgKind::School { mentor: false },
+            OrgKind::School { mentor: true },
+        ] {
+            assert_eq!(kind_from_str(kind_to_str(kind)).unwrap(), kind);
+        }
+        assert!(kind_from_str("ministry").is_err());
+    }
+
+    #[test]
+    fn token_hash_is_hex_sha256() {
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

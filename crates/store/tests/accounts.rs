@@ -1,0 +1,314 @@
+//! Accounts on `Store`: organisations, users and passwords, memberships, bearer tokens, and the
+//! migration that adds them. Real database files in fresh temp dirs.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use store::{Store, StoreError};
+use workflow::{Membership, OrgId, OrgKind, Organisation, Role, UserId};
+
+const PASSWORD: &str = "Correct-Horse-Battery-Staple-1729";
+
+fn open(dir: &tempfile::TempDir) -> Store {
+    Store::open(dir.path().join("server.sqlite3")).unwrap()
+}
+
+/// Every byte of every file in `dir` (the database, and its WAL if one is left).
+fn files_contain(dir: &Path, needle: &[u8]) -> bool {
+    std::fs::read_dir(dir).unwrap().any(|entry| {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        bytes.windows(needle.len()).any(|window| window == needle)
+    })
+}
+
+fn org(id: &str, kind: OrgKind, parent: Option<&str>) -> Organisation {
+    Organisation {
+        id: OrgId::new(id),
+        kind,
+        parent: parent.map(OrgId::new),
+        name: format!("«{id}»"),
+    }
+}
+
+/// A region with one municipality and one supported school.
+fn add_tree(store: &Store) {
+    store
+        .add_organisation(&org("lipetsk", OrgKind::Region, None))
+        .unwrap();
+    store
+        .add_organisation(&org(
+            "lipetsk/elets",
+            OrgKind::Municipality,
+            Some("lipetsk"),
+        ))
+        .unwrap();
+    store
+        .add_organisation(&org(
+            "lipetsk/elets/school-3",
+            OrgKind::School { mentor: false },
+            Some("lipetsk/elets"),
+        ))
+        .unwrap();
+}
+
+#[test]
+fn password_is_stored_only_as_a_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    store
+        .add_user("ivanova", "Иванова А. П.", PASSWORD)
+        .unwrap();
+    // Sanity: the search does see what is written (the login), just not the password.
+    assert!(files_contain(dir.path(), b"ivanova"));
+    assert!(!files_contain(dir.path(), PASSWORD.as_bytes()));
+    drop(store);
+    assert!(!files_contain(dir.path(), PASSWORD.as_bytes()));
+
+    let conn = rusqlite::Connection::open(dir.path().join("server.sqlite3")).unwrap();
+    let hash: String = conn
+        .query_row("SELECT password_hash FROM users", [], |row| row.get(0))
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+}
+
+#[test]
+fn right_password_verifies_and_wrong_password_or_unknown_login_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let id = store
+        .add_user("ivanova", "Иванова А. П.", PASSWORD)
+        .unwrap();
+    assert_eq!(id, UserId::new("ivanova"));
+
+    assert_eq!(
+        store.verify_password("ivanova", PASSWORD).unwrap(),
+        Some(id)
+    );
+    assert_eq!(store.verify_password("ivanova", "wrong").unwrap(), None);
+    assert_eq!(store.verify_password("ivanova", "").unwrap(), None);
+    assert_eq!(store.verify_password("petrov", PASSWORD).unwrap(), None);
+}
+
+#[test]
+fn same_password_gets_a_different_salt_for_each_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    store.add_user("a", "A", PASSWORD).unwrap();
+    store.add_user("b", "B", PASSWORD).unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join("server.sqlite3")).unwrap();
+    let hashes: Vec<String> = conn
+        .prepare("SELECT password_hash FROM users")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(hashes.len(), 2);
+    assert_ne!(hashes[0], hashes[1]);
+}
+
+#[test]
+fn duplicate_login_is_refused_and_keeps_the_first_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    store.add_user("ivanova", "Иванова", PASSWORD).unwrap();
+    match store.add_user("ivanova", "Другая Иванова", "other") {
+        Err(StoreError::DuplicateLogin { login }) => assert_eq!(login, "ivanova"),
+        other => panic!("expected DuplicateLogin, got {other:?}"),
+    }
+    assert!(
+        store
+            .verify_password("ivanova", PASSWORD)
+            .unwrap()
+            .is_some()
+    );
+    assert!(store.verify_password("ivanova", "other").unwrap().is_none());
+}
+
+#[test]
+fn token_round_trips_to_its_user_until_it_expires() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let user = store.add_user("ivanova", "Иванова", PASSWORD).unwrap();
+    let token = store.issue_token(&user, Duration::from_secs(60)).unwrap();
+    assert_eq!(token.len(), 64);
+    assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
+
+    let now = SystemTime::now();
+    assert_eq!(store.user_for_token(&token, now).unwrap(), Some(user));
+    let later = now + Duration::from_secs(61);
+    assert_eq!(store.user_for_token(&token, later).unwrap(), None);
+    assert_eq!(store.user_for_token("forged", now).unwrap(), None);
+}
+
+#[test]
+fn revoked_token_is_refused_and_other_tokens_still_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let user = store.add_user("ivanova", "Иванова", PASSWORD).unwrap();
+    let ttl = Duration::from_secs(3600);
+    let revoked = store.issue_token(&user, ttl).unwrap();
+    let kept = store.issue_token(&user, ttl).unwrap();
+    assert_ne!(revoked, kept);
+
+    assert!(store.revoke_token(&revoked).unwrap());
+    assert!(!store.revoke_token(&revoked).unwrap(), "already revoked");
+    assert!(!store.revoke_token("never-issued").unwrap());
+    let now = SystemTime::now();
+    assert_eq!(store.user_for_token(&revoked, now).unwrap(), None);
+    assert_eq!(store.user_for_token(&kept, now).unwrap(), Some(user));
+}
+
+#[test]
+fn token_is_stored_only_as_a_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let user = store.add_user("ivanova", "Иванова", PASSWORD).unwrap();
+    let token = store.issue_token(&user, Duration::from_secs(60)).unwrap();
+    assert!(!files_contain(dir.path(), token.as_bytes()));
+    drop(store);
+    assert!(!files_contain(dir.path(), token.as_bytes()));
+    // Still usable after reopening: the hash is enough to recognise it.
+    let store = open(&dir);
+    assert_eq!(
+        store.user_for_token(&token, SystemTime::now()).unwrap(),
+        Some(user)
+    );
+}
+
+#[test]
+fn token_for_unknown_user_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    match store.issue_token(&UserId::new("ghost"), Duration::from_secs(60)) {
+        Err(StoreError::UnknownUser { id }) => assert_eq!(id.as_str(), "ghost"),
+        other => panic!("expected UnknownUser, got {other:?}"),
+    }
+}
+
+#[test]
+fn memberships_round_trip_and_regrant_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    add_tree(&store);
+    let user = store.add_user("ivanova", "Иванова", PASSWORD).unwrap();
+    let school = OrgId::new("lipetsk/elets/school-3");
+    let region = OrgId::new("lipetsk");
+    store.grant(&user, &school, Role::SchoolDirector).unwrap();
+    store.grant(&user, &school, Role::SchoolEditor).unwrap();
+    store.grant(&user, &region, Role::Administrator).unwrap();
+    store.grant(&user, &school, Role::SchoolDirector).unwrap();
+
+    let membership = |org: &OrgId, role| Membership {
+        user: user.clone(),
+        org: org.clone(),
+        role,
+    };
+    assert_eq!(
+        store.memberships(&user).unwrap(),
+        [
+            membership(&region, Role::Administrator),
+            membership(&school, Role::SchoolDirector),
+            membership(&school, Role::SchoolEditor),
+        ]
+    );
+    assert!(store.memberships(&UserId::new("other")).unwrap().is_empty());
+    // Survives reopening.
+    drop(store);
+    assert_eq!(open(&dir).memberships(&user).unwrap().len(), 3);
+}
+
+#[test]
+fn grant_refuses_unknown_user_unknown_organisation_and_misfit_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    add_tree(&store);
+    let user = store.add_user("ivanova", "Иванова", PASSWORD).unwrap();
+    let school = OrgId::new("lipetsk/elets/school-3");
+
+    assert!(matches!(
+        store.grant(&UserId::new("ghost"), &school, Role::SchoolEditor),
+        Err(StoreError::UnknownUser { .. })
+    ));
+    assert!(matches!(
+        store.grant(&user, &OrgId::new("nowhere"), Role::SchoolEditor),
+        Err(StoreError::UnknownOrganisation { id }) if id.as_str() == "nowhere"
+    ));
+    assert!(matches!(
+        store.grant(&user, &school, Role::MunicipalReviewer),
+        Err(StoreError::RoleDoesNotFit {
+            role: Role::MunicipalReviewer,
+            ..
+        })
+    ));
+    assert!(store.memberships(&user).unwrap().is_empty());
+}
+
+#[test]
+fn organisations_keep_the_tree_and_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    add_tree(&store);
+    assert!(matches!(
+        store.add_organisation(&org("lipetsk", OrgKind::Region, None)),
+        Err(StoreError::InvalidOrganisation(_))
+    ));
+    assert!(matches!(
+        store.add_organisation(&org(
+            "orphan",
+            OrgKind::School { mentor: true },
+            Some("nowhere")
+        )),
+        Err(StoreError::InvalidOrganisation(_))
+    ));
+    let orgs = store.organisations().unwrap();
+    let ids: Vec<&str> = orgs.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids, ["lipetsk", "lipetsk/elets", "lipetsk/elets/school-3"]);
+    assert_eq!(orgs[2].kind, OrgKind::School { mentor: false });
+    assert_eq!(orgs[2].parent, Some(OrgId::new("lipetsk/elets")));
+    assert!(workflow::Directory::new(orgs).is_ok());
+}
+
+#[test]
+fn version_one_database_migrates_and_keeps_samod_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.sqlite3");
+    // A database as version-1 code left it: migration 1's tables, recorded, with samod data.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode = wal;
+             CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);
+             CREATE TABLE samod_kv (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+             CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             INSERT INTO schema_migrations VALUES (1, '2025-01-01T00:00:00.000Z');
+             INSERT INTO samod_kv VALUES ('doc-a/snapshot/h1', x'0102'), ('storage-adapter-id', x'03');
+             INSERT INTO settings VALUES ('peer', 'server-1');",
+        )
+        .unwrap();
+    }
+
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.document_ids().unwrap(), ["doc-a"]);
+    assert_eq!(store.stats().unwrap().keys, 2);
+    assert_eq!(store.setting("peer").unwrap().as_deref(), Some("server-1"));
+    let user = store.add_user("ivanova", "Иванова", PASSWORD).unwrap();
+    drop(store);
+
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.document_ids().unwrap(), ["doc-a"]);
+    assert_eq!(store.stats().unwrap().value_bytes, 3);
+    assert_eq!(
+        store.verify_password("ivanova", PASSWORD).unwrap(),
+        Some(user)
+    );
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let versions: Vec<u32> = conn
+        .prepare("SELECT version FROM schema_migrations ORDER BY version")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(versions, [1, 2]);
+}
