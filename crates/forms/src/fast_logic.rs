@@ -44,6 +44,12 @@ pub(crate) enum Fast {
     If(Vec<Fast>),
     /// `in`: a string in a string (substring) or in a list of strings.
     In(Box<Fast>, Box<Fast>),
+    /// A part that reads only `doc` (so has the same value on every row), evaluated once per
+    /// check and remembered in `slot`.
+    Once {
+        slot: usize,
+        inner: Box<Fast>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +90,51 @@ impl Fast {
     /// Compiles `logic` if it lies entirely within the supported subset; `slots` counts the
     /// memory slots handed out to `doc` reads so far (shared by the expressions of one rule).
     pub(crate) fn compile(logic: &Value, slots: &mut usize) -> Option<Fast> {
+        Self::compile_node(logic, slots).map(|fast| fast.hoisted(slots))
+    }
+
+    /// Wraps the largest parts that read no row data in [`Fast::Once`].
+    fn hoisted(self, slots: &mut usize) -> Fast {
+        match self {
+            literal @ (Fast::Literal(_) | Fast::Var { .. }) => literal,
+            fast if !fast.reads_row() => {
+                *slots += 1;
+                Fast::Once {
+                    slot: *slots - 1,
+                    inner: Box::new(fast),
+                }
+            }
+            Fast::Compare { op, left, right } => Fast::Compare {
+                op,
+                left: Box::new(left.hoisted(slots)),
+                right: Box::new(right.hoisted(slots)),
+            },
+            Fast::And(parts) => Fast::And(parts.into_iter().map(|p| p.hoisted(slots)).collect()),
+            Fast::Or(parts) => Fast::Or(parts.into_iter().map(|p| p.hoisted(slots)).collect()),
+            Fast::If(parts) => Fast::If(parts.into_iter().map(|p| p.hoisted(slots)).collect()),
+            Fast::Not(inner) => Fast::Not(Box::new(inner.hoisted(slots))),
+            Fast::Truthy(inner) => Fast::Truthy(Box::new(inner.hoisted(slots))),
+            Fast::In(a, b) => Fast::In(Box::new(a.hoisted(slots)), Box::new(b.hoisted(slots))),
+            once @ Fast::Once { .. } => once,
+        }
+    }
+
+    /// Whether the value can differ from row to row (reads `item`, `index` or the whole root).
+    fn reads_row(&self) -> bool {
+        match self {
+            Fast::Literal(_) => false,
+            Fast::Var { path, .. } => path.first().is_none_or(|root| root != "doc"),
+            Fast::Compare { left, right, .. } => left.reads_row() || right.reads_row(),
+            Fast::And(parts) | Fast::Or(parts) | Fast::If(parts) => {
+                parts.iter().any(Fast::reads_row)
+            }
+            Fast::Not(inner) | Fast::Truthy(inner) => inner.reads_row(),
+            Fast::In(a, b) => a.reads_row() || b.reads_row(),
+            Fast::Once { .. } => false,
+        }
+    }
+
+    fn compile_node(logic: &Value, slots: &mut usize) -> Option<Fast> {
         match logic {
             Value::Object(map) if map.len() == 1 => {
                 let (op, args) = map.iter().next()?;
@@ -105,8 +156,8 @@ impl Fast {
         let mut cmp = |op| match args {
             [left, right] => Some(Fast::Compare {
                 op,
-                left: Box::new(Self::compile(left, slots)?),
-                right: Box::new(Self::compile(right, slots)?),
+                left: Box::new(Self::compile_node(left, slots)?),
+                right: Box::new(Self::compile_node(right, slots)?),
             }),
             _ => None,
         };
@@ -129,7 +180,7 @@ impl Fast {
             "and" | "or" if !args.is_empty() => {
                 let parts = args
                     .iter()
-                    .map(|a| Self::compile(a, slots))
+                    .map(|a| Self::compile_node(a, slots))
                     .collect::<Option<Vec<_>>>()?;
                 Some(if op == "and" {
                     Fast::And(parts)
@@ -139,15 +190,19 @@ impl Fast {
             }
             "if" if args.len() >= 2 => Some(Fast::If(
                 args.iter()
-                    .map(|a| Self::compile(a, slots))
+                    .map(|a| Self::compile_node(a, slots))
                     .collect::<Option<Vec<_>>>()?,
             )),
             "in" if args.len() == 2 => Some(Fast::In(
-                Box::new(Self::compile(args[0], slots)?),
-                Box::new(Self::compile(args[1], slots)?),
+                Box::new(Self::compile_node(args[0], slots)?),
+                Box::new(Self::compile_node(args[1], slots)?),
             )),
-            "!" if args.len() == 1 => Some(Fast::Not(Box::new(Self::compile(args[0], slots)?))),
-            "!!" if args.len() == 1 => Some(Fast::Truthy(Box::new(Self::compile(args[0], slots)?))),
+            "!" if args.len() == 1 => {
+                Some(Fast::Not(Box::new(Self::compile_node(args[0], slots)?)))
+            }
+            "!!" if args.len() == 1 => {
+                Some(Fast::Truthy(Box::new(Self::compile_node(args[0], slots)?)))
+            }
             _ => None,
         }
     }
@@ -234,6 +289,17 @@ impl Fast {
                     [otherwise] => otherwise.eval(scope),
                     _ => Ok(Val::Null),
                 }
+            }
+            Fast::Once { slot, inner } => {
+                let memory = scope.remembered.get(*slot);
+                if let Some(found) = memory.and_then(Cell::get) {
+                    return Ok(found);
+                }
+                let found = inner.eval(scope)?;
+                if let Some(cell) = memory {
+                    cell.set(Some(found));
+                }
+                Ok(found)
             }
             Fast::In(needle, haystack) => {
                 let (Val::Ref(Value::String(needle)), haystack) =
