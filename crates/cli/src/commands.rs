@@ -32,30 +32,9 @@ pub fn load_catalogue(explicit: Option<&Path>) -> anyhow::Result<Catalogue> {
         .with_context(|| format!("не удалось загрузить формы из {}", dir.display()))
 }
 
-/// The Russian message for a form or region the catalogue does not know.
-pub fn lookup_message(error: &LookupError) -> String {
-    match error {
-        LookupError::UnknownForm { form, known } => {
-            format!(
-                "неизвестная форма «{form}»; есть формы: {}",
-                known.join(", ")
-            )
-        }
-        LookupError::UnknownRegion { region, known } => {
-            format!(
-                "неизвестный регион «{region}»; есть регионы: {}",
-                known.join(", ")
-            )
-        }
-        LookupError::NoRequirementSet { form, region } => {
-            format!("у региона «{region}» нет требований к форме «{form}»")
-        }
-    }
-}
-
 /// Turns a lookup error into an `anyhow` error carrying the Russian message.
 pub fn lookup(error: LookupError) -> anyhow::Error {
-    anyhow::anyhow!(lookup_message(&error))
+    anyhow::anyhow!(error.message_ru())
 }
 
 /// An error that carries its own exit code (the default for errors is 2, usage or input).

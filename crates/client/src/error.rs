@@ -49,23 +49,7 @@ impl ClientError {
         match self {
             ClientError::Store(e) => format!("локальное хранилище: {e}"),
             ClientError::Document(e) => e.message_ru(),
-            ClientError::Lookup(e) => match e {
-                forms::LookupError::UnknownForm { form, known } => {
-                    format!(
-                        "неизвестная форма «{form}»; есть формы: {}",
-                        known.join(", ")
-                    )
-                }
-                forms::LookupError::UnknownRegion { region, known } => {
-                    format!(
-                        "неизвестный регион «{region}»; есть регионы: {}",
-                        known.join(", ")
-                    )
-                }
-                forms::LookupError::NoRequirementSet { form, region } => {
-                    format!("у региона «{region}» нет требований к форме «{form}»")
-                }
-            },
+            ClientError::Lookup(e) => e.message_ru(),
             ClientError::BadId { id } => format!("«{id}» — не идентификатор документа"),
             ClientError::NotFound { id } => format!("документ {id} не найден"),
             ClientError::ServerUnreachable { url, reason } => {

@@ -82,3 +82,26 @@ pub enum LookupError {
         region: String,
     },
 }
+
+impl LookupError {
+    /// The error in Russian, for people.
+    pub fn message_ru(&self) -> String {
+        match self {
+            LookupError::UnknownForm { form, known } => {
+                format!(
+                    "неизвестная форма «{form}»; есть формы: {}",
+                    known.join(", ")
+                )
+            }
+            LookupError::UnknownRegion { region, known } => {
+                format!(
+                    "неизвестный регион «{region}»; есть регионы: {}",
+                    known.join(", ")
+                )
+            }
+            LookupError::NoRequirementSet { form, region } => {
+                format!("у региона «{region}» нет требований к форме «{form}»")
+            }
+        }
+    }
+}
