@@ -170,7 +170,7 @@ impl Editor {
             return match value {
                 Value::Object(map) => {
                     let data = self.data.clone();
-                    Writer::new(tx, schema).reconcile_map(&data, "", map)
+                    Writer::new(tx, schema).reconcile_data(&data, map)
                 }
                 _ => Err(pointer::bad(pointer, PointerProblem::WholeDocument)),
             };

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::error::DocError;
 use crate::history::{Author, commit_options};
-use crate::layout::{read_form, with_containers};
+use crate::layout::read_form;
 use crate::read::{Reader, no_data};
 use crate::schema::Schema;
 use crate::write::Writer;
@@ -36,25 +36,19 @@ pub fn import(
 ) -> Result<ImportSummary, DocError> {
     let form = read_form(doc)?;
     catalogue.check_edit(&form, "", new_data)?;
-    if !new_data.is_object() {
+    let Value::Object(map) = new_data else {
         return Err(EditError::WrongKind {
             pointer: String::new(),
             expected: "раздел".to_owned(),
             got: "пустое значение".to_owned(),
         }
         .into());
-    }
-    // Imported data usually leaves out what is empty; the document keeps its empty sections,
-    // tables and texts (see `create`), so that later concurrent first edits still merge.
-    let full = with_containers(catalogue, &form, new_data)?;
-    let Value::Object(map) = &full else {
-        unreachable!("containers of a form and an object merge into an object")
     };
     let data = Reader::now(doc).data()?.ok_or_else(no_data)?;
     let mut schema = Schema::new(catalogue, &form);
     let mut tx = doc.transaction();
     let mut writer = Writer::new(&mut tx, &mut schema);
-    let result = writer.reconcile_map(&data, "", map);
+    let result = writer.reconcile_data(&data, map);
     let changed = writer.changed;
     match result {
         Ok(()) => Ok(ImportSummary {

@@ -59,6 +59,14 @@ pub(crate) struct Schema<'c> {
 }
 
 impl<'c> Schema<'c> {
+    /// `data` over the form's empty containers (see `layout::with_containers`).
+    pub(crate) fn with_containers(
+        &self,
+        data: &serde_json::Value,
+    ) -> Result<serde_json::Value, DocError> {
+        crate::layout::with_containers(self.catalogue, self.form, data)
+    }
+
     pub(crate) fn new(catalogue: &'c Catalogue, form: &'c str) -> Self {
         Self {
             catalogue,

@@ -103,6 +103,23 @@ impl<'t, 'd, 'c> Writer<'t, 'd, 'c> {
     }
 
     /// Makes the map `obj` hold exactly the keys of `map`.
+    /// Makes the whole form data equal to `new_data`, keeping the form's empty sections, tables
+    /// and texts (see `create`): whoever replaces the data (an import, `set ""`) must not remove
+    /// the containers that let later concurrent first edits merge.
+    pub(crate) fn reconcile_data(
+        &mut self,
+        data: &ObjId,
+        new_data: &Map<String, Value>,
+    ) -> Result<(), DocError> {
+        let full = self
+            .schema
+            .with_containers(&Value::Object(new_data.clone()))?;
+        let Value::Object(map) = &full else {
+            unreachable!("containers of a form and an object merge into an object")
+        };
+        self.reconcile_map(data, "", map)
+    }
+
     pub(crate) fn reconcile_map(
         &mut self,
         obj: &ObjId,

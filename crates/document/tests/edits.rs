@@ -208,7 +208,11 @@ fn set_of_the_whole_data_replaces_it() {
     let mut doc = sample_doc();
     let edits = [set("", json!({"title": "Новая"}))];
     apply(&mut doc, &catalogue(), &edits, &author("Анна"), None).unwrap();
-    assert_eq!(to_json(&doc).unwrap(), json!({"title": "Новая"}));
+    let data = to_json(&doc).unwrap();
+    assert_eq!(filled(&data), json!({"title": "Новая"}));
+    // The form's containers stay, empty, so later concurrent first edits inside them merge.
+    assert_eq!(data["action_plan"], json!([]));
+    assert_eq!(data["school"]["director"]["full_name"], json!(""));
 }
 
 #[test]
