@@ -174,6 +174,17 @@ impl Replica {
         serde_json::from_str(&self.ok(&["show", doc, "--json"])).expect("show --json prints JSON")
     }
 
+    /// Asserts that `ravenstvo validate DOC` finds the document valid (exit 0).
+    pub fn assert_valid(&self, doc: &str) {
+        let out = self.run(&["validate", doc]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+
     /// Syncs with the server, asserting success.
     pub fn sync(&self, server: &Server, fetch: &[&str]) -> String {
         let mut args = vec!["sync", "--server", &server.url];

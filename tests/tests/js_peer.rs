@@ -231,12 +231,6 @@ fn js_peer_and_rust_replica_see_each_others_edits_through_the_server() {
     );
 
     // Edits from both sides leave a valid Lipetsk programme.
-    let out = a.run(&["validate", &doc]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    a.assert_valid(&doc);
     assert!(server.stop());
 }

@@ -180,13 +180,7 @@ fn three_offline_replicas_converge_with_every_edit() {
         );
     }
     // The merged programme is still a valid Lipetsk programme.
-    let out = a.run(&["validate", &doc]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    a.assert_valid(&doc);
     assert!(server.stop());
 }
 
