@@ -13,13 +13,14 @@
 //! sync server depend on it.
 //!
 //! Layout: `layout` (root keys, [`create`], [`meta`]), `edit` ([`Edit`], [`apply`]), `import`
-//! ([`import`]), `read` ([`to_json`], [`get`]), `write` (minimal writes shared by edits and
+//! ([`import`]), `read` ([`to_json`], [`get`]), `fingerprint` ([`content_sha256`] of canonical JSON), `write` (minimal writes shared by edits and
 //! imports), `schema` (what the schema says about a place), `history` (change messages,
 //! [`history`], heads as text), `diff` ([`diff`]), `pointer`, `error`.
 
 mod diff;
 mod edit;
 mod error;
+mod fingerprint;
 mod history;
 mod import;
 mod layout;
@@ -31,6 +32,7 @@ mod write;
 pub use diff::{ChangeKind, FieldChange, diff};
 pub use edit::{Edit, apply};
 pub use error::{DocError, PointerProblem};
+pub use fingerprint::{canonical_json, content_sha256};
 pub use history::{Author, HistoryEntry, format_heads, history, parse_heads};
 pub use import::{ImportSummary, import};
 pub use layout::{Meta, create, meta};

@@ -16,6 +16,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 use workflow::{Directory, Membership, OrgId, OrgKind, Organisation, Role, UserId};
 
+use crate::audit::{AuditEntry, append};
 use crate::{Store, StoreError};
 
 /// Random bytes in a bearer token (hex-encoded, so the token is twice as many characters).
@@ -39,7 +40,7 @@ impl Store {
     ///
     /// [`StoreError::InvalidOrganisation`] naming what the tree forbids; [`StoreError::Sqlite`]
     /// if the database fails.
-    pub fn add_organisation(&self, org: &Organisation) -> Result<(), StoreError> {
+    pub fn add_organisation(&self, org: &Organisation, by: &str) -> Result<(), StoreError> {
         self.write(|conn| {
             // Immediate: the check and the insert happen under one write lock, so two
             // administrators adding the same id at once cannot both pass the check.
@@ -57,6 +58,19 @@ impl Store {
                     org.parent.as_ref().map(OrgId::as_str),
                     org.name,
                 ],
+            )?;
+            append(
+                &tx,
+                &admin_act(
+                    by,
+                    "add-organisation",
+                    org.id.as_str(),
+                    serde_json::json!({
+                        "kind": kind_to_str(org.kind),
+                        "parent": org.parent,
+                        "name": org.name,
+                    }),
+                ),
             )?;
             tx.commit()?;
             Ok(Ok(()))
@@ -84,16 +98,26 @@ impl Store {
         login: &str,
         display_name: &str,
         password: &str,
+        by: &str,
     ) -> Result<UserId, StoreError> {
         // Hash before taking the writer: argon2 takes tens of milliseconds on purpose.
         let hash = hash_password(password).map_err(StoreError::PasswordHash)?;
         let inserted = self.write(|conn| {
-            conn.prepare_cached(
-                "INSERT INTO users (id, login, display_name, password_hash, created_at)
-                 VALUES (?1, ?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-                 ON CONFLICT DO NOTHING",
-            )?
-            .execute(params![login, display_name, hash])
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO users (id, login, display_name, password_hash, created_at)
+                     VALUES (?1, ?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+                     ON CONFLICT DO NOTHING",
+                )?
+                .execute(params![login, display_name, hash])?;
+            if inserted > 0 {
+                // The audit row names the user, never the password or its hash.
+                let details = serde_json::json!({ "display_name": display_name });
+                append(&tx, &admin_act(by, "add-user", login, details))?;
+            }
+            tx.commit()?;
+            Ok(inserted)
         })?;
         if inserted == 0 {
             return Err(StoreError::DuplicateLogin {
@@ -111,7 +135,13 @@ impl Store {
     /// [`StoreError::RoleDoesNotFit`] when the role cannot be held at an organisation of that
     /// kind (it would give no rights, so it is refused rather than stored);
     /// [`StoreError::Sqlite`] if the database fails.
-    pub fn grant(&self, user: &UserId, org: &OrgId, role: Role) -> Result<(), StoreError> {
+    pub fn grant(
+        &self,
+        user: &UserId,
+        org: &OrgId,
+        role: Role,
+        by: &str,
+    ) -> Result<(), StoreError> {
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             if !user_exists(&tx, user)? {
@@ -135,10 +165,14 @@ impl Store {
                     kind,
                 }));
             }
-            tx.execute(
+            let granted = tx.execute(
                 "INSERT OR IGNORE INTO memberships (user_id, org_id, role) VALUES (?1, ?2, ?3)",
                 params![user.as_str(), org.as_str(), role.as_str()],
             )?;
+            if granted > 0 {
+                let details = serde_json::json!({ "org": org, "role": role.as_str() });
+                append(&tx, &admin_act(by, "grant", user.as_str(), details))?;
+            }
             tx.commit()?;
             Ok(Ok(()))
         })?
@@ -276,6 +310,17 @@ impl Store {
     }
 }
 
+/// The audit entry of an administrative act by `by` on `subject`.
+fn admin_act(by: &str, action: &str, subject: &str, details: serde_json::Value) -> AuditEntry {
+    AuditEntry {
+        actor: by.to_owned(),
+        action: action.to_owned(),
+        subject: subject.to_owned(),
+        heads: String::new(),
+        details,
+    }
+}
+
 /// An argon2id PHC string for `password` with a fresh random salt.
 fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
@@ -300,7 +345,7 @@ fn token_hash(token: &str) -> String {
 }
 
 /// Lower-case hex of `bytes`.
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes.iter().fold(String::new(), |mut out, byte| {
         let _ = write!(out, "{byte:02x}");
@@ -362,7 +407,7 @@ fn kind_from_str(kind: &str) -> Result<OrgKind, UnknownKind> {
 struct UnknownKind(String);
 
 /// A column value that does not convert to our type, as rusqlite reports it.
-fn conversion_error(
+pub(crate) fn conversion_error(
     column: usize,
     error: impl std::error::Error + Send + Sync + 'static,
 ) -> rusqlite::Error {

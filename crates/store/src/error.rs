@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use workflow::{OrgId, OrgKind, Role, UserId};
+use workflow::{DocumentId, OrgId, OrgKind, Role, UserId};
 
 /// Everything that can go wrong opening or using a [`Store`](crate::Store).
 ///
@@ -108,6 +108,27 @@ pub enum StoreError {
         /// The lifetime asked for.
         ttl: std::time::Duration,
     },
+    /// A document with this id is already registered.
+    #[error("document {id} is already registered")]
+    DuplicateDocument {
+        /// The id asked for.
+        id: DocumentId,
+    },
+    /// No document with this id is registered.
+    #[error("unknown document {id}")]
+    UnknownDocument {
+        /// The id asked for.
+        id: DocumentId,
+    },
+    /// A submit was asked without the pinned content the server validated (a caller's bug).
+    #[error("submission of {id} has no pinned content")]
+    MissingPin {
+        /// The document.
+        id: DocumentId,
+    },
+    /// A record could not be turned into JSON for storage.
+    #[error("cannot serialise a record")]
+    Json(#[source] serde_json::Error),
     /// A query failed.
     #[error("sqlite query failed")]
     Sqlite(#[from] rusqlite::Error),

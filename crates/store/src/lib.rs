@@ -7,22 +7,28 @@
 //! [`SqliteStorage`] (`storage.rs`) implements samod's `Storage` trait on top of it, on tokio's
 //! blocking pool, retrying failures and reporting them through [`StorageHealth`] (`health.rs`);
 //! `key.rs` maps samod storage keys to text keys; `accounts.rs` adds organisations, users
-//! (argon2id password hashes), memberships and bearer tokens (stored as SHA-256) to [`Store`].
+//! (argon2id password hashes), memberships and bearer tokens (stored as SHA-256) to [`Store`];
+//! `records.rs` the document registry, lifecycle states, pinned submissions and signatures;
+//! `audit.rs` the hash-chained audit log that every act is appended to in its own transaction.
 //!
 //! This crate knows SQLite, samod's storage trait and tokio, and stores the pure types of
 //! `workflow`; it must not depend on our other crates, on HTTP, or on how its callers choose
 //! paths (they pass them in).
 
 mod accounts;
+mod audit;
 mod error;
 mod health;
 mod key;
 mod migrations;
+mod records;
 mod storage;
 mod store;
 
+pub use audit::{AuditBreak, AuditEntry, AuditRow};
 pub use error::StoreError;
 pub use health::{HealthSnapshot, StorageFailure, StorageHealth, StorageOp};
 pub use key::{key_from_str, key_to_string};
+pub use records::{DocumentRecord, Pinned, SignatureRecord, SubmissionRecord};
 pub use storage::SqliteStorage;
 pub use store::{Store, StoreStats};

@@ -77,6 +77,76 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         CREATE INDEX tokens_by_user ON tokens (user_id);
     ",
     },
+    Migration {
+        version: 3,
+        description: "documents' lifecycle: registry, submissions, signatures, audit log",
+        sql: "
+        -- The server's record of each document: who owns it and writes it (fixed when it is
+        -- registered, never taken from the CRDT), and its lifecycle. state is
+        -- workflow::State as JSON and the truth; status copies its status for filtering.
+        CREATE TABLE documents (
+            id           TEXT PRIMARY KEY,
+            form         TEXT NOT NULL,
+            region       TEXT NOT NULL,
+            owner_school TEXT NOT NULL REFERENCES organisations (id),
+            parties      TEXT NOT NULL,
+            created_by   TEXT NOT NULL REFERENCES users (id),
+            created_at   TEXT NOT NULL,
+            status       TEXT NOT NULL,
+            state        TEXT NOT NULL,
+            updated_at   TEXT NOT NULL
+        );
+        CREATE INDEX documents_by_owner ON documents (owner_school);
+        -- One row per submission (document, round): the exact version and what it was judged
+        -- against, with its content in canonical JSON and that text's SHA-256.
+        CREATE TABLE submissions (
+            document             TEXT NOT NULL REFERENCES documents (id),
+            round                INTEGER NOT NULL,
+            heads                TEXT NOT NULL,
+            form_id              TEXT NOT NULL,
+            form_version         TEXT NOT NULL,
+            requirements_id      TEXT NOT NULL,
+            requirements_version TEXT NOT NULL,
+            content_sha256       TEXT NOT NULL,
+            content              TEXT NOT NULL,
+            submitted_by         TEXT NOT NULL REFERENCES users (id),
+            submitted_at         TEXT NOT NULL,
+            decided_at           TEXT,
+            collected_at         TEXT,
+            PRIMARY KEY (document, round)
+        );
+        -- A director's signature, bound to the hash of the content signed.
+        CREATE TABLE signatures (
+            document       TEXT NOT NULL,
+            round          INTEGER NOT NULL,
+            party          TEXT NOT NULL REFERENCES organisations (id),
+            signed_by      TEXT NOT NULL REFERENCES users (id),
+            content_sha256 TEXT NOT NULL,
+            signed_at      TEXT NOT NULL,
+            PRIMARY KEY (document, round, party),
+            FOREIGN KEY (document, round) REFERENCES submissions (document, round)
+        );
+        -- Append-only, hash-chained: hash = SHA-256 over the row's fields and prev_hash.
+        -- audit_head keeps the last row's seq and hash, so that deleting rows at the end is
+        -- detected too.
+        CREATE TABLE audit_log (
+            seq       INTEGER PRIMARY KEY,
+            at        TEXT NOT NULL,
+            actor     TEXT NOT NULL,
+            action    TEXT NOT NULL,
+            subject   TEXT NOT NULL,
+            heads     TEXT NOT NULL,
+            details   TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash      TEXT NOT NULL
+        );
+        CREATE TABLE audit_head (
+            id   INTEGER PRIMARY KEY CHECK (id = 1),
+            seq  INTEGER NOT NULL,
+            hash TEXT NOT NULL
+        );
+    ",
+    },
 ];
 
 /// The schema version this code writes: the last migration's.

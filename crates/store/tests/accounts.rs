@@ -33,21 +33,23 @@ fn org(id: &str, kind: OrgKind, parent: Option<&str>) -> Organisation {
 /// A region with one municipality and one supported school.
 fn add_tree(store: &Store) {
     store
-        .add_organisation(&org("lipetsk", OrgKind::Region, None))
+        .add_organisation(&org("lipetsk", OrgKind::Region, None), "admin")
         .unwrap();
     store
-        .add_organisation(&org(
-            "lipetsk/elets",
-            OrgKind::Municipality,
-            Some("lipetsk"),
-        ))
+        .add_organisation(
+            &org("lipetsk/elets", OrgKind::Municipality, Some("lipetsk")),
+            "admin",
+        )
         .unwrap();
     store
-        .add_organisation(&org(
-            "lipetsk/elets/school-3",
-            OrgKind::School { mentor: false },
-            Some("lipetsk/elets"),
-        ))
+        .add_organisation(
+            &org(
+                "lipetsk/elets/school-3",
+                OrgKind::School { mentor: false },
+                Some("lipetsk/elets"),
+            ),
+            "admin",
+        )
         .unwrap();
 }
 
@@ -56,7 +58,7 @@ fn password_is_stored_only_as_a_hash() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
     store
-        .add_user("ivanova", "Иванова А. П.", PASSWORD)
+        .add_user("ivanova", "Иванова А. П.", PASSWORD, "admin")
         .unwrap();
     // Sanity: the search does see what is written (the login), just not the password.
     assert!(files_contain(dir.path(), b"ivanova"));
@@ -76,7 +78,7 @@ fn right_password_verifies_and_wrong_password_or_unknown_login_do_not() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
     let id = store
-        .add_user("ivanova", "Иванова А. П.", PASSWORD)
+        .add_user("ivanova", "Иванова А. П.", PASSWORD, "admin")
         .unwrap();
     assert_eq!(id, UserId::new("ivanova"));
 
@@ -93,8 +95,8 @@ fn right_password_verifies_and_wrong_password_or_unknown_login_do_not() {
 fn same_password_gets_a_different_salt_for_each_user() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
-    store.add_user("a", "A", PASSWORD).unwrap();
-    store.add_user("b", "B", PASSWORD).unwrap();
+    store.add_user("a", "A", PASSWORD, "admin").unwrap();
+    store.add_user("b", "B", PASSWORD, "admin").unwrap();
     let conn = rusqlite::Connection::open(dir.path().join("server.sqlite3")).unwrap();
     let hashes: Vec<String> = conn
         .prepare("SELECT password_hash FROM users")
@@ -111,8 +113,10 @@ fn same_password_gets_a_different_salt_for_each_user() {
 fn duplicate_login_is_refused_and_keeps_the_first_password() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
-    store.add_user("ivanova", "Иванова", PASSWORD).unwrap();
-    match store.add_user("ivanova", "Другая Иванова", "other") {
+    store
+        .add_user("ivanova", "Иванова", PASSWORD, "admin")
+        .unwrap();
+    match store.add_user("ivanova", "Другая Иванова", "other", "admin") {
         Err(StoreError::DuplicateLogin { login }) => assert_eq!(login, "ivanova"),
         other => panic!("expected DuplicateLogin, got {other:?}"),
     }
@@ -129,7 +133,9 @@ fn duplicate_login_is_refused_and_keeps_the_first_password() {
 fn token_round_trips_to_its_user_until_it_expires() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
-    let user = store.add_user("ivanova", "Иванова", PASSWORD).unwrap();
+    let user = store
+        .add_user("ivanova", "Иванова", PASSWORD, "admin")
+        .unwrap();
     let token = store.issue_token(&user, Duration::from_secs(60)).unwrap();
     assert_eq!(token.len(), 64);
     assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
@@ -145,7 +151,9 @@ fn token_round_trips_to_its_user_until_it_expires() {
 fn revoked_token_is_refused_and_other_tokens_still_work() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
-    let user = store.add_user("ivanova", "Иванова", PASSWORD).unwrap();
+    let user = store
+        .add_user("ivanova", "Иванова", PASSWORD, "admin")
+        .unwrap();
     let ttl = Duration::from_secs(3600);
     let revoked = store.issue_token(&user, ttl).unwrap();
     let kept = store.issue_token(&user, ttl).unwrap();
@@ -163,7 +171,9 @@ fn revoked_token_is_refused_and_other_tokens_still_work() {
 fn token_is_stored_only_as_a_hash() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
-    let user = store.add_user("ivanova", "Иванова", PASSWORD).unwrap();
+    let user = store
+        .add_user("ivanova", "Иванова", PASSWORD, "admin")
+        .unwrap();
     let token = store.issue_token(&user, Duration::from_secs(60)).unwrap();
     assert!(!files_contain(dir.path(), token.as_bytes()));
     drop(store);
@@ -191,13 +201,23 @@ fn memberships_round_trip_and_regrant_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
     add_tree(&store);
-    let user = store.add_user("ivanova", "Иванова", PASSWORD).unwrap();
+    let user = store
+        .add_user("ivanova", "Иванова", PASSWORD, "admin")
+        .unwrap();
     let school = OrgId::new("lipetsk/elets/school-3");
     let region = OrgId::new("lipetsk");
-    store.grant(&user, &school, Role::SchoolDirector).unwrap();
-    store.grant(&user, &school, Role::SchoolEditor).unwrap();
-    store.grant(&user, &region, Role::Administrator).unwrap();
-    store.grant(&user, &school, Role::SchoolDirector).unwrap();
+    store
+        .grant(&user, &school, Role::SchoolDirector, "admin")
+        .unwrap();
+    store
+        .grant(&user, &school, Role::SchoolEditor, "admin")
+        .unwrap();
+    store
+        .grant(&user, &region, Role::Administrator, "admin")
+        .unwrap();
+    store
+        .grant(&user, &school, Role::SchoolDirector, "admin")
+        .unwrap();
 
     let membership = |org: &OrgId, role| Membership {
         user: user.clone(),
@@ -223,19 +243,21 @@ fn grant_refuses_unknown_user_unknown_organisation_and_misfit_role() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
     add_tree(&store);
-    let user = store.add_user("ivanova", "Иванова", PASSWORD).unwrap();
+    let user = store
+        .add_user("ivanova", "Иванова", PASSWORD, "admin")
+        .unwrap();
     let school = OrgId::new("lipetsk/elets/school-3");
 
     assert!(matches!(
-        store.grant(&UserId::new("ghost"), &school, Role::SchoolEditor),
+        store.grant(&UserId::new("ghost"), &school, Role::SchoolEditor, "admin"),
         Err(StoreError::UnknownUser { .. })
     ));
     assert!(matches!(
-        store.grant(&user, &OrgId::new("nowhere"), Role::SchoolEditor),
+        store.grant(&user, &OrgId::new("nowhere"), Role::SchoolEditor, "admin"),
         Err(StoreError::UnknownOrganisation { id }) if id.as_str() == "nowhere"
     ));
     assert!(matches!(
-        store.grant(&user, &school, Role::MunicipalReviewer),
+        store.grant(&user, &school, Role::MunicipalReviewer, "admin"),
         Err(StoreError::RoleDoesNotFit {
             role: Role::MunicipalReviewer,
             ..
@@ -250,15 +272,14 @@ fn organisations_keep_the_tree_and_round_trip() {
     let store = open(&dir);
     add_tree(&store);
     assert!(matches!(
-        store.add_organisation(&org("lipetsk", OrgKind::Region, None)),
+        store.add_organisation(&org("lipetsk", OrgKind::Region, None), "admin"),
         Err(StoreError::InvalidOrganisation(_))
     ));
     assert!(matches!(
-        store.add_organisation(&org(
-            "orphan",
-            OrgKind::School { mentor: true },
-            Some("nowhere")
-        )),
+        store.add_organisation(
+            &org("orphan", OrgKind::School { mentor: true }, Some("nowhere")),
+            "admin",
+        ),
         Err(StoreError::InvalidOrganisation(_))
     ));
     let orgs = store.organisations().unwrap();
@@ -292,7 +313,9 @@ fn version_one_database_migrates_and_keeps_samod_data() {
     assert_eq!(store.document_ids().unwrap(), ["doc-a"]);
     assert_eq!(store.stats().unwrap().keys, 2);
     assert_eq!(store.setting("peer").unwrap().as_deref(), Some("server-1"));
-    let user = store.add_user("ivanova", "Иванова", PASSWORD).unwrap();
+    let user = store
+        .add_user("ivanova", "Иванова", PASSWORD, "admin")
+        .unwrap();
     drop(store);
 
     let store = Store::open(&path).unwrap();
@@ -310,5 +333,5 @@ fn version_one_database_migrates_and_keeps_samod_data() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, [1, 2]);
+    assert_eq!(versions, [1, 2, 3]);
 }

@@ -1,0 +1,436 @@
+//! The server's records about documents: the registry (owner school and parties, fixed when a
+//! document is registered), each document's lifecycle [`State`], the pinned content of every
+//! submission and the directors' signatures bound to its hash.
+//!
+//! Every change of state goes through [`Store::transition`], which runs `workflow::apply` on the
+//! stored state inside one immediate transaction together with the rows it implies and the audit
+//! row: two requests at once are serialised, so two submits of the same version make one
+//! submission and the second is told it is already submitted.
+
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use serde::Serialize;
+use workflow::{
+    Context, DocumentId, DocumentRef, FormKind, Heads, OrgId, State, Status, Transition,
+    TransitionError, UserId, apply,
+};
+
+use crate::accounts::conversion_error;
+use crate::audit::{AuditEntry, append};
+use crate::{Store, StoreError};
+
+/// A registered document: what the permission table needs, its region and its lifecycle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocumentRecord {
+    /// Id, form, owner, parties and status (a copy of `state`'s).
+    pub document: DocumentRef,
+    /// The region whose requirement set judges it (the owner school's region id).
+    pub region: String,
+    /// Its lifecycle: status, round, submissions with signatures and reviews.
+    pub state: State,
+    /// Who registered it.
+    pub created_by: UserId,
+    /// When it was registered (UTC, RFC 3339).
+    pub created_at: String,
+    /// When its state last changed.
+    pub updated_at: String,
+}
+
+/// What a submission pins besides its heads: the rules it was judged by and its content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pinned {
+    /// The form's id (`school-programme`).
+    pub form_id: String,
+    /// The form schema's version.
+    pub form_version: String,
+    /// The requirement set's id.
+    pub requirements_id: String,
+    /// The requirement set's version.
+    pub requirements_version: String,
+    /// SHA-256 of `content`.
+    pub content_sha256: String,
+    /// The document's data at the heads, as canonical JSON.
+    pub content: String,
+}
+
+/// A stored submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SubmissionRecord {
+    /// The document.
+    pub document: DocumentId,
+    /// Its round.
+    pub round: u32,
+    /// The exact version submitted.
+    pub heads: Heads,
+    /// Form, requirement set and content.
+    pub pinned: Pinned,
+    /// Who submitted it.
+    pub submitted_by: UserId,
+    /// When.
+    pub submitted_at: String,
+    /// When the municipality approved or returned it.
+    pub decided_at: Option<String>,
+    /// When the region accepted it into the registry.
+    pub collected_at: Option<String>,
+}
+
+/// A stored signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignatureRecord {
+    /// The document.
+    pub document: DocumentId,
+    /// The round of the submission signed.
+    pub round: u32,
+    /// The school signed for.
+    pub party: OrgId,
+    /// The director who signed.
+    pub signed_by: UserId,
+    /// The hash of the content signed: the submission's `content_sha256`.
+    pub content_sha256: String,
+    /// When.
+    pub signed_at: String,
+}
+
+impl Store {
+    /// Registers a new document: `document` (a draft) owned by its owner school, in `region`,
+    /// registered by `by`. The caller has checked that `by` may do so.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::DuplicateDocument`] if the id is taken; [`StoreError::UnknownOrganisation`]
+    /// for an owner or party that does not exist; [`StoreError::Sqlite`] if the database fails.
+    pub fn register_document(
+        &self,
+        document: &DocumentRef,
+        region: &str,
+        by: &UserId,
+    ) -> Result<DocumentRecord, StoreError> {
+        let state = State::new(document.id.clone());
+        let state_json = serde_json::to_string(&state).map_err(StoreError::Json)?;
+        let parties = serde_json::to_string(&document.parties).map_err(StoreError::Json)?;
+        self.write(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if load_record(&tx, &document.id)?.is_some() {
+                return Ok(Err(StoreError::DuplicateDocument {
+                    id: document.id.clone(),
+                }));
+            }
+            for org in document.all_parties() {
+                let exists = tx
+                    .prepare_cached("SELECT 1 FROM organisations WHERE id = ?1")?
+                    .exists([org.as_str()])?;
+                if !exists {
+                    return Ok(Err(StoreError::UnknownOrganisation { id: org }));
+                }
+            }
+            tx.execute(
+                "INSERT INTO documents (id, form, region, owner_school, parties, created_by,
+                     created_at, status, state, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?7, ?8,
+                     strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                params![
+                    document.id.as_str(),
+                    document.form.form_id(),
+                    region,
+                    document.owner_school.as_str(),
+                    parties,
+                    by.as_str(),
+                    Status::Draft.as_str(),
+                    state_json,
+                ],
+            )?;
+            append(
+                &tx,
+                &AuditEntry {
+                    actor: by.as_str().to_owned(),
+                    action: "register".to_owned(),
+                    subject: document.id.as_str().to_owned(),
+                    heads: String::new(),
+                    details: serde_json::json!({
+                        "form": document.form.form_id(),
+                        "region": region,
+                        "owner_school": document.owner_school,
+                        "parties": document.parties,
+                    }),
+                },
+            )?;
+            let record = load_record(&tx, &document.id)?;
+            tx.commit()?;
+            Ok(record.ok_or_else(|| StoreError::UnknownDocument {
+                id: document.id.clone(),
+            }))
+        })?
+    }
+
+    /// The record of document `id`, if registered.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if the query fails or the stored state is invalid.
+    pub fn document(&self, id: &DocumentId) -> Result<Option<DocumentRecord>, StoreError> {
+        self.read(|conn| load_record(conn, id))
+    }
+
+    /// Every registered document, ordered by id.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if the query fails or a stored state is invalid.
+    pub fn documents(&self) -> Result<Vec<DocumentRecord>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached(&format!("{SELECT_RECORD} ORDER BY id"))?
+                .query_map([], record_from_row)?
+                .collect()
+        })
+    }
+
+    /// Performs `transition` on document `id` for `actor`: loads its state, applies the
+    /// lifecycle's rules, and stores the next state with what it implies (the pinned
+    /// submission, a signature bound to the submission's hash, decision and collection times)
+    /// and an audit row, all in one transaction. The caller has checked the permission table.
+    ///
+    /// A submit needs `pinned` (what the server validated at the submitted heads).
+    ///
+    /// # Errors
+    ///
+    /// The inner `Err` is the lifecycle's refusal (nothing stored). The outer:
+    /// [`StoreError::UnknownDocument`]; [`StoreError::MissingPin`] for a submit without
+    /// `pinned`; [`StoreError::Sqlite`] if the database fails.
+    pub fn transition(
+        &self,
+        id: &DocumentId,
+        transition: &Transition,
+        actor: &UserId,
+        pinned: Option<&Pinned>,
+    ) -> Result<Result<DocumentRecord, TransitionError>, StoreError> {
+        if matches!(transition, Transition::Submit { .. }) && pinned.is_none() {
+            return Err(StoreError::MissingPin { id: id.clone() });
+        }
+        self.write(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let Some(record) = load_record(&tx, id)? else {
+                return Ok(Err(StoreError::UnknownDocument { id: id.clone() }));
+            };
+            let ctx = Context::new(&record.document, actor.clone());
+            let next = match apply(&record.state, transition, &ctx) {
+                Ok(next) => next,
+                Err(refused) => return Ok(Ok(Err(refused))),
+            };
+            let round = next.round();
+            let mut details = serde_json::to_value(transition).unwrap_or_default();
+            let mut heads = next
+                .current()
+                .map(|s| s.heads.to_string())
+                .unwrap_or_default();
+            match transition {
+                Transition::Submit { heads: submitted } => {
+                    if let Some(pinned) = pinned {
+                        insert_submission(&tx, id, round, submitted, pinned, actor)?;
+                        details["content_sha256"] = pinned.content_sha256.clone().into();
+                        details["requirements"] =
+                            format!("{} {}", pinned.requirements_id, pinned.requirements_version)
+                                .into();
+                    }
+                }
+                Transition::Sign { party } => {
+                    let hash = content_hash(&tx, id, round)?;
+                    tx.execute(
+                        "INSERT INTO signatures (document, round, party, signed_by,
+                             content_sha256, signed_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                        params![id.as_str(), round, party.as_str(), actor.as_str(), hash],
+                    )?;
+                    details["content_sha256"] = hash.into();
+                }
+                Transition::Approve | Transition::Return { .. } => {
+                    stamp(&tx, "decided_at", id, round)?;
+                }
+                Transition::Collect => stamp(&tx, "collected_at", id, round)?,
+                Transition::Edit => {
+                    heads = String::new();
+                    details["previous_round"] = record.state.round().into();
+                }
+            }
+            let state_json = serde_json::to_string(&next).unwrap_or_default();
+            tx.execute(
+                "UPDATE documents SET status = ?2, state = ?3,
+                     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 WHERE id = ?1",
+                params![id.as_str(), next.status().as_str(), state_json],
+            )?;
+            append(
+                &tx,
+                &AuditEntry {
+                    actor: actor.as_str().to_owned(),
+                    action: transition.name().to_owned(),
+                    subject: id.as_str().to_owned(),
+                    heads,
+                    details,
+                },
+            )?;
+            let stored = load_record(&tx, id)?;
+            tx.commit()?;
+            Ok(stored
+                .map(Ok)
+                .ok_or_else(|| StoreError::UnknownDocument { id: id.clone() }))
+        })?
+    }
+
+    /// Every submission of document `id`, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if the query fails.
+    pub fn submissions(&self, id: &DocumentId) -> Result<Vec<SubmissionRecord>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached(&format!(
+                "{SELECT_SUBMISSION} WHERE document = ?1 ORDER BY round"
+            ))?
+            .query_map([id.as_str()], submission_from_row)?
+            .collect()
+        })
+    }
+
+    /// Every submission of every document, by document and round: the regional registry's
+    /// source, filtered by the caller.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if the query fails.
+    pub fn all_submissions(&self) -> Result<Vec<SubmissionRecord>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached(&format!("{SELECT_SUBMISSION} ORDER BY document, round"))?
+                .query_map([], submission_from_row)?
+                .collect()
+        })
+    }
+
+    /// The signatures on document `id`, by round and time.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if the query fails.
+    pub fn signatures(&self, id: &DocumentId) -> Result<Vec<SignatureRecord>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT document, round, party, signed_by, content_sha256, signed_at
+                 FROM signatures WHERE document = ?1 ORDER BY round, signed_at",
+            )?
+            .query_map([id.as_str()], |row| {
+                Ok(SignatureRecord {
+                    document: DocumentId::new(row.get::<_, String>(0)?),
+                    round: row.get(1)?,
+                    party: OrgId::new(row.get::<_, String>(2)?),
+                    signed_by: UserId::new(row.get::<_, String>(3)?),
+                    content_sha256: row.get(4)?,
+                    signed_at: row.get(5)?,
+                })
+            })?
+            .collect()
+        })
+    }
+}
+
+const SELECT_RECORD: &str = "SELECT id, form, region, owner_school, parties, created_by,
+    created_at, state, updated_at FROM documents";
+
+const SELECT_SUBMISSION: &str = "SELECT document, round, heads, form_id, form_version,
+    requirements_id, requirements_version, content_sha256, content, submitted_by, submitted_at,
+    decided_at, collected_at FROM submissions";
+
+fn load_record(conn: &Connection, id: &DocumentId) -> rusqlite::Result<Option<DocumentRecord>> {
+    conn.prepare_cached(&format!("{SELECT_RECORD} WHERE id = ?1"))?
+        .query_row([id.as_str()], record_from_row)
+        .optional()
+}
+
+fn record_from_row(row: &Row<'_>) -> rusqlite::Result<DocumentRecord> {
+    let id = DocumentId::new(row.get::<_, String>(0)?);
+    let form: String = row.get(1)?;
+    let form: FormKind = form.parse().map_err(|e| conversion_error(1, e))?;
+    let parties: String = row.get(4)?;
+    let parties: Vec<OrgId> = serde_json::from_str(&parties).map_err(|e| conversion_error(4, e))?;
+    let state: String = row.get(7)?;
+    let state: State = serde_json::from_str(&state).map_err(|e| conversion_error(7, e))?;
+    Ok(DocumentRecord {
+        document: DocumentRef {
+            id,
+            form,
+            owner_school: OrgId::new(row.get::<_, String>(3)?),
+            parties,
+            status: state.status(),
+        },
+        region: row.get(2)?,
+        state,
+        created_by: UserId::new(row.get::<_, String>(5)?),
+        created_at: row.get(6)?,
+        updated_at: row.get(8)?,
+    })
+}
+
+fn submission_from_row(row: &Row<'_>) -> rusqlite::Result<SubmissionRecord> {
+    let heads: String = row.get(2)?;
+    Ok(SubmissionRecord {
+        document: DocumentId::new(row.get::<_, String>(0)?),
+        round: row.get(1)?,
+        heads: Heads::new(heads.split(',').filter(|h| !h.is_empty())),
+        pinned: Pinned {
+            form_id: row.get(3)?,
+            form_version: row.get(4)?,
+            requirements_id: row.get(5)?,
+            requirements_version: row.get(6)?,
+            content_sha256: row.get(7)?,
+            content: row.get(8)?,
+        },
+        submitted_by: UserId::new(row.get::<_, String>(9)?),
+        submitted_at: row.get(10)?,
+        decided_at: row.get(11)?,
+        collected_at: row.get(12)?,
+    })
+}
+
+fn insert_submission(
+    conn: &Connection,
+    id: &DocumentId,
+    round: u32,
+    heads: &Heads,
+    pinned: &Pinned,
+    actor: &UserId,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO submissions (document, round, heads, form_id, form_version, requirements_id,
+             requirements_version, content_sha256, content, submitted_by, submitted_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+        params![
+            id.as_str(),
+            round,
+            heads.to_string(),
+            pinned.form_id,
+            pinned.form_version,
+            pinned.requirements_id,
+            pinned.requirements_version,
+            pinned.content_sha256,
+            pinned.content,
+            actor.as_str(),
+        ],
+    )?;
+    Ok(())
+}
+
+fn content_hash(conn: &Connection, id: &DocumentId, round: u32) -> rusqlite::Result<String> {
+    conn.prepare_cached(
+        "SELECT content_sha256 FROM submissions WHERE document = ?1 AND round = ?2",
+    )?
+    .query_row(params![id.as_str(), round], |row| row.get(0))
+}
+
+/// Sets a time column (`decided_at`, `collected_at`) of a submission to now.
+fn stamp(conn: &Connection, column: &str, id: &DocumentId, round: u32) -> rusqlite::Result<()> {
+    conn.execute(
+        &format!(
+            "UPDATE submissions SET {column} = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE document = ?1 AND round = ?2"
+        ),
+        params![id.as_str(), round],
+    )?;
+    Ok(())
+}

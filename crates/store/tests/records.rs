@@ -1,0 +1,239 @@
+//! Document records on `Store`: registration, transitions with their pinned submissions and
+//! signatures, concurrent submits, and the hash-chained audit log catching tampering. Real
+//! database files in fresh temp dirs; tampering is done with a separate SQLite connection, as
+//! someone with the file would.
+
+use std::sync::Arc;
+
+use store::{Pinned, Store, StoreError};
+use workflow::{
+    DocumentId, DocumentRef, FormKind, Heads, OrgId, OrgKind, Organisation, Status, Transition,
+    TransitionError, UserId,
+};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    store: Store,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.sqlite3");
+    let store = Store::open(&path).unwrap();
+    for (id, kind, parent) in [
+        ("lipetsk", OrgKind::Region, None),
+        ("krasnoe", OrgKind::Municipality, Some("lipetsk")),
+        ("school", OrgKind::School { mentor: false }, Some("krasnoe")),
+        ("mentor", OrgKind::School { mentor: true }, Some("krasnoe")),
+    ] {
+        let org = Organisation {
+            id: OrgId::new(id),
+            kind,
+            parent: parent.map(OrgId::new),
+            name: id.to_owned(),
+        };
+        store.add_organisation(&org, "admin").unwrap();
+    }
+    for login in ["editor", "director", "mentor-director", "reviewer"] {
+        store.add_user(login, login, "password-1", "admin").unwrap();
+    }
+    Fixture {
+        _dir: dir,
+        path,
+        store,
+    }
+}
+
+fn agreement(store: &Store) -> DocumentId {
+    let doc = DocumentRef::new(
+        DocumentId::new("doc-1"),
+        FormKind::PartnershipAgreement,
+        OrgId::new("school"),
+        Some(OrgId::new("mentor")),
+    );
+    store
+        .register_document(&doc, "lipetsk", &UserId::new("editor"))
+        .unwrap();
+    doc.id
+}
+
+fn pinned(content: &str) -> Pinned {
+    Pinned {
+        form_id: "partnership-agreement".into(),
+        form_version: "1.0.0".into(),
+        requirements_id: "lipetsk/partnership-agreement".into(),
+        requirements_version: "2025.1".into(),
+        content_sha256: format!("sha-of-{content}"),
+        content: content.into(),
+    }
+}
+
+fn submit(heads: &str) -> Transition {
+    Transition::Submit {
+        heads: Heads::new([heads]),
+    }
+}
+
+#[test]
+fn registration_fixes_owner_and_parties_and_is_audited() {
+    let f = fixture();
+    let id = agreement(&f.store);
+    let record = f.store.document(&id).unwrap().unwrap();
+    assert_eq!(record.document.owner_school, OrgId::new("school"));
+    assert!(record.document.is_party(&OrgId::new("mentor")));
+    assert_eq!(record.document.status, Status::Draft);
+    assert_eq!(record.region, "lipetsk");
+    let again = DocumentRef::new(
+        id.clone(),
+        FormKind::SchoolProgramme,
+        OrgId::new("mentor"),
+        None,
+    );
+    assert!(matches!(
+        f.store
+            .register_document(&again, "lipetsk", &UserId::new("editor")),
+        Err(StoreError::DuplicateDocument { .. })
+    ));
+    let stranger = DocumentRef::new(
+        "doc-2".into(),
+        FormKind::SchoolProgramme,
+        "ghost".into(),
+        None,
+    );
+    assert!(matches!(
+        f.store
+            .register_document(&stranger, "lipetsk", &UserId::new("editor")),
+        Err(StoreError::UnknownOrganisation { .. })
+    ));
+    let log = f.store.audit_log().unwrap();
+    // 4 organisations, 4 users, one registration.
+    assert_eq!(log.len(), 9);
+    assert_eq!(log[8].action, "register");
+    assert_eq!(f.store.verify_audit().unwrap(), Ok(9));
+}
+
+#[test]
+fn a_signature_is_bound_to_the_submitted_content_hash() {
+    let f = fixture();
+    let id = agreement(&f.store);
+    let director = UserId::new("director");
+    f.store
+        .transition(
+            &id,
+            &submit("h1"),
+            &UserId::new("editor"),
+            Some(&pinned("v1")),
+        )
+        .unwrap()
+        .unwrap();
+    let sign = Transition::Sign {
+        party: OrgId::new("school"),
+    };
+    let record = f
+        .store
+        .transition(&id, &sign, &director, None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.document.status, Status::Submitted);
+    let signatures = f.store.signatures(&id).unwrap();
+    assert_eq!(signatures.len(), 1);
+    assert_eq!(signatures[0].content_sha256, "sha-of-v1");
+    assert_eq!(signatures[0].signed_by, director);
+    // The same party cannot sign twice.
+    assert!(
+        f.store
+            .transition(&id, &sign, &director, None)
+            .unwrap()
+            .is_err()
+    );
+    let submissions = f.store.submissions(&id).unwrap();
+    assert_eq!(submissions[0].pinned.content, "v1");
+    assert_eq!(submissions[0].heads, Heads::new(["h1"]));
+}
+
+#[test]
+fn a_submit_without_its_pinned_content_is_refused() {
+    let f = fixture();
+    let id = agreement(&f.store);
+    assert!(matches!(
+        f.store
+            .transition(&id, &submit("h1"), &UserId::new("editor"), None),
+        Err(StoreError::MissingPin { .. })
+    ));
+    assert_eq!(f.store.submissions(&id).unwrap(), []);
+}
+
+#[test]
+fn concurrent_submits_of_one_version_make_one_submission() {
+    let f = fixture();
+    let id = agreement(&f.store);
+    let store = Arc::new(f.store.clone());
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            let id = id.clone();
+            std::thread::spawn(move || {
+                store
+                    .transition(
+                        &id,
+                        &submit("h1"),
+                        &UserId::new("editor"),
+                        Some(&pinned("v1")),
+                    )
+                    .unwrap()
+            })
+        })
+        .collect();
+    let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+    for refused in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(
+            matches!(refused, TransitionError::AlreadySubmitted { .. }),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(f.store.submissions(&id).unwrap().len(), 1);
+}
+
+#[test]
+fn the_audit_chain_detects_an_edited_row() {
+    let f = fixture();
+    let id = agreement(&f.store);
+    f.store
+        .transition(
+            &id,
+            &submit("h1"),
+            &UserId::new("editor"),
+            Some(&pinned("v1")),
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(f.store.verify_audit().unwrap(), Ok(10));
+    let raw = rusqlite::Connection::open(&f.path).unwrap();
+    raw.execute("UPDATE audit_log SET actor = 'director' WHERE seq = 10", [])
+        .unwrap();
+    let broken = f.store.verify_audit().unwrap().unwrap_err();
+    assert_eq!(broken.seq, 10);
+    assert!(broken.problem.contains("edited"), "{}", broken.problem);
+}
+
+#[test]
+fn the_audit_chain_detects_deleted_rows_in_the_middle_and_at_the_end() {
+    let f = fixture();
+    agreement(&f.store);
+    let raw = rusqlite::Connection::open(&f.path).unwrap();
+    raw.execute("DELETE FROM audit_log WHERE seq = 9", [])
+        .unwrap();
+    let broken = f.store.verify_audit().unwrap().unwrap_err();
+    assert_eq!(broken.seq, 9, "{broken}");
+
+    let g = fixture();
+    agreement(&g.store);
+    let raw = rusqlite::Connection::open(&g.path).unwrap();
+    raw.execute("DELETE FROM audit_log WHERE seq = 5", [])
+        .unwrap();
+    let broken = g.store.verify_audit().unwrap().unwrap_err();
+    assert_eq!(broken.seq, 5, "{broken}");
+    assert!(broken.problem.contains("missing"), "{}", broken.problem);
+}
