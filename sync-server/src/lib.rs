@@ -2,14 +2,22 @@
 //!
 //! It holds one samod [`Repo`](samod::Repo) over the `store` crate's SQLite storage and speaks
 //! the automerge-repo websocket protocol on `/sync`, so Rust replicas (`crates/client`) and
-//! JavaScript ones (`@automerge/automerge-repo`) are peers of the same network. `/healthz`
-//! reports whether storage is writing.
+//! JavaScript ones (`@automerge/automerge-repo`) are peers of the same network, each bound to
+//! an authenticated user and shown only the documents the permission table lets them see
+//! (`access`). `/api` is the REST API (`api`): login, documents, submission, signatures,
+//! review, the regional registry and its exports (`export`), with an OpenAPI document.
+//! `/healthz` reports whether storage is writing. `admin` holds the administrative acts of
+//! the `sync-server admin` commands and `demo` the demo region of `--demo`.
 //!
 //! The library takes its listener and its shutdown signal from outside ([`run`]), so tests
 //! control both; only `main.rs` reads flags, environment and signals.
 
+pub mod access;
+pub mod admin;
+pub mod api;
+pub mod demo;
+pub mod export;
 mod health;
-mod identity;
 mod state;
 mod sync;
 
@@ -17,12 +25,14 @@ use std::future::Future;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use tokio::net::TcpListener;
 
-pub use identity::Identity;
 pub use state::AppState;
+
+/// The largest REST request body accepted; requests carry small JSON (ids, heads, comments).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The database file inside the data directory.
 pub const DATABASE_FILE: &str = "ravenstvo.sqlite3";
@@ -32,6 +42,10 @@ pub const DATABASE_FILE: &str = "ravenstvo.sqlite3";
 pub struct Config {
     /// Directory holding the SQLite database.
     pub data_dir: PathBuf,
+    /// Directory holding the form schemas and regional requirement sets (`forms/`).
+    pub forms_dir: PathBuf,
+    /// Load the demo region (`--demo`) before serving.
+    pub demo: bool,
 }
 
 /// Serves until `shutdown` resolves, then closes connections and flushes storage.
@@ -44,15 +58,22 @@ pub async fn run(
         .local_addr()
         .context("reading the listener's address")?;
     let state = AppState::open(&config, addr).await?;
-    let app = Router::new()
+    if config.demo {
+        demo::load(&state, &config.forms_dir).await?;
+    }
+    let app = api::router()
         .route("/sync", get(sync::upgrade))
         .route("/healthz", get(health::healthz))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state.clone());
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "serving");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP")?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("serving HTTP")?;
     tracing::info!("shutting down: flushing storage");
     state.stop().await;
     tracing::info!("stopped");

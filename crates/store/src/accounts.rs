@@ -14,7 +14,10 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
-use workflow::{Directory, Membership, OrgId, OrgKind, Organisation, Role, UserId};
+use workflow::{
+    CuratorAssignment, Directory, Membership, Memberships, OrgId, OrgKind, Organisation, Role,
+    UserId,
+};
 
 use crate::audit::{AuditEntry, append};
 use crate::{Store, StoreError};
@@ -198,6 +201,80 @@ impl Store {
                 })
             })?
             .collect()
+        })
+    }
+
+    /// Assigns curator `curator` to `school`; assigning again changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::UnknownUser`], [`StoreError::UnknownOrganisation`];
+    /// [`StoreError::Sqlite`] if the database fails.
+    pub fn assign_curator(
+        &self,
+        curator: &UserId,
+        school: &OrgId,
+        by: &str,
+    ) -> Result<(), StoreError> {
+        self.write(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !user_exists(&tx, curator)? {
+                return Ok(Err(StoreError::UnknownUser {
+                    id: curator.clone(),
+                }));
+            }
+            let school_exists = tx
+                .prepare_cached("SELECT 1 FROM organisations WHERE id = ?1")?
+                .exists([school.as_str()])?;
+            if !school_exists {
+                return Ok(Err(StoreError::UnknownOrganisation { id: school.clone() }));
+            }
+            let added = tx.execute(
+                "INSERT OR IGNORE INTO curator_assignments (curator, school) VALUES (?1, ?2)",
+                params![curator.as_str(), school.as_str()],
+            )?;
+            if added > 0 {
+                let details = serde_json::json!({ "school": school });
+                append(&tx, &admin_act(by, "assign-curator", curator.as_str(), details))?;
+            }
+            tx.commit()?;
+            Ok(Ok(()))
+        })?
+    }
+
+    /// Everything the permission table needs about `user`: their roles and curator
+    /// assignments.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if a query fails or a row holds an unknown role.
+    pub fn people_of(&self, user: &UserId) -> Result<Memberships, StoreError> {
+        let roles = self.memberships(user)?;
+        let curated = self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT school FROM curator_assignments WHERE curator = ?1 ORDER BY school",
+            )?
+            .query_map([user.as_str()], |row| {
+                Ok(CuratorAssignment {
+                    curator: user.clone(),
+                    school: OrgId::new(row.get::<_, String>(0)?),
+                })
+            })?
+            .collect()
+        })?;
+        Ok(Memberships { roles, curated })
+    }
+
+    /// The display name of `user`, if they exist.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if the query fails.
+    pub fn display_name(&self, user: &UserId) -> Result<Option<String>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached("SELECT display_name FROM users WHERE id = ?1")?
+                .query_row([user.as_str()], |row| row.get(0))
+                .optional()
         })
     }
 

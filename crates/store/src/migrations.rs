@@ -79,7 +79,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 3,
-        description: "documents' lifecycle: registry, submissions, signatures, audit log",
+        description: "documents' lifecycle: registry, submissions, signatures, curators, audit log",
         sql: "
         -- The server's record of each document: who owns it and writes it (fixed when it is
         -- registered, never taken from the CRDT), and its lifecycle. state is
@@ -139,6 +139,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
             details   TEXT NOT NULL,
             prev_hash TEXT NOT NULL,
             hash      TEXT NOT NULL
+        );
+        -- A curator follows the schools they are assigned to.
+        CREATE TABLE curator_assignments (
+            curator TEXT NOT NULL REFERENCES users (id),
+            school  TEXT NOT NULL REFERENCES organisations (id),
+            PRIMARY KEY (curator, school)
         );
         CREATE TABLE audit_head (
             id   INTEGER PRIMARY KEY CHECK (id = 1),

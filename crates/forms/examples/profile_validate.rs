@@ -1,0 +1,104 @@
+//! A deterministic driver for instruction-count profiling of validation.
+//!
+//! Wall-clock benchmarks are noisy on a shared machine; instruction counts are not. This runs
+//! `N` validations of one document, either full (`ours`) or raw `jsonschema` on the base schema
+//! alone (`raw`), so that `valgrind --tool=callgrind` can compare the two:
+//!
+//! ```sh
+//! cargo build --release -p forms --example profile_validate
+//! valgrind --tool=callgrind --toggle-collect='profile_validate::run' \
+//!     target/release/examples/profile_validate ours large 100
+//! ```
+//!
+//! Arguments: `ours|raw`, `typical|large` (the Lipetsk programme as written, or with its action
+//! plan grown to 240 rows, as in the bench), and the number of validations.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+
+use forms::Catalogue;
+use serde_json::Value;
+
+const FORM: &str = "school-programme";
+const REGION: &str = "lipetsk";
+const LARGE_ROWS: usize = 240;
+
+fn forms_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../forms")
+}
+
+fn read(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The valid Lipetsk programme with its action plan cycled up to `rows` rows (as in the bench).
+fn large(typical: &Value, rows: usize) -> Value {
+    let mut doc = typical.clone();
+    let plan = typical["action_plan"].as_array().unwrap();
+    let grown: Vec<Value> = (0..rows)
+        .map(|i| {
+            let mut row = plan[i % plan.len()].clone();
+            if let Some(number) = row.get_mut("number") {
+                *number = Value::from(format!("{}.{}", i / 10 + 1, i % 10 + 1));
+            }
+            row
+        })
+        .collect();
+    doc["action_plan"] = Value::Array(grown);
+    doc
+}
+
+/// Raw jsonschema on the base schema alone, with the shared definitions registered.
+fn raw_validator() -> jsonschema::Validator {
+    let dir = forms_dir();
+    let common = read(&dir.join("common.schema.json"));
+    let schema = read(&dir.join(format!("{FORM}.schema.json")));
+    let registry = jsonschema::Registry::new()
+        .add(common["$id"].as_str().unwrap(), common.clone())
+        .unwrap()
+        .prepare()
+        .unwrap();
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .with_registry(&registry)
+        .build(&schema)
+        .unwrap()
+}
+
+/// The measured part: `n` validations, ours or raw.
+#[inline(never)]
+fn run(ours: bool, catalogue: &Catalogue, raw: &jsonschema::Validator, doc: &Value, n: usize) {
+    for _ in 0..n {
+        if ours {
+            let report = catalogue.validate(FORM, REGION, black_box(doc)).unwrap();
+            assert!(report.valid);
+            black_box(report);
+        } else {
+            assert!(raw.is_valid(black_box(doc)));
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [mode, which, n] = args.as_slice() else {
+        eprintln!("usage: profile_validate ours|raw typical|large N");
+        std::process::exit(2);
+    };
+    let catalogue = Catalogue::load(forms_dir()).expect("forms/ loads");
+    let raw = raw_validator();
+    let typical = read(&forms_dir().join(format!("examples/{FORM}.{REGION}.valid.json")));
+    let doc = match which.as_str() {
+        "typical" => typical,
+        "large" => large(&typical, LARGE_ROWS),
+        other => panic!("unknown document {other}"),
+    };
+    run(
+        mode == "ours",
+        &catalogue,
+        &raw,
+        &doc,
+        n.parse().expect("N is a number"),
+    );
+}

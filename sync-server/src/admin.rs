@@ -1,0 +1,121 @@
+//! Administrative acts on the server's database, for the `sync-server admin …` and
+//! `sync-server audit verify` commands: they open the same database file the server uses and
+//! go through the same `store` functions, so each act is checked and audited like any other.
+
+use std::path::Path;
+
+use anyhow::Context;
+use store::Store;
+use workflow::{OrgId, OrgKind, Organisation, Role, UserId};
+
+use crate::DATABASE_FILE;
+
+/// Who the audit log names for acts done with the command line on the server's machine.
+pub const ADMIN_ACTOR: &str = "admin";
+
+/// Opens the server's database under `data_dir`.
+///
+/// # Errors
+///
+/// If the file cannot be opened or migrated.
+pub fn open(data_dir: &Path) -> anyhow::Result<Store> {
+    let path = data_dir.join(DATABASE_FILE);
+    Store::open(&path).with_context(|| format!("cannot open {}", path.display()))
+}
+
+/// Parses an organisation kind as the commands spell it.
+///
+/// # Errors
+///
+/// If the spelling is none of `region`, `municipality`, `school`, `mentor-school`.
+pub fn parse_kind(kind: &str) -> anyhow::Result<OrgKind> {
+    Ok(match kind {
+        "region" => OrgKind::Region,
+        "municipality" => OrgKind::Municipality,
+        "school" => OrgKind::School { mentor: false },
+        "mentor-school" => OrgKind::School { mentor: true },
+        other => anyhow::bail!(
+            "неизвестный вид организации {other:?}: region, municipality, school, mentor-school"
+        ),
+    })
+}
+
+/// Adds an organisation.
+///
+/// # Errors
+///
+/// If the tree forbids it or the database fails; the message names what is wrong.
+pub fn add_organisation(
+    store: &Store,
+    id: &str,
+    kind: OrgKind,
+    parent: Option<&str>,
+    name: &str,
+) -> anyhow::Result<()> {
+    let org = Organisation {
+        id: OrgId::new(id),
+        kind,
+        parent: parent.map(OrgId::new),
+        name: name.to_owned(),
+    };
+    store
+        .add_organisation(&org, ADMIN_ACTOR)
+        .map_err(|e| match e {
+            store::StoreError::InvalidOrganisation(reason) => anyhow::anyhow!(reason.message_ru()),
+            other => anyhow::Error::new(other),
+        })
+}
+
+/// Adds a user with a password.
+///
+/// # Errors
+///
+/// If the login is taken or the database fails.
+pub fn add_user(store: &Store, login: &str, name: &str, password: &str) -> anyhow::Result<UserId> {
+    if password.chars().count() < 8 {
+        anyhow::bail!("пароль слишком короткий: нужно не менее 8 символов");
+    }
+    store
+        .add_user(login, name, password, ADMIN_ACTOR)
+        .map_err(|e| match e {
+            store::StoreError::DuplicateLogin { login } => {
+                anyhow::anyhow!("логин {login:?} уже занят")
+            }
+            other => anyhow::Error::new(other),
+        })
+}
+
+/// Grants a role.
+///
+/// # Errors
+///
+/// If the user or organisation is unknown, the role does not fit, or the database fails.
+pub fn grant(store: &Store, user: &str, org: &str, role: &str) -> anyhow::Result<()> {
+    let role: Role = role
+        .parse()
+        .map_err(|e: workflow::ParseError| anyhow::anyhow!(e.message_ru()))?;
+    store
+        .grant(&UserId::new(user), &OrgId::new(org), role, ADMIN_ACTOR)
+        .map_err(|e| match e {
+            store::StoreError::UnknownUser { id } => anyhow::anyhow!("пользователь {id} не найден"),
+            store::StoreError::UnknownOrganisation { id } => {
+                anyhow::anyhow!("организация {id} не найдена")
+            }
+            store::StoreError::RoleDoesNotFit { role, org, .. } => anyhow::anyhow!(
+                "роль «{}» нельзя выдать в организации {org}: она не даёт там прав",
+                role.label_ru()
+            ),
+            other => anyhow::Error::new(other),
+        })
+}
+
+/// Assigns a curator to a school.
+///
+/// # Errors
+///
+/// If the user or school is unknown or the database fails.
+pub fn assign_curator(store: &Store, curator: &str, school: &str) -> anyhow::Result<()> {
+    store
+        .assign_curator(&UserId::new(curator), &OrgId::new(school), ADMIN_ACTOR)
+        .map_err(anyhow::Error::new)
+}

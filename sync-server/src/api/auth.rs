@@ -1,0 +1,283 @@
+//! Accounts over HTTP: login (rate-limited), logout, who am I, and the [`Caller`] extractor
+//! that every other handler takes, so that no API call runs without a valid bearer token.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::Json;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use workflow::{Memberships, UserId};
+
+use crate::api::error::{ApiError, ErrorBody, JsonBody};
+use crate::state::AppState;
+
+/// How long a token lives.
+pub const TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Failed logins allowed per login within [`FAILURE_WINDOW`].
+const MAX_FAILURES_PER_LOGIN: u32 = 5;
+/// Failed logins allowed per client address within [`FAILURE_WINDOW`]: higher, because a
+/// whole school may share one address.
+const MAX_FAILURES_PER_ADDRESS: u32 = 50;
+/// The window over which failures are counted; a refused login waits until it passes.
+const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+
+/// An authenticated caller: the user behind the bearer token, with their roles.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// Who.
+    pub user: UserId,
+    /// Their roles and curator assignments.
+    pub people: Memberships,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(&parts.headers).ok_or_else(ApiError::unauthorized)?;
+        authenticate(state, &token).await
+    }
+}
+
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+        .filter(|token| !token.is_empty())
+}
+
+/// The caller a token belongs to, or 401.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    let store = state.store.clone();
+    let token = token.to_owned();
+    let found = tokio::task::spawn_blocking(move || {
+        let Some(user) = store.user_for_token(&token, SystemTime::now())? else {
+            return Ok(None);
+        };
+        let people = store.people_of(&user)?;
+        Ok::<_, store::StoreError>(Some(Caller { user, people }))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    found.ok_or_else(ApiError::unauthorized)
+}
+
+/// Counts failed logins per key (a login, an address) to slow down password guessing.
+#[derive(Debug, Default)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl LoginLimiter {
+    /// How long `key` must still wait, if it has used up its failures.
+    fn wait(&self, key: &str, now: Instant) -> Option<Duration> {
+        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let (count, since) = failures.get(key)?;
+        let elapsed = now.duration_since(*since);
+        let max = if key.starts_with("addr:") {
+            MAX_FAILURES_PER_ADDRESS
+        } else {
+            MAX_FAILURES_PER_LOGIN
+        };
+        (*count >= max && elapsed < FAILURE_WINDOW).then(|| FAILURE_WINDOW - elapsed)
+    }
+
+    fn fail(&self, key: &str, now: Instant) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget old windows so the map does not grow with every name ever tried.
+        failures.retain(|_, (_, since)| now.duration_since(*since) < FAILURE_WINDOW);
+        let entry = failures.entry(key.to_owned()).or_insert((0, now));
+        entry.0 += 1;
+    }
+
+    fn succeed(&self, key: &str) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        failures.remove(key);
+    }
+}
+
+/// `POST /api/login` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// The login.
+    pub user: String,
+    /// The password.
+    pub password: String,
+}
+
+/// `POST /api/login` answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// The bearer token: `Authorization: Bearer <token>`, or `?token=` on websockets.
+    pub token: String,
+    /// The user's id.
+    pub user: String,
+    /// Their name.
+    pub display_name: String,
+    /// Seconds the token is valid for.
+    pub expires_in: u64,
+}
+
+/// Logs in with a login and password and returns a bearer token.
+#[utoipa::path(post, path = "/api/login", tag = "accounts", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Вход выполнен", body = LoginResponse),
+        (status = 401, description = "Неверный логин или пароль", body = ErrorBody),
+        (status = 429, description = "Слишком много неудачных попыток", body = ErrorBody),
+    ))]
+pub async fn login(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    JsonBody(request): JsonBody<LoginRequest>,
+) -> Result<Json<LoginResponse>, Response> {
+    let now = Instant::now();
+    let keys = [
+        format!("login:{}", request.user),
+        format!("addr:{}", peer.ip()),
+    ];
+    if let Some(wait) = keys.iter().filter_map(|k| state.limiter.wait(k, now)).max() {
+        let seconds = wait.as_secs().max(1);
+        let error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-attempts",
+            format!("слишком много неудачных попыток входа; повторите через {seconds} с"),
+        )
+        .with_details(serde_json::json!({ "retry_after": seconds }));
+        return Err((
+            [(header::RETRY_AFTER, seconds.to_string())],
+            error.into_response(),
+        )
+            .into_response());
+    }
+    let store = state.store.clone();
+    let (login, password) = (request.user.clone(), request.password);
+    let verified = tokio::task::spawn_blocking(move || {
+        let Some(user) = store.verify_password(&login, &password)? else {
+            return Ok(None);
+        };
+        let token = store.issue_token(&user, TOKEN_TTL)?;
+        let name = store.display_name(&user)?.unwrap_or_default();
+        Ok::<_, store::StoreError>(Some((user, token, name)))
+    })
+    .await
+    .map_err(|e| ApiError::internal(e).into_response())?
+    .map_err(|e| ApiError::from(e).into_response())?;
+    match verified {
+        Some((user, token, display_name)) => {
+            state.limiter.succeed(&keys[0]);
+            tracing::info!(user = %user, "login");
+            Ok(Json(LoginResponse {
+                token,
+                user: user.as_str().to_owned(),
+                display_name,
+                expires_in: TOKEN_TTL.as_secs(),
+            }))
+        }
+        None => {
+            for key in &keys {
+                state.limiter.fail(key, now);
+            }
+            tracing::info!(login = %request.user, "failed login");
+            Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad-credentials",
+                "неверный логин или пароль",
+            )
+            .into_response())
+        }
+    }
+}
+
+/// Revokes the caller's token.
+#[utoipa::path(post, path = "/api/logout", tag = "accounts", security(("bearer" = [])),
+    responses((status = 204, description = "Токен отозван"), (status = 401, body = ErrorBody)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    _caller: Caller,
+) -> Result<StatusCode, ApiError> {
+    let token = bearer(&headers).ok_or_else(ApiError::unauthorized)?;
+    let store = state.store.clone();
+    tokio::task::spawn_blocking(move || store.revoke_token(&token))
+        .await
+        .map_err(ApiError::internal)??;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// One role of the caller, with the organisation's name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleView {
+    /// Organisation id.
+    pub org: String,
+    /// Organisation name.
+    pub org_name: String,
+    /// Role (`school-editor`, …).
+    pub role: String,
+    /// The role in Russian.
+    pub role_ru: String,
+}
+
+/// `GET /api/whoami` answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WhoAmI {
+    /// The user's id (login).
+    pub user: String,
+    /// Their name.
+    pub display_name: String,
+    /// Their roles.
+    pub roles: Vec<RoleView>,
+    /// Schools they are assigned to as a curator.
+    pub curated: Vec<String>,
+}
+
+/// Who the token belongs to and what roles they hold.
+#[utoipa::path(get, path = "/api/whoami", tag = "accounts", security(("bearer" = [])),
+    responses((status = 200, body = WhoAmI), (status = 401, body = ErrorBody)))]
+pub async fn whoami(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<WhoAmI>, ApiError> {
+    let store = state.store.clone();
+    let user = caller.user.clone();
+    let (name, orgs) = tokio::task::spawn_blocking(move || {
+        Ok::<_, store::StoreError>((store.display_name(&user)?, store.organisations()?))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    let roles = caller
+        .people
+        .roles
+        .iter()
+        .map(|m| RoleView {
+            org: m.org.as_str().to_owned(),
+            org_name: orgs
+                .iter()
+                .find(|o| o.id == m.org)
+                .map(|o| o.name.clone())
+                .unwrap_or_default(),
+            role: m.role.as_str().to_owned(),
+            role_ru: m.role.label_ru().to_owned(),
+        })
+        .collect();
+    Ok(Json(WhoAmI {
+        user: caller.user.as_str().to_owned(),
+        display_name: name.unwrap_or_default(),
+        roles,
+        curated: caller
+            .people
+            .curated
+            .iter()
+            .map(|a| a.school.as_str().to_owned())
+            .collect(),
+    }))
+}

@@ -1,0 +1,311 @@
+//! Documents: registering a new one (which fixes its owner school and parties), listing what
+//! the caller may see, one document's lifecycle, and the changes between versions.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use workflow::{Action, DocumentRef, FormKind, OrgId, OrgKind, Role};
+
+use crate::access::{Changed, directory};
+use crate::api::auth::Caller;
+use crate::api::error::{ApiError, ErrorBody, JsonBody};
+use crate::api::views::{DocumentDetail, DocumentSummary};
+use crate::api::{authorize, blocking, handle, observe_edits, visible};
+use crate::state::AppState;
+
+/// Every document the caller may read, by id.
+#[utoipa::path(get, path = "/api/documents", tag = "documents", security(("bearer" = [])),
+    responses((status = 200, body = Vec<DocumentSummary>), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<DocumentSummary>>, ApiError> {
+    let store = state.store.clone();
+    let (dir, records) = blocking(move || Ok((directory(&store)?, store.documents()?))).await?;
+    let mut out = Vec::new();
+    for record in records {
+        if authorize(&dir, &caller, &record, Action::Read).is_err() {
+            continue;
+        }
+        let record = observe_edits(&state, record).await?;
+        if authorize(&dir, &caller, &record, Action::Read).is_ok() {
+            out.push(DocumentSummary::of(&dir, &caller, &record));
+        }
+    }
+    Ok(Json(out))
+}
+
+/// `POST /api/documents` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    /// The automerge-repo id of the document the client created.
+    pub id: String,
+    /// Its form (`school-programme`, `partnership-agreement`, `stimulus-policy-change`).
+    pub form: String,
+    /// The owner school; may be left out by someone who edits for exactly one school.
+    pub owner_school: Option<String>,
+    /// The mentor school, for the programme and the agreement.
+    pub mentor: Option<String>,
+}
+
+/// Registers a document created by a school's replica: fixes its owner school, parties and
+/// region on the server, so that the school's team and its mentor school can sync it.
+#[utoipa::path(post, path = "/api/documents", tag = "documents", security(("bearer" = [])),
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, body = DocumentSummary),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(request): JsonBody<RegisterRequest>,
+) -> Result<(StatusCode, Json<DocumentSummary>), ApiError> {
+    let unprocessable = |error: &str, message: String| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error, message)
+    };
+    if request.id.parse::<samod::DocumentId>().is_err() {
+        return Err(unprocessable(
+            "bad-id",
+            format!("{:?} не идентификатор документа automerge-repo", request.id),
+        ));
+    }
+    let form: FormKind = request
+        .form
+        .parse()
+        .map_err(|e: workflow::ParseError| unprocessable("unknown-form", e.message_ru()))?;
+    let store = state.store.clone();
+    let dir = blocking(move || directory(&store)).await?;
+    // The schools where the caller edits or directs a supported school's documents.
+    let own_schools: Vec<&OrgId> = caller
+        .people
+        .roles
+        .iter()
+        .filter(|m| matches!(m.role, Role::SchoolEditor | Role::SchoolDirector))
+        .map(|m| &m.org)
+        .collect();
+    let owner = match (&request.owner_school, own_schools.as_slice()) {
+        (Some(owner), _) => OrgId::new(owner.as_str()),
+        (None, [only]) => (*only).clone(),
+        (None, _) => {
+            return Err(unprocessable(
+                "owner-required",
+                "укажите школу-владельца (owner_school): вы работаете не в одной школе".into(),
+            ));
+        }
+    };
+    if !own_schools.contains(&&owner) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "зарегистрировать документ школы {owner} может только её редактор или директор"
+            ),
+        ));
+    }
+    let mentor = request.mentor.as_deref().map(OrgId::new);
+    if form.has_mentor() {
+        let Some(mentor) = &mentor else {
+            return Err(unprocessable(
+                "mentor-required",
+                format!(
+                    "для документа «{}» укажите школу-наставника (mentor)",
+                    form.label_ru()
+                ),
+            ));
+        };
+        match dir.get(mentor).map(|org| org.kind) {
+            Some(OrgKind::School { mentor: true }) => {}
+            Some(_) => {
+                return Err(unprocessable(
+                    "not-a-mentor-school",
+                    format!("{mentor} не является школой-наставником"),
+                ));
+            }
+            None => {
+                return Err(unprocessable(
+                    "unknown-organisation",
+                    format!("организация {mentor} не найдена"),
+                ));
+            }
+        }
+    }
+    let region = dir
+        .region_of(&owner)
+        .map(|r| r.id.as_str().to_owned())
+        .ok_or_else(|| {
+            unprocessable("no-region", format!("школа {owner} не относится к региону"))
+        })?;
+    state
+        .catalogue
+        .requirement_set(form.form_id(), &region)
+        .map_err(|e| unprocessable("no-requirements", e.message_ru()))?;
+    let document = DocumentRef::new(request.id.as_str().into(), form, owner, mentor);
+    let store = state.store.clone();
+    let user = caller.user.clone();
+    let registered =
+        tokio::task::spawn_blocking(move || store.register_document(&document, &region, &user))
+            .await
+            .map_err(ApiError::internal)?;
+    let record = match registered {
+        Ok(record) => record,
+        Err(store::StoreError::DuplicateDocument { id }) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "already-registered",
+                format!("документ {id} уже зарегистрирован"),
+            ));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    state.announce(Changed::Document(record.document.id.clone()));
+    Ok((
+        StatusCode::CREATED,
+        Json(DocumentSummary::of(&dir, &caller, &record)),
+    ))
+}
+
+/// One document with its lifecycle: submissions, signatures, decisions, comments.
+#[utoipa::path(get, path = "/api/documents/{id}", tag = "documents", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Идентификатор документа")),
+    responses((status = 200, body = DocumentDetail), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<DocumentDetail>, ApiError> {
+    let (dir, record) = visible(&state, &caller, &id).await?;
+    let store = state.store.clone();
+    let doc = record.document.id.clone();
+    let (submissions, signatures) =
+        blocking(move || Ok((store.submissions(&doc)?, store.signatures(&doc)?))).await?;
+    let form = state.catalogue.form(record.document.form.form_id()).ok();
+    let field_name = |pointer: &str| form.map(|f| state.catalogue.field_name(f, pointer));
+    Ok(Json(DocumentDetail::of(
+        &dir,
+        &caller,
+        &record,
+        &submissions,
+        &signatures,
+        &field_name,
+    )))
+}
+
+/// Which versions to compare.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DiffQuery {
+    /// The older version's heads, comma-separated; by default the last version the caller
+    /// reviewed (or the empty document).
+    pub from: Option<String>,
+    /// The newer version's heads; by default the version under review, or the current one.
+    pub to: Option<String>,
+}
+
+/// One changed field.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeView {
+    /// The JSON pointer.
+    pub pointer: String,
+    /// The field's name in Russian.
+    pub field: String,
+    /// `added`, `removed` or `changed`.
+    pub kind: String,
+    /// The value before.
+    pub old: Option<serde_json::Value>,
+    /// The value after.
+    pub new: Option<serde_json::Value>,
+}
+
+/// The changes between two versions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiffView {
+    /// The round of the older version, when it is a submission.
+    pub from_round: Option<u32>,
+    /// The older version's heads.
+    pub from: Vec<String>,
+    /// The newer version's heads.
+    pub to: Vec<String>,
+    /// What changed, in document order.
+    pub changes: Vec<ChangeView>,
+}
+
+/// What changed between two versions; for a reviewer by default the changes since the last
+/// round they reviewed.
+#[utoipa::path(get, path = "/api/documents/{id}/diff", tag = "documents",
+    security(("bearer" = [])), params(("id" = String, Path), DiffQuery),
+    responses((status = 200, body = DiffView), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn diff(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(query): Query<DiffQuery>,
+) -> Result<Json<DiffView>, ApiError> {
+    let (_, record) = visible(&state, &caller, &id).await?;
+    let current = record.state.current();
+    let reviewed_before = record
+        .state
+        .submissions()
+        .iter()
+        .rev()
+        .filter(|s| Some(s.id.round) != current.map(|c| c.id.round))
+        .find(|s| s.review.as_ref().is_some_and(|r| r.by == caller.user));
+    let parse = |text: &str| {
+        document::parse_heads(text).map_err(|e| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "bad-heads",
+                e.message_ru(),
+            )
+        })
+    };
+    let from = match &query.from {
+        Some(text) => parse(text)?,
+        None => match reviewed_before {
+            Some(s) => parse(&s.heads.to_string())?,
+            None => Vec::new(),
+        },
+    };
+    let handle = handle(&state, &record.document.id).await?;
+    let to = match (&query.to, current) {
+        (Some(text), _) => parse(text)?,
+        (None, Some(s)) if record.document.status == workflow::Status::Submitted => {
+            parse(&s.heads.to_string())?
+        }
+        _ => handle.with_document(|doc| doc.get_heads()),
+    };
+    let changes = handle
+        .with_document(|doc| document::diff(doc, &from, &to))
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "bad-heads",
+                e.message_ru(),
+            )
+        })?;
+    let form = state.catalogue.form(record.document.form.form_id()).ok();
+    Ok(Json(DiffView {
+        from_round: if query.from.is_none() {
+            reviewed_before.map(|s| s.id.round)
+        } else {
+            None
+        },
+        from: from.iter().map(ToString::to_string).collect(),
+        to: to.iter().map(ToString::to_string).collect(),
+        changes: changes
+            .into_iter()
+            .map(|c| ChangeView {
+                field: form.map_or_else(
+                    || c.pointer.clone(),
+                    |f| state.catalogue.field_name(f, &c.pointer),
+                ),
+                pointer: c.pointer,
+                kind: format!("{:?}", c.kind).to_lowercase(),
+                old: c.old,
+                new: c.new,
+            })
+            .collect(),
+    }))
+}

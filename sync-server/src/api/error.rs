@@ -1,0 +1,132 @@
+//! The REST API's one error shape: `{"error", "message", "details"}` with a stable English code,
+//! a Russian message for the person, and whatever structured data helps (a validation report,
+//! the statuses in which an action is possible). Nothing a client sends produces a 500: a 500
+//! means our own storage failed, and says so without internals.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// The body of every error response.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable machine-readable code (`invalid-document`, `forbidden`, …).
+    pub error: String,
+    /// What went wrong, in Russian, for the person.
+    pub message: String,
+    /// Structured detail: a validation report, allowed statuses, the field at fault.
+    pub details: Value,
+}
+
+/// An error answer: a status and its body.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    status: StatusCode,
+    // Boxed: handlers return `Result<_, ApiError>` everywhere and the happy path stays small.
+    body: Box<ErrorBody>,
+}
+
+impl ApiError {
+    /// An error with `status`, code `error` and Russian `message`, no details.
+    pub fn new(status: StatusCode, error: &str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            body: Box::new(ErrorBody {
+                error: error.to_owned(),
+                message: message.into(),
+                details: Value::Null,
+            }),
+        }
+    }
+
+    /// The same error with `details`.
+    pub fn with_details(mut self, details: Value) -> ApiError {
+        self.body.details = details;
+        self
+    }
+
+    /// 400: the request is malformed.
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad-request", message)
+    }
+
+    /// 401: no valid token.
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "нужно войти: токен не передан, неверен, отозван или истёк",
+        )
+    }
+
+    /// 404 for a document the caller may not know about: the same answer as for one that
+    /// does not exist, so ids cannot be probed.
+    pub fn no_document(id: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!("документ {id} не найден или нет доступа к нему"),
+        )
+    }
+
+    /// 500: our storage failed. Logged with its cause; the client learns only that it did.
+    pub fn internal(error: impl std::fmt::Display) -> ApiError {
+        tracing::error!(%error, "request failed inside the server");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "внутренняя ошибка сервера; данные не изменены, повторите позже",
+        )
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(*self.body)).into_response()
+    }
+}
+
+impl From<store::StoreError> for ApiError {
+    fn from(error: store::StoreError) -> ApiError {
+        ApiError::internal(error)
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> ApiError {
+        let (status, error) = match &rejection {
+            JsonRejection::MissingJsonContentType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "not-json")
+            }
+            JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "malformed-json"),
+            JsonRejection::JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "wrong-fields"),
+            JsonRejection::BytesRejection(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
+            _ => (StatusCode::BAD_REQUEST, "bad-request"),
+        };
+        let message = match error {
+            "not-json" => "тело запроса должно быть JSON (Content-Type: application/json)".into(),
+            "malformed-json" => format!("неверный JSON: {}", rejection.body_text()),
+            "wrong-fields" => format!(
+                "в запросе не хватает полей или они неверного типа: {}",
+                rejection.body_text()
+            ),
+            "too-large" => "тело запроса слишком большое или не прочитано".into(),
+            _ => rejection.body_text(),
+        };
+        ApiError::new(status, error, message)
+    }
+}
+
+/// A JSON body whose rejections become [`ApiError`]s (axum's own are plain text).
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct JsonBody<T>(pub T);

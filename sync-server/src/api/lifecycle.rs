@@ -1,0 +1,295 @@
+//! The lifecycle over HTTP: submit an exact version (validated first), sign it, approve or
+//! return it, accept it into the registry. Each handler checks the permission table, then
+//! asks `workflow` through [`Store::transition`](store::Store::transition), which refuses
+//! illegal transitions with a reason and serialises concurrent requests.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use store::{DocumentRecord, Pinned};
+use utoipa::ToSchema;
+use workflow::{Action, Comment, Directory, Heads, Transition, TransitionError, signing_party};
+
+use crate::access::Changed;
+use crate::api::auth::Caller;
+use crate::api::error::{ApiError, ErrorBody, JsonBody};
+use crate::api::views::{CommentView, DocumentSummary};
+use crate::api::{authorize, blocking, handle, visible};
+use crate::state::AppState;
+
+/// `POST /api/documents/{id}/submissions` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SubmitRequest {
+    /// The exact version to submit: its heads (change hashes), as the client sees them.
+    pub heads: Vec<String>,
+}
+
+/// A stored submission.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubmitResponse {
+    /// The document after the submission.
+    pub document: DocumentSummary,
+    /// The round opened.
+    pub round: u32,
+    /// The version submitted.
+    pub heads: Vec<String>,
+    /// SHA-256 of the canonical JSON of the submitted content.
+    pub content_sha256: String,
+    /// The validation report (valid; warnings may remain).
+    #[schema(value_type = Object)]
+    pub report: forms::Report,
+}
+
+/// Submits the version at `heads`: validates it against the region's current requirement
+/// set and, if valid, stores the submission; if invalid answers 422 with the report and
+/// stores nothing.
+#[utoipa::path(post, path = "/api/documents/{id}/submissions", tag = "lifecycle",
+    security(("bearer" = [])), params(("id" = String, Path)), request_body = SubmitRequest,
+    responses(
+        (status = 201, body = SubmitResponse),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "Уже подан или на рассмотрении", body = ErrorBody),
+        (status = 422, description = "Документ не соответствует требованиям", body = ErrorBody)))]
+pub async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<SubmitRequest>,
+) -> Result<(StatusCode, Json<SubmitResponse>), ApiError> {
+    let (dir, record) = visible(&state, &caller, &id).await?;
+    authorize(&dir, &caller, &record, Action::Submit)?;
+    if request.heads.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad-heads",
+            "укажите версию (heads): пустую версию подать нельзя",
+        ));
+    }
+    let heads = document::parse_heads(&request.heads.join(",")).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad-heads",
+            e.message_ru(),
+        )
+    })?;
+    let handle = handle(&state, &record.document.id).await?;
+    let content = handle
+        .with_document(|doc| document::to_json_at(doc, &heads))
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown-version",
+                format!(
+                    "сервер не знает этой версии документа — синхронизируйте его и повторите: {}",
+                    e.message_ru()
+                ),
+            )
+        })?;
+    let (report, pinned) = judge(&state.catalogue, &record, &content)?;
+    let Some(pinned) = pinned else {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-document",
+            format!(
+                "документ не соответствует требованиям ({}): ошибок — {}; ничего не сохранено",
+                report.requirements_id,
+                report.errors.len()
+            ),
+        )
+        .with_details(serde_json::to_value(&report).unwrap_or_default()));
+    };
+    let heads = Heads::new(heads.iter().map(ToString::to_string));
+    let transition = Transition::Submit {
+        heads: heads.clone(),
+    };
+    let next = run(&state, &caller, &record, transition, Some(pinned.clone())).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SubmitResponse {
+            document: DocumentSummary::of(&dir, &caller, &next),
+            round: next.state.round(),
+            heads: heads.hashes().to_vec(),
+            content_sha256: pinned.content_sha256,
+            report,
+        }),
+    ))
+}
+
+/// Validates `content` (a document's data at the heads to submit) against the region's current
+/// requirement set; when valid, also what the submission pins.
+///
+/// # Errors
+///
+/// 500 if the catalogue has no requirement set for the document any more (checked at
+/// registration, so only if the server's `forms/` lost one).
+pub fn judge(
+    catalogue: &forms::Catalogue,
+    record: &DocumentRecord,
+    content: &serde_json::Value,
+) -> Result<(forms::Report, Option<Pinned>), ApiError> {
+    let report = catalogue
+        .validate(
+            record.document.form.form_id(),
+            &record.region,
+            &forms::without_empty(content),
+        )
+        .map_err(|e| ApiError::internal(format!("no requirement set: {e}")))?;
+    let pinned = report.valid.then(|| Pinned {
+        form_id: report.form.clone(),
+        form_version: report.form_version.clone(),
+        requirements_id: report.requirements_id.clone(),
+        requirements_version: report.requirements_version.clone(),
+        content_sha256: document::content_sha256(content),
+        content: document::canonical_json(content),
+    });
+    Ok((report, pinned))
+}
+
+/// A director signs the agreement's submission under review for their school.
+#[utoipa::path(post, path = "/api/documents/{id}/signatures", tag = "lifecycle",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 201, body = DocumentSummary), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn sign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<DocumentSummary>), ApiError> {
+    let (dir, record) = visible(&state, &caller, &id).await?;
+    authorize(&dir, &caller, &record, Action::Sign)?;
+    let party =
+        signing_party(&dir, &caller.people, &caller.user, &record.document).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "подписывают договор только директора школ — сторон договора",
+            )
+        })?;
+    let next = run(&state, &caller, &record, Transition::Sign { party }, None).await?;
+    Ok((StatusCode::CREATED, Json(summary(&dir, &caller, &next))))
+}
+
+/// `POST /api/documents/{id}/review` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReviewRequest {
+    /// `approve` or `return`.
+    pub verdict: String,
+    /// For a return: what should change, each on a field (JSON pointer).
+    #[serde(default)]
+    pub comments: Vec<CommentView>,
+}
+
+/// The municipality approves the version under review, or returns it with comments attached
+/// to fields.
+#[utoipa::path(post, path = "/api/documents/{id}/review", tag = "lifecycle",
+    security(("bearer" = [])), params(("id" = String, Path)), request_body = ReviewRequest,
+    responses((status = 200, body = DocumentSummary), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn review(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<ReviewRequest>,
+) -> Result<Json<DocumentSummary>, ApiError> {
+    let (dir, record) = visible(&state, &caller, &id).await?;
+    authorize(&dir, &caller, &record, Action::Review)?;
+    let unprocessable = |error: &str, message: String| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error, message)
+    };
+    let form = record.document.form.form_id();
+    for comment in &request.comments {
+        let known = comment.pointer.is_empty()
+            || matches!(
+                state.catalogue.field_kind(form, &comment.pointer),
+                Ok(Some(_))
+            );
+        if !known {
+            return Err(unprocessable(
+                "unknown-field",
+                format!(
+                    "замечание к {:?}: в форме нет такого поля (указатель JSON вида /раздел/0/поле)",
+                    comment.pointer
+                ),
+            )
+            .with_details(serde_json::json!({ "pointer": comment.pointer })));
+        }
+    }
+    let transition = match request.verdict.as_str() {
+        "approve" => Transition::Approve,
+        "return" => Transition::Return {
+            comments: request
+                .comments
+                .into_iter()
+                .map(|c| Comment {
+                    pointer: c.pointer,
+                    text: c.text,
+                })
+                .collect(),
+        },
+        other => {
+            return Err(unprocessable(
+                "bad-verdict",
+                format!("решение {other:?} неизвестно: approve (одобрить) или return (вернуть)"),
+            ));
+        }
+    };
+    let next = run(&state, &caller, &record, transition, None).await?;
+    Ok(Json(summary(&dir, &caller, &next)))
+}
+
+/// The regional coordinator accepts the approved version into the registry.
+#[utoipa::path(post, path = "/api/documents/{id}/collect", tag = "lifecycle",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = DocumentSummary), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn collect(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<DocumentSummary>, ApiError> {
+    let (dir, record) = visible(&state, &caller, &id).await?;
+    authorize(&dir, &caller, &record, Action::Collect)?;
+    let next = run(&state, &caller, &record, Transition::Collect, None).await?;
+    Ok(Json(summary(&dir, &caller, &next)))
+}
+
+fn summary(dir: &Directory, caller: &Caller, record: &DocumentRecord) -> DocumentSummary {
+    DocumentSummary::of(dir, caller, record)
+}
+
+/// Stores `transition` by `caller` and tells `/sync` the document's sharing may change; a
+/// refused transition is 409 with the lifecycle's reason.
+async fn run(
+    state: &AppState,
+    caller: &Caller,
+    record: &DocumentRecord,
+    transition: Transition,
+    pinned: Option<Pinned>,
+) -> Result<DocumentRecord, ApiError> {
+    let store = state.store.clone();
+    let id = record.document.id.clone();
+    let user = caller.user.clone();
+    let name = transition.name();
+    let outcome =
+        blocking(move || store.transition(&id, &transition, &user, pinned.as_ref())).await?;
+    match outcome {
+        Ok(next) => {
+            tracing::info!(document = %next.document.id, user = %caller.user, transition = name, status = %next.document.status.as_str(), "transition");
+            state.announce(Changed::Document(next.document.id.clone()));
+            Ok(next)
+        }
+        Err(refused) => Err(refused_transition(&refused)),
+    }
+}
+
+fn refused_transition(refused: &TransitionError) -> ApiError {
+    let status = match refused {
+        TransitionError::NoComments | TransitionError::BlankComment { .. } => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        _ => StatusCode::CONFLICT,
+    };
+    ApiError::new(status, "transition-refused", refused.message_ru())
+        .with_details(serde_json::json!({ "reason": refused.to_string() }))
+}

@@ -1,0 +1,185 @@
+//! The REST API under `/api`: accounts, documents and their lifecycle, the regional registry.
+//!
+//! Every handler but login takes a [`Caller`](auth::Caller), so no call runs unauthenticated;
+//! every document handler asks the permission table through [`authorize`] before it looks at
+//! the document. Errors are [`ApiError`](error::ApiError)s: `{error, message, details}` with a
+//! Russian message.
+
+pub mod auth;
+pub mod documents;
+pub mod error;
+pub mod lifecycle;
+pub mod openapi;
+pub mod registry;
+pub mod views;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use samod::DocHandle;
+use store::{DocumentRecord, StoreError};
+use workflow::{Action, Decision, Directory, DocumentId, Reason, Transition, UserId};
+
+use crate::access::{Changed, decide, directory};
+use crate::state::AppState;
+use auth::Caller;
+use error::ApiError;
+
+/// The user recorded as acting when the server itself observes something (an edit after a
+/// decision arriving through `/sync`).
+pub const SYSTEM_USER: &str = "system";
+
+/// The routes under `/api`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/login", post(auth::login))
+        .route("/api/logout", post(auth::logout))
+        .route("/api/whoami", get(auth::whoami))
+        .route(
+            "/api/documents",
+            get(documents::list).post(documents::register),
+        )
+        .route("/api/documents/{id}", get(documents::show))
+        .route("/api/documents/{id}/diff", get(documents::diff))
+        .route("/api/documents/{id}/submissions", post(lifecycle::submit))
+        .route("/api/documents/{id}/signatures", post(lifecycle::sign))
+        .route("/api/documents/{id}/review", post(lifecycle::review))
+        .route("/api/documents/{id}/collect", post(lifecycle::collect))
+        .route("/api/registry", get(registry::list))
+        .route("/api/registry/export", get(registry::export))
+        .route("/api/openapi.json", get(openapi::document))
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "no-such-endpoint",
+                "нет такого адреса API",
+            )
+        })
+}
+
+/// Runs blocking store work off the async threads.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::from)
+}
+
+/// The document `id` with the organisation tree, if the caller has any standing toward it;
+/// 404 otherwise (the same answer as for an unknown id).
+pub async fn visible(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<(Directory, DocumentRecord), ApiError> {
+    let store = state.store.clone();
+    let doc = DocumentId::new(id);
+    let (dir, record) = blocking(move || Ok((directory(&store)?, store.document(&doc)?))).await?;
+    let record = record.ok_or_else(|| ApiError::no_document(id))?;
+    let record = observe_edits(state, record).await?;
+    authorize(&dir, caller, &record, Action::Read)?;
+    Ok((dir, record))
+}
+
+/// `Ok` when the caller may do `action` to `record`; 404 for a stranger, 403 with the reason
+/// in Russian otherwise.
+pub fn authorize(
+    directory: &Directory,
+    caller: &Caller,
+    record: &DocumentRecord,
+    action: Action,
+) -> Result<(), ApiError> {
+    match decide(directory, &caller.people, &caller.user, record, action) {
+        Decision::Allowed => Ok(()),
+        Decision::Denied(Reason::NoAccess) => {
+            Err(ApiError::no_document(record.document.id.as_str()))
+        }
+        Decision::Denied(reason) => {
+            Err(
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", reason.message_ru())
+                    .with_details(serde_json::json!({
+                        "action": action.as_str(),
+                        "status": record.document.status.as_str(),
+                        "reason": reason.to_string(),
+                    })),
+            )
+        }
+    }
+}
+
+/// The server's live copy of document `id`, loaded from storage (or asked of connected peers).
+pub async fn handle(state: &AppState, id: &DocumentId) -> Result<DocHandle, ApiError> {
+    let doc_id: samod::DocumentId = id
+        .as_str()
+        .parse()
+        .map_err(|_| ApiError::no_document(id.as_str()))?;
+    state
+        .repo
+        .find(doc_id)
+        .await
+        .map_err(|_| ApiError::internal("the repo is stopping"))?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "not-synced",
+                format!(
+                    "документ {id} зарегистрирован, но его содержимое ещё не получено сервером: \
+                     синхронизируйте его (ravenstvo sync)"
+                ),
+            )
+        })
+}
+
+/// The current heads of the server's copy, as stored in records (`hash,hash`), if it has one.
+async fn current_heads(state: &AppState, id: &DocumentId) -> Option<String> {
+    let doc_id: samod::DocumentId = id.as_str().parse().ok()?;
+    let handle = state.repo.find(doc_id).await.ok()??;
+    Some(handle.with_document(|doc| document::format_heads(&doc.get_heads())))
+}
+
+/// Applies the edit the server has observed since a decision: a returned, approved or
+/// collected document whose content moved on from its latest submission starts a new round
+/// (the decision stays with the version decided). Other records are returned unchanged.
+pub async fn observe_edits(
+    state: &AppState,
+    record: DocumentRecord,
+) -> Result<DocumentRecord, ApiError> {
+    use workflow::Status::{Approved, Collected, Returned};
+    if !matches!(record.document.status, Returned | Approved | Collected) {
+        return Ok(record);
+    }
+    let Some(latest) = record.state.latest() else {
+        return Ok(record);
+    };
+    let Some(heads) = current_heads(state, &record.document.id).await else {
+        return Ok(record);
+    };
+    let mut now: Vec<&str> = heads.split(',').filter(|h| !h.is_empty()).collect();
+    let mut submitted: Vec<&str> = latest.heads.hashes().iter().map(String::as_str).collect();
+    now.sort_unstable();
+    submitted.sort_unstable();
+    if now == submitted {
+        return Ok(record);
+    }
+    let store = state.store.clone();
+    let id = record.document.id.clone();
+    let edited =
+        blocking(move || store.transition(&id, &Transition::Edit, &UserId::new(SYSTEM_USER), None))
+            .await?;
+    match edited {
+        Ok(next) => {
+            tracing::info!(document = %next.document.id, round = next.state.round(), "edit after a decision: new round");
+            state.announce(Changed::Document(next.document.id.clone()));
+            Ok(next)
+        }
+        // Another request applied it first; read what it stored.
+        Err(_) => {
+            let store = state.store.clone();
+            let id = record.document.id.clone();
+            let stored = blocking(move || store.document(&id)).await?;
+            Ok(stored.unwrap_or(record))
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! The OpenAPI document of the REST API, at `/api/openapi.json`, derived from the handlers'
+//! annotations so that it cannot drift from the code.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api::{auth, documents, error, lifecycle, registry, views};
+
+/// The API's description.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Ravenstvo API", description = "Документы школ: регистрация, подача, подписание, рассмотрение, реестр региона. Ошибки: {error, message, details}, сообщения на русском."),
+    paths(
+        auth::login, auth::logout, auth::whoami,
+        documents::list, documents::register, documents::show, documents::diff,
+        lifecycle::submit, lifecycle::sign, lifecycle::review, lifecycle::collect,
+        registry::list, registry::export,
+    ),
+    components(schemas(
+        error::ErrorBody, auth::LoginRequest, auth::LoginResponse, auth::WhoAmI, auth::RoleView,
+        documents::RegisterRequest, documents::DiffView, documents::ChangeView,
+        views::DocumentSummary, views::DocumentDetail, views::SubmissionView, views::SignatureView,
+        views::CommentView, views::OrgView, lifecycle::SubmitRequest, lifecycle::SubmitResponse,
+        lifecycle::ReviewRequest, registry::RegistryRow,
+    )),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+/// Declares the bearer-token scheme the paths refer to.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// `GET /api/openapi.json`.
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,337 @@
+//! The regional registry: the approved submissions of the coordinator's region, filtered by
+//! municipality, form, status and decision date, and exported as CSV or XLSX with the school,
+//! municipality, form, status, dates and each form's key indicators.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use store::{DocumentRecord, SubmissionRecord};
+use utoipa::{IntoParams, ToSchema};
+use workflow::{Directory, FormKind, Standing, standings};
+
+use crate::access::directory;
+use crate::api::auth::Caller;
+use crate::api::blocking;
+use crate::api::error::{ApiError, ErrorBody};
+use crate::export::{self, Format};
+use crate::state::AppState;
+
+/// Filters of the registry.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct RegistryQuery {
+    /// Only this municipality (organisation id).
+    pub municipality: Option<String>,
+    /// Only this form.
+    pub form: Option<String>,
+    /// `approved` (not yet accepted) or `collected` (accepted into the registry).
+    pub status: Option<String>,
+    /// Decided on or after this date (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Decided on or before this date (YYYY-MM-DD).
+    pub to: Option<String>,
+    /// For the export: `csv` or `xlsx`.
+    pub format: Option<String>,
+}
+
+/// One approved submission in the registry.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RegistryRow {
+    /// The document.
+    pub document: String,
+    /// The round approved.
+    pub round: u32,
+    /// The school's id.
+    pub school: String,
+    /// The school's name.
+    pub school_name: String,
+    /// The municipality's id.
+    pub municipality: String,
+    /// The municipality's name.
+    pub municipality_name: String,
+    /// The form.
+    pub form: String,
+    /// The form in Russian.
+    pub form_ru: String,
+    /// `approved` or `collected`.
+    pub status: String,
+    /// The status in Russian.
+    pub status_ru: String,
+    /// Submitted at.
+    pub submitted_at: String,
+    /// Approved at.
+    pub decided_at: String,
+    /// Accepted into the registry at.
+    pub collected_at: Option<String>,
+    /// When what the document describes begins (programme period, agreement term, policy
+    /// change effective date).
+    pub starts: Option<String>,
+    /// When it ends.
+    pub ends: Option<String>,
+    /// Money involved (grant or funding), roubles.
+    pub amount: Option<f64>,
+    /// The form's key indicators in a line of Russian.
+    pub indicators: String,
+    /// Requirement set and version judged against.
+    pub requirements: String,
+    /// SHA-256 of the approved content.
+    pub content_sha256: String,
+}
+
+/// The rows the caller may see as a coordinator, after `query`'s filters.
+async fn rows(
+    state: &AppState,
+    caller: &Caller,
+    query: &RegistryQuery,
+) -> Result<Vec<RegistryRow>, ApiError> {
+    if let Some(form) = &query.form {
+        form.parse::<FormKind>().map_err(|e| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown-form",
+                e.message_ru(),
+            )
+        })?;
+    }
+    if let Some(status) = &query.status
+        && !matches!(status.as_str(), "approved" | "collected")
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad-status",
+            format!(
+                "в реестре бывают статусы approved (одобрен) и collected (принят), а не {status:?}"
+            ),
+        ));
+    }
+    for date in [&query.from, &query.to].into_iter().flatten() {
+        if !is_date(date) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "bad-date",
+                format!("дата {date:?} должна быть в виде ГГГГ-ММ-ДД"),
+            ));
+        }
+    }
+    let store = state.store.clone();
+    let (dir, records, submissions) = blocking(move || {
+        Ok((
+            directory(&store)?,
+            store.documents()?,
+            store.all_submissions()?,
+        ))
+    })
+    .await?;
+    let coordinates = |record: &DocumentRecord| {
+        standings(&dir, &caller.people, &caller.user, &record.document)
+            .contains(&Standing::Coordinator)
+    };
+    if !caller
+        .people
+        .roles
+        .iter()
+        .any(|m| m.role == workflow::Role::RegionalCoordinator)
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "реестр региона ведёт региональный координатор",
+        ));
+    }
+    let mut out = Vec::new();
+    for record in records.iter().filter(|r| coordinates(r)) {
+        for submission in record
+            .state
+            .submissions()
+            .iter()
+            .filter(|s| s.is_approved())
+        {
+            let Some(stored) = submissions
+                .iter()
+                .find(|s| s.document == record.document.id && s.round == submission.id.round)
+            else {
+                continue;
+            };
+            let row = row(&dir, record, stored, submission.collected_by.is_some());
+            if keep(&row, query) {
+                out.push(row);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn is_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
+}
+
+fn keep(row: &RegistryRow, query: &RegistryQuery) -> bool {
+    let day = row.decided_at.get(..10).unwrap_or_default();
+    query
+        .municipality
+        .as_ref()
+        .is_none_or(|m| *m == row.municipality)
+        && query.form.as_ref().is_none_or(|f| *f == row.form)
+        && query.status.as_ref().is_none_or(|s| *s == row.status)
+        && query.from.as_ref().is_none_or(|from| day >= from.as_str())
+        && query.to.as_ref().is_none_or(|to| day <= to.as_str())
+}
+
+fn row(
+    dir: &Directory,
+    record: &DocumentRecord,
+    stored: &SubmissionRecord,
+    collected: bool,
+) -> RegistryRow {
+    let doc = &record.document;
+    let municipality = dir.municipality_of(&doc.owner_school);
+    let content: Value = serde_json::from_str(&stored.pinned.content).unwrap_or_default();
+    let text = |pointer: &str| {
+        content
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let number = |pointer: &str| content.pointer(pointer).and_then(Value::as_f64);
+    let count = |pointer: &str| {
+        content
+            .pointer(pointer)
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len)
+    };
+    let (starts, ends, amount, indicators) = match doc.form {
+        FormKind::SchoolProgramme => (
+            text("/period/start"),
+            text("/period/end"),
+            number("/grant/amount"),
+            format!(
+                "показателей: {}; мероприятий плана: {}; обучено педагогов: {}; наставник: {}",
+                count("/indicators"),
+                count("/action_plan"),
+                number("/trained_staff_count").map_or_else(|| "—".into(), |n| n.to_string()),
+                text("/mentor_school/short_name").unwrap_or_else(|| "—".into()),
+            ),
+        ),
+        FormKind::PartnershipAgreement => (
+            text("/term/start"),
+            text("/term/end"),
+            number("/funding/amount"),
+            format!(
+                "договор № {} от {}; совместных проектов: {}; мероприятий графика: {}",
+                text("/number").unwrap_or_else(|| "—".into()),
+                text("/date").unwrap_or_else(|| "—".into()),
+                count("/joint_projects"),
+                count("/schedule"),
+            ),
+        ),
+        FormKind::StimulusPolicyChange => (
+            text("/effective_date"),
+            None,
+            None,
+            format!(
+                "приказ № {} от {}; изменений: {}; критериев: {}",
+                text("/order/number").unwrap_or_else(|| "—".into()),
+                text("/order/date").unwrap_or_else(|| "—".into()),
+                count("/changes"),
+                count("/criteria"),
+            ),
+        ),
+    };
+    let status = if collected {
+        workflow::Status::Collected
+    } else {
+        workflow::Status::Approved
+    };
+    RegistryRow {
+        document: doc.id.as_str().to_owned(),
+        round: stored.round,
+        school: doc.owner_school.as_str().to_owned(),
+        school_name: dir
+            .get(&doc.owner_school)
+            .map(|o| o.name.clone())
+            .unwrap_or_default(),
+        municipality: municipality
+            .map(|m| m.id.as_str().to_owned())
+            .unwrap_or_default(),
+        municipality_name: municipality.map(|m| m.name.clone()).unwrap_or_default(),
+        form: doc.form.form_id().to_owned(),
+        form_ru: doc.form.label_ru().to_owned(),
+        status: status.as_str().to_owned(),
+        status_ru: status.label_ru().to_owned(),
+        submitted_at: stored.submitted_at.clone(),
+        decided_at: stored.decided_at.clone().unwrap_or_default(),
+        collected_at: stored.collected_at.clone(),
+        starts,
+        ends,
+        amount,
+        indicators,
+        requirements: format!(
+            "{} {}",
+            stored.pinned.requirements_id, stored.pinned.requirements_version
+        ),
+        content_sha256: stored.pinned.content_sha256.clone(),
+    }
+}
+
+/// The region's approved submissions, for its coordinator.
+#[utoipa::path(get, path = "/api/registry", tag = "registry", security(("bearer" = [])),
+    params(RegistryQuery),
+    responses((status = 200, body = Vec<RegistryRow>), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<RegistryQuery>,
+) -> Result<Json<Vec<RegistryRow>>, ApiError> {
+    Ok(Json(rows(&state, &caller, &query).await?))
+}
+
+/// The registry as a CSV or XLSX file, with the same filters.
+#[utoipa::path(get, path = "/api/registry/export", tag = "registry", security(("bearer" = [])),
+    params(RegistryQuery),
+    responses((status = 200, description = "Файл CSV или XLSX"), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<RegistryQuery>,
+) -> Result<Response, ApiError> {
+    let format = match query.format.as_deref().unwrap_or("csv") {
+        "csv" => Format::Csv,
+        "xlsx" => Format::Xlsx,
+        other => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "bad-format",
+                format!("формат {other:?} не поддерживается: csv или xlsx"),
+            ));
+        }
+    };
+    let rows = rows(&state, &caller, &query).await?;
+    let count = rows.len();
+    let bytes = tokio::task::spawn_blocking(move || export::render(&rows, format))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    tracing::info!(user = %caller.user, rows = count, format = format.extension(), "registry exported");
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.content_type().to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"registry.{}\"", format.extension()),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,345 @@
+//! The demo region of `sync-server --demo`: the Lipetsk structure of the source documents
+//! (the region, two municipalities, supported schools and their mentor schools), one user per
+//! role with a printed password, and documents in every state of their life, so that a
+//! newcomer logs in and sees the whole workflow at once.
+//!
+//! Loading is idempotent: a database that already has the region is left as it is and only
+//! the users are printed again.
+
+use std::path::Path;
+
+use anyhow::Context;
+use document::Author;
+use serde_json::Value;
+use store::{DocumentRecord, Pinned, Store};
+use workflow::{
+    Comment, DocumentRef, FormKind, Heads, OrgId, Organisation, Role, Transition, UserId,
+};
+
+use crate::admin::ADMIN_ACTOR;
+use crate::api::lifecycle::judge;
+use crate::state::AppState;
+
+/// The demo region's id (also its requirement set).
+pub const REGION: &str = "lipetsk";
+
+/// One demo user: login, name, role, where, password.
+pub struct DemoUser {
+    /// Login.
+    pub login: &'static str,
+    /// Name.
+    pub name: &'static str,
+    /// Role.
+    pub role: Role,
+    /// Organisation id.
+    pub org: &'static str,
+    /// Password (demo only: printed at start).
+    pub password: &'static str,
+}
+
+const ORGANISATIONS: &[(&str, &str, Option<&str>, &str)] = &[
+    ("lipetsk", "region", None, "Липецкая область"),
+    (
+        "krasninsky",
+        "municipality",
+        Some("lipetsk"),
+        "Краснинский муниципальный район",
+    ),
+    (
+        "lipetsk-city",
+        "municipality",
+        Some("lipetsk"),
+        "Городской округ город Липецк",
+    ),
+    (
+        "krasnoe",
+        "school",
+        Some("krasninsky"),
+        "МБОУ СОШ с. Красное",
+    ),
+    (
+        "sukhodol",
+        "school",
+        Some("krasninsky"),
+        "МБОУ ООШ с. Суходол",
+    ),
+    (
+        "lyceum-44",
+        "mentor-school",
+        Some("lipetsk-city"),
+        "МАОУ «Лицей № 44» г. Липецка",
+    ),
+    (
+        "gymnasium-12",
+        "mentor-school",
+        Some("lipetsk-city"),
+        "МБОУ «Гимназия № 12» г. Липецка",
+    ),
+];
+
+/// The demo users, one per role (and a second school's editor, who sees none of the first's).
+pub const USERS: &[DemoUser] = &[
+    DemoUser {
+        login: "editor",
+        name: "Котова Ирина Сергеевна",
+        role: Role::SchoolEditor,
+        org: "krasnoe",
+        password: "demo-editor",
+    },
+    DemoUser {
+        login: "director",
+        name: "Пономарёва Татьяна Николаевна",
+        role: Role::SchoolDirector,
+        org: "krasnoe",
+        password: "demo-director",
+    },
+    DemoUser {
+        login: "mentor",
+        name: "Белова Ольга Викторовна",
+        role: Role::MentorEditor,
+        org: "lyceum-44",
+        password: "demo-mentor",
+    },
+    DemoUser {
+        login: "mentor-director",
+        name: "Гончаров Алексей Петрович",
+        role: Role::MentorDirector,
+        org: "lyceum-44",
+        password: "demo-mentor-director",
+    },
+    DemoUser {
+        login: "reviewer",
+        name: "Сафонова Елена Ивановна",
+        role: Role::MunicipalReviewer,
+        org: "krasninsky",
+        password: "demo-reviewer",
+    },
+    DemoUser {
+        login: "coordinator",
+        name: "Левченко Марина Юрьевна",
+        role: Role::RegionalCoordinator,
+        org: "lipetsk",
+        password: "demo-coordinator",
+    },
+    DemoUser {
+        login: "curator",
+        name: "Жданов Павел Андреевич",
+        role: Role::Curator,
+        org: "lipetsk",
+        password: "demo-curator",
+    },
+    DemoUser {
+        login: "admin",
+        name: "Администратор региона",
+        role: Role::Administrator,
+        org: "lipetsk",
+        password: "demo-admin",
+    },
+    DemoUser {
+        login: "sukhodol-editor",
+        name: "Рябова Наталья Олеговна",
+        role: Role::SchoolEditor,
+        org: "sukhodol",
+        password: "demo-sukhodol",
+    },
+];
+
+/// Loads the demo region into the server unless it is there already, and prints how to log
+/// in. Documents are made from `forms/examples/*.lipetsk.valid.json`.
+///
+/// # Errors
+///
+/// If the database fails or the examples are missing or no longer valid.
+pub async fn load(state: &AppState, forms_dir: &Path) -> anyhow::Result<()> {
+    let store = state.store.clone();
+    let present = store
+        .organisations()?
+        .iter()
+        .any(|org| org.id.as_str() == REGION);
+    if !present {
+        let setup = store.clone();
+        tokio::task::spawn_blocking(move || people(&setup))
+            .await
+            .context("demo setup stopped")??;
+        documents(state, forms_dir).await?;
+        tracing::info!("demo region loaded");
+    }
+    print_users();
+    Ok(())
+}
+
+fn people(store: &Store) -> anyhow::Result<()> {
+    for (id, kind, parent, name) in ORGANISATIONS {
+        let org = Organisation {
+            id: OrgId::new(*id),
+            kind: crate::admin::parse_kind(kind)?,
+            parent: parent.map(OrgId::new),
+            name: (*name).to_owned(),
+        };
+        store.add_organisation(&org, ADMIN_ACTOR)?;
+    }
+    for user in USERS {
+        let id = store.add_user(user.login, user.name, user.password, ADMIN_ACTOR)?;
+        store.grant(&id, &OrgId::new(user.org), user.role, ADMIN_ACTOR)?;
+    }
+    store.assign_curator(&UserId::new("curator"), &OrgId::new("krasnoe"), ADMIN_ACTOR)?;
+    Ok(())
+}
+
+/// Documents of Красное with Лицей № 44 in every state, and a draft of Суходол.
+async fn documents(state: &AppState, forms_dir: &Path) -> anyhow::Result<()> {
+    use Step::{Approve, Collect, Return, Sign, Submit};
+    // Form, owner school, mentor school, and what has happened to the document.
+    let plans: [(FormKind, &str, &str, &[Step]); 5] = [
+        (
+            FormKind::SchoolProgramme,
+            "krasnoe",
+            "lyceum-44",
+            &[Submit, Approve, Collect],
+        ),
+        (
+            FormKind::PartnershipAgreement,
+            "krasnoe",
+            "lyceum-44",
+            &[Submit, Sign("director")],
+        ),
+        (
+            FormKind::StimulusPolicyChange,
+            "krasnoe",
+            "lyceum-44",
+            &[Submit, Return],
+        ),
+        (FormKind::SchoolProgramme, "sukhodol", "gymnasium-12", &[]),
+        (
+            FormKind::StimulusPolicyChange,
+            "sukhodol",
+            "gymnasium-12",
+            &[Submit, Approve],
+        ),
+    ];
+    for (form, school, mentor, steps) in plans {
+        let path = forms_dir
+            .join("examples")
+            .join(format!("{}.{REGION}.valid.json", form.form_id()));
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let mut data: Value =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        if school == "sukhodol"
+            && let Some(name) = data.pointer_mut("/school/short_name")
+        {
+            *name = "МБОУ ООШ с. Суходол".into();
+        }
+        let owner = USERS
+            .iter()
+            .find(|u| u.org == school)
+            .map_or("editor", |u| u.login);
+        let author = Author {
+            id: owner.to_owned(),
+            name: owner.to_owned(),
+        };
+        let doc = document::create(&state.catalogue, form.form_id(), REGION, &data, &author)
+            .map_err(|e| anyhow::anyhow!(e.message_ru()))?;
+        let handle = state.repo.create(doc).await.context("the repo stopped")?;
+        let id = handle.document_id().to_string();
+        let heads = handle.with_document(|doc| doc.get_heads());
+        let content = handle
+            .with_document(|doc| document::to_json_at(doc, &heads))
+            .map_err(|e| anyhow::anyhow!(e.message_ru()))?;
+        let reference = DocumentRef::new(
+            id.as_str().into(),
+            form,
+            OrgId::new(school),
+            Some(OrgId::new(mentor)),
+        );
+        let store = state.store.clone();
+        let record = store.register_document(&reference, REGION, &UserId::new(owner))?;
+        let (_, pinned) = judge(&state.catalogue, &record, &content)
+            .map_err(|_| anyhow::anyhow!("no requirement set for {}", form.form_id()))?;
+        let pinned = pinned.with_context(|| format!("{} is not valid", path.display()))?;
+        let heads = Heads::new(heads.iter().map(ToString::to_string));
+        for step in steps {
+            step.run(&store, &record, owner, &heads, &pinned)?;
+        }
+    }
+    Ok(())
+}
+
+/// One step of a demo document's life.
+#[derive(Clone, Copy)]
+enum Step {
+    Submit,
+    Sign(&'static str),
+    Approve,
+    Return,
+    Collect,
+}
+
+impl Step {
+    fn run(
+        self,
+        store: &Store,
+        record: &DocumentRecord,
+        owner: &str,
+        heads: &Heads,
+        pinned: &Pinned,
+    ) -> anyhow::Result<()> {
+        let (actor, transition, pin) = match self {
+            Step::Submit => (
+                owner,
+                Transition::Submit {
+                    heads: heads.clone(),
+                },
+                Some(pinned),
+            ),
+            Step::Sign(director) => {
+                let party = USERS
+                    .iter()
+                    .find(|u| u.login == director)
+                    .map_or("krasnoe", |u| u.org);
+                (
+                    director,
+                    Transition::Sign {
+                        party: OrgId::new(party),
+                    },
+                    None,
+                )
+            }
+            Step::Approve => ("reviewer", Transition::Approve, None),
+            Step::Return => (
+                "reviewer",
+                Transition::Return {
+                    comments: vec![Comment {
+                        pointer: "/criteria/0/max_points".to_owned(),
+                        text: "Уточните максимальный балл: он должен соответствовать \
+                               утверждённой шкале оценки (не более 10)."
+                            .to_owned(),
+                    }],
+                },
+                None,
+            ),
+            Step::Collect => ("coordinator", Transition::Collect, None),
+        };
+        store
+            .transition(&record.document.id, &transition, &UserId::new(actor), pin)?
+            .map_err(|refused| anyhow::anyhow!(refused.message_ru()))?;
+        Ok(())
+    }
+}
+
+fn print_users() {
+    println!("демо-регион «Липецкая область»: пользователи (логин / пароль — роль, организация)");
+    for user in USERS {
+        let org = ORGANISATIONS
+            .iter()
+            .find(|(id, ..)| *id == user.org)
+            .map_or(user.org, |(_, _, _, name)| name);
+        println!(
+            "  {:<16} / {:<21} — {}, {}",
+            user.login,
+            user.password,
+            user.role.label_ru(),
+            org
+        );
+    }
+}
