@@ -366,9 +366,6 @@ impl Rule {
 
     /// Checks the rule against the document and appends every place it is broken.
     pub(crate) fn check<'a>(&'a self, subject: &Subject<'a>, out: &mut Vec<Violation>) {
-        thread_local!(static SKIP: String = std::env::var("FORMS_SKIP").unwrap_or_default());
-        let kind = match &self.check { Check::Schema(_) => "schema", Check::Unique => "unique", Check::Logic(c) => if c.fast.is_some() && self.when.as_ref().is_none_or(|w| w.fast.is_some()) { "fast" } else { "engine" } };
-        if SKIP.with(|s| s.split(',').any(|k| k == kind)) { return; }
         let view = OnceCell::new();
         let inline: [Cell<Option<fast_logic::Val<'a>>>; INLINE_SLOTS] =
             std::array::from_fn(|_| Cell::new(None));
@@ -430,14 +427,15 @@ impl Rule {
 
     fn check_unique(&self, arrays: &[(Cow<'_, str>, &Vec<Value>)], out: &mut Vec<Violation>) {
         for (array, items) in arrays {
-            let keys = items.iter().map(|item| {
-                match pointer::value_at(item, &self.pointer_segments)? {
-                    Value::Null => None,
-                    Value::String(s) if s.trim().is_empty() => None,
-                    Value::String(s) => Some(Cow::Borrowed(s.as_str())),
-                    other => Some(Cow::Owned(other.to_string())),
-                }
-            });
+            let keys =
+                items.iter().map(
+                    |item| match pointer::value_at(item, &self.pointer_segments)? {
+                        Value::Null => None,
+                        Value::String(s) if s.trim().is_empty() => None,
+                        Value::String(s) => Some(Cow::Borrowed(s.as_str())),
+                        other => Some(Cow::Owned(other.to_string())),
+                    },
+                );
             for index in unique::repeats(keys) {
                 out.push(Violation {
                     pointer: format!("{array}/{index}{}", self.pointer),

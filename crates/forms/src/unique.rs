@@ -46,7 +46,14 @@ mod tests {
 
     #[test]
     fn every_later_occurrence_is_a_repeat_and_empty_values_are_not_compared() {
-        let keys = [Some("1.1"), None, Some("1.2"), Some("1.1"), None, Some("1.1")];
+        let keys = [
+            Some("1.1"),
+            None,
+            Some("1.2"),
+            Some("1.1"),
+            None,
+            Some("1.1"),
+        ];
         let found = repeats(keys.into_iter().map(|k| k.map(Cow::Borrowed)));
         assert_eq!(found, vec![3, 5]);
     }
