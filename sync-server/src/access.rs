@@ -12,7 +12,9 @@ use futures::Stream;
 use samod::{PeerId, ShareConfig, SharePolicy};
 use store::{DocumentRecord, Store, StoreError};
 use tokio::sync::broadcast;
-use workflow::{Action, Decision, Directory, DocumentId, Memberships, UserId, allowed};
+use workflow::{
+    Action, Decision, Directory, DocumentId, Memberships, UserId, allowed, signing_party,
+};
 
 /// The prefix of an authenticated peer id: `u:<user>:<replica>`.
 const PEER_PREFIX: &str = "u:";
@@ -49,16 +51,26 @@ pub fn directory(store: &Store) -> Result<Directory, StoreError> {
     Directory::new(store.organisations()?).map_err(StoreError::InvalidOrganisation)
 }
 
-/// Every action `user` may take on `record` now, by name, for clients to show buttons.
+/// Every action `user` may take on `record` now, for clients to show buttons: the table's
+/// answer, less signing once the user's school has signed the version under review.
 pub fn permitted(
     directory: &Directory,
     people: &Memberships,
     user: &UserId,
     record: &DocumentRecord,
 ) -> Vec<Action> {
+    let signed_already = || {
+        let party = signing_party(directory, people, user, &record.document);
+        let current = record.state.current();
+        match (party, current) {
+            (Some(party), Some(submission)) => submission.is_signed_by(&party),
+            _ => true,
+        }
+    };
     Action::ALL
         .into_iter()
         .filter(|action| decide(directory, people, user, record, *action).is_allowed())
+        .filter(|action| *action != Action::Sign || !signed_already())
         .collect()
 }
 
@@ -71,10 +83,12 @@ fn share_config(store: &Store, document: &DocumentId, user: &UserId) -> ShareCon
         let people = store.people_of(user)?;
         let directory = directory(store)?;
         let may = |action| decide(&directory, &people, user, &record, action).is_allowed();
+        // No announcements: a replica gets the documents it asks for, not every document it
+        // may read (a coordinator would otherwise download the whole region on each sync).
         Ok::<_, StoreError>(if may(Action::Write) {
-            ShareConfig::read_write()
+            ShareConfig::read_write().with_announce(false)
         } else if may(Action::Read) {
-            ShareConfig::read_only()
+            ShareConfig::read_only().with_announce(false)
         } else {
             ShareConfig::none()
         })

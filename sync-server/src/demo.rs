@@ -310,9 +310,9 @@ impl Step {
                 "reviewer",
                 Transition::Return {
                     comments: vec![Comment {
-                        pointer: "/criteria/0/max_points".to_owned(),
-                        text: "Уточните максимальный балл: он должен соответствовать \
-                               утверждённой шкале оценки (не более 10)."
+                        pointer: "/criteria/0/points".to_owned(),
+                        text: "Уточните число баллов: оно должно соответствовать \
+                               утверждённой шкале оценки."
                             .to_owned(),
                     }],
                 },
@@ -327,14 +327,22 @@ impl Step {
     }
 }
 
+/// Prints the demo users to stdout. Write errors are ignored: whoever started the server may
+/// have stopped reading its output after the `listening on` line.
 fn print_users() {
-    println!("демо-регион «Липецкая область»: пользователи (логин / пароль — роль, организация)");
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "демо-регион «Липецкая область»: пользователи (логин / пароль — роль, организация)"
+    );
     for user in USERS {
         let org = ORGANISATIONS
             .iter()
             .find(|(id, ..)| *id == user.org)
             .map_or(user.org, |(_, _, _, name)| name);
-        println!(
+        let _ = writeln!(
+            out,
             "  {:<16} / {:<21} — {}, {}",
             user.login,
             user.password,
@@ -342,4 +350,5 @@ fn print_users() {
             org
         );
     }
+    let _ = out.flush();
 }

@@ -1,9 +1,12 @@
 // A JavaScript peer of the sync server, for the end-to-end tests: the same libraries the web
 // app uses (`@automerge/automerge-repo` with its websocket adapter), in Node.
 //
-//   node peer.mjs --server ws://127.0.0.1:PORT/sync --doc ID
+//   node peer.mjs --server ws://127.0.0.1:PORT/sync --doc ID --user LOGIN --token TOKEN
 //                 [--title TEXT] [--text POINTER --at N --insert TEXT] [--author NAME]
 //                 [--timeout-ms N]
+//
+// It connects as LOGIN with the bearer TOKEN of `POST /api/login`: the server binds each
+// connection to a peer id `u:LOGIN:<replica>`, so both of its connections use such ids.
 //
 // It finds the document (an id as `ravenstvo new` prints it, or an `automerge:` URL), prints
 // the form's `data` as it found it (one line of JSON on stdout), then applies the requested
@@ -25,7 +28,7 @@ import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websoc
 import { next as A } from "@automerge/automerge";
 
 const USAGE =
-  "usage: node peer.mjs --server ws://HOST:PORT/sync --doc ID " +
+  "usage: node peer.mjs --server ws://HOST:PORT/sync --doc ID --user LOGIN --token TOKEN " +
   "[--title TEXT] [--text POINTER --at N --insert TEXT] [--author NAME] [--timeout-ms N]";
 
 function usage(problem) {
@@ -45,6 +48,8 @@ function parseCommandLine() {
       options: {
         server: { type: "string" },
         doc: { type: "string" },
+        user: { type: "string" },
+        token: { type: "string" },
         title: { type: "string" },
         text: { type: "string" },
         at: { type: "string" },
@@ -62,6 +67,7 @@ function parseCommandLine() {
     usage("--server must be a ws:// or wss:// URL");
   }
   if (!values.doc) usage("--doc is required");
+  if (!values.user || !values.token) usage("--user and --token are required");
   const url = values.doc.startsWith("automerge:") ? values.doc : `automerge:${values.doc}`;
   if (!isValidAutomergeUrl(url)) usage(`not a document id: ${values.doc}`);
   const textOptions = [values.text, values.at, values.insert].filter((v) => v !== undefined);
@@ -76,7 +82,16 @@ function parseCommandLine() {
   }
   const timeoutMs = Number(values["timeout-ms"]);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) usage("--timeout-ms must be positive");
-  return { server: values.server, url, title: values.title, text, author: values.author, timeoutMs };
+  return {
+    server: values.server,
+    user: values.user,
+    token: values.token,
+    url,
+    title: values.title,
+    text,
+    author: values.author,
+    timeoutMs,
+  };
 }
 
 // The path inside `data` that a JSON pointer names: `/a/0/b` is `["a", 0, "b"]`.
@@ -94,6 +109,12 @@ function at(data, path) {
   return path.reduce((value, key) => (value == null ? undefined : value[key]), data);
 }
 
+// The websocket URL of a connection as `peerId`: the token and the peer id it is bound to.
+function syncUrl(options, peerId) {
+  const query = new URLSearchParams({ token: options.token, peer: peerId });
+  return `${options.server}?${query}`;
+}
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main() {
@@ -108,10 +129,10 @@ async function main() {
   );
   const signal = AbortSignal.timeout(options.timeoutMs);
 
-  const peerId = `js-peer-${randomUUID()}`;
+  const peerId = `u:${options.user}:js-peer-${randomUUID()}`;
   // No storage adapter: this peer keeps nothing, so whatever it sees came from the server.
   const repo = new Repo({
-    network: [new WebSocketClientAdapter(options.server)],
+    network: [new WebSocketClientAdapter(syncUrl(options, peerId))],
     peerId,
   });
   const handle = await repo.find(options.url, { signal }).catch((e) => {
@@ -166,9 +187,10 @@ async function main() {
 
   // The change is on its way to the server. It counts as delivered when a peer that knows
   // nothing, connected separately, receives it from the server.
+  const witnessId = `${peerId}-witness`;
   const witness = new Repo({
-    network: [new WebSocketClientAdapter(options.server)],
-    peerId: `${peerId}-witness`,
+    network: [new WebSocketClientAdapter(syncUrl(options, witnessId))],
+    peerId: witnessId,
   });
   const seen = await witness.find(options.url, { signal }).catch((e) => {
     fail(`the server lost ${options.url} after the edit: ${e.message}`);

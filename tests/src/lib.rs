@@ -53,11 +53,28 @@ impl Server {
         Self::start_on(data_dir, "127.0.0.1:0")
     }
 
+    /// Starts the server with the demo region loaded (`--demo`): the users of
+    /// [`DEMO_USERS`] and documents in every state.
+    pub fn start_demo(data_dir: &Path) -> Server {
+        Self::launch(data_dir, "127.0.0.1:0", true)
+    }
+
     /// Starts the server on a given address (to restart on the same port).
     pub fn start_on(data_dir: &Path, listen: &str) -> Server {
-        let mut child = Command::new(bin("sync-server"))
+        Self::launch(data_dir, listen, false)
+    }
+
+    fn launch(data_dir: &Path, listen: &str, demo: bool) -> Server {
+        let mut command = Command::new(bin("sync-server"));
+        command
             .args(["--listen", listen, "--data-dir"])
             .arg(data_dir)
+            .arg("--forms-dir")
+            .arg(root().join("forms"));
+        if demo {
+            command.arg("--demo");
+        }
+        let mut child = command
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -185,6 +202,42 @@ impl Replica {
         );
     }
 
+    /// Logs in to `server` as the demo user `login` (`ravenstvo login --password-stdin`).
+    pub fn login(&self, server: &Server, login: &str) {
+        self.login_to(&server.url, login);
+    }
+
+    /// Logs in to the server at `url` as the demo user `login`.
+    pub fn login_to(&self, url: &str, login: &str) {
+        use std::io::Write;
+        let mut child = Command::new(bin("ravenstvo"))
+            .args([
+                "login",
+                "--server",
+                url,
+                "--user",
+                login,
+                "--password-stdin",
+            ])
+            .env("RAVENSTVO_DATA_DIR", &self.data_dir)
+            .env("RAVENSTVO_FORMS_DIR", root().join("forms"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run ravenstvo login");
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        writeln!(stdin, "{}", demo_password(login)).expect("write the password");
+        drop(stdin);
+        let out = child.wait_with_output().expect("ravenstvo login ends");
+        assert!(
+            out.status.success(),
+            "login as {login} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Syncs with the server, asserting success.
     pub fn sync(&self, server: &Server, fetch: &[&str]) -> String {
         let mut args = vec!["sync", "--server", &server.url];
@@ -193,6 +246,164 @@ impl Replica {
         }
         self.ok(&args)
     }
+}
+
+/// The demo users (login, password) that `sync-server --demo` creates.
+pub const DEMO_USERS: &[(&str, &str)] = &[
+    ("editor", "demo-editor"),
+    ("director", "demo-director"),
+    ("mentor", "demo-mentor"),
+    ("mentor-director", "demo-mentor-director"),
+    ("reviewer", "demo-reviewer"),
+    ("coordinator", "demo-coordinator"),
+    ("curator", "demo-curator"),
+    ("admin", "demo-admin"),
+    ("sukhodol-editor", "demo-sukhodol"),
+];
+
+/// The demo password of `login`.
+pub fn demo_password(login: &str) -> &'static str {
+    DEMO_USERS
+        .iter()
+        .find(|(user, _)| *user == login)
+        .map(|(_, password)| *password)
+        .unwrap_or_else(|| panic!("{login} is not a demo user"))
+}
+
+/// Runs `sync-server` with these arguments (administration, audit) and returns its output.
+pub fn server_command(args: &[&str]) -> Output {
+    Command::new(bin("sync-server"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run sync-server")
+}
+
+/// A REST client of the server's `/api`, logged in or not. Every answer is returned as its
+/// status and JSON body (4xx and 5xx too), so tests assert on both.
+pub struct Api {
+    base: String,
+    agent: ureq::Agent,
+    /// The bearer token, once logged in.
+    pub token: Option<String>,
+}
+
+impl Api {
+    /// A client of `server` with no token.
+    pub fn anonymous(server: &Server) -> Api {
+        Api::at(&server.url)
+    }
+
+    /// A client of the server at `url` (`http://127.0.0.1:PORT`) with no token.
+    pub fn at(url: &str) -> Api {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        Api {
+            base: url.to_owned(),
+            agent,
+            token: None,
+        }
+    }
+
+    /// A client logged in as `login` with its demo password; panics if login fails.
+    pub fn demo(server: &Server, login: &str) -> Api {
+        Self::login(server, login, demo_password(login))
+    }
+
+    /// A client logged in as `login`; panics if login fails.
+    pub fn login(server: &Server, login: &str, password: &str) -> Api {
+        Api::login_at(&server.url, login, password)
+    }
+
+    /// A client of the server at `url` logged in as `login`; panics if login fails.
+    pub fn login_at(url: &str, login: &str, password: &str) -> Api {
+        let mut api = Api::at(url);
+        let (status, body) = api.post(
+            "/api/login",
+            &serde_json::json!({ "user": login, "password": password }),
+        );
+        assert_eq!(status, 200, "login {login}: {body}");
+        api.token = Some(body["token"].as_str().expect("token").to_owned());
+        api
+    }
+
+    /// `GET path`.
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        let mut request = self.agent.get(format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        answer(request.call())
+    }
+
+    /// `GET path`, returning the raw bytes (exports).
+    pub fn get_bytes(&self, path: &str) -> (u16, Vec<u8>) {
+        let mut request = self.agent.get(format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let mut response = request.call().expect("HTTP call");
+        let status = response.status().as_u16();
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .expect("read body");
+        (status, bytes)
+    }
+
+    /// `POST path` with a JSON body.
+    pub fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.post_raw(path, "application/json", body.to_string().as_bytes())
+    }
+
+    /// `POST path` with any body and content type (for malformed input).
+    pub fn post_raw(&self, path: &str, content_type: &str, body: &[u8]) -> (u16, Value) {
+        let mut request = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", content_type);
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        answer(request.send(body))
+    }
+
+    /// The ids of the documents `GET /api/documents` lists, with their form and owner school.
+    pub fn documents(&self) -> Vec<(String, String, String)> {
+        let (status, body) = self.get("/api/documents");
+        assert_eq!(status, 200, "{body}");
+        body.as_array()
+            .expect("a list")
+            .iter()
+            .map(|d| {
+                (
+                    d["id"].as_str().unwrap_or_default().to_owned(),
+                    d["form"].as_str().unwrap_or_default().to_owned(),
+                    d["owner_school"]["id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
+            })
+            .collect()
+    }
+}
+
+fn answer(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Value) {
+    let mut response = result.expect("HTTP call");
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, body)
 }
 
 /// A realistic document of a form from `forms/examples`.

@@ -32,11 +32,32 @@ async fn send_and_expect_close(url: &str, message: Message) -> bool {
 #[tokio::test(flavor = "multi_thread")]
 async fn garbage_closes_only_that_connection() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("server"));
-    let ws_url = format!("ws://{}/sync", server.addr());
+    let server = Server::start_demo(&dir.path().join("server"));
+    // Garbage from an authenticated user: whoever sends it, it closes only that connection.
+    let url = server.url.clone();
+    let token = tokio::task::spawn_blocking(move || {
+        e2e::Api::login_at(&url, "curator", e2e::demo_password("curator")).token
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let ws_url = |replica: &str| {
+        format!(
+            "ws://{}/sync?token={token}&peer=u:curator:{replica}",
+            server.addr()
+        )
+    };
 
     let a = Replica::new(&dir.path().join("a"), "Анна");
     let b = Replica::new(&dir.path().join("b"), "Борис");
+    let (a_for_login, b_for_login, url) =
+        (a.data_dir.clone(), b.data_dir.clone(), server.url.clone());
+    tokio::task::spawn_blocking(move || {
+        Replica::new(&a_for_login, "Анна").login_to(&url, "editor");
+        Replica::new(&b_for_login, "Борис").login_to(&url, "director");
+    })
+    .await
+    .unwrap();
     let example = example("stimulus-policy-change.lipetsk.valid.json");
     let doc = a.ok(&[
         "new",
@@ -49,7 +70,9 @@ async fn garbage_closes_only_that_connection() {
     let doc = doc.trim().to_owned();
 
     // A well-behaved replica holds a connection open while the garbage arrives.
-    let (mut bystander, _) = tokio_tungstenite::connect_async(&ws_url).await.unwrap();
+    let (mut bystander, _) = tokio_tungstenite::connect_async(ws_url("bystander"))
+        .await
+        .unwrap();
 
     let garbage = [
         (
@@ -75,9 +98,9 @@ async fn garbage_closes_only_that_connection() {
             Message::Binary(vec![0u8; 65 * 1024 * 1024].into()),
         ),
     ];
-    for (what, message) in garbage {
+    for (index, (what, message)) in garbage.into_iter().enumerate() {
         assert!(
-            send_and_expect_close(&ws_url, message).await,
+            send_and_expect_close(&ws_url(&format!("garbage-{index}")), message).await,
             "{what} did not close the connection"
         );
     }

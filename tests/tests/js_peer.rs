@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use e2e::{Replica, Server, example, root};
+use e2e::{Api, Replica, Server, example, root};
 use serde_json::Value;
 
 const FORM: &str = "school-programme";
@@ -39,9 +39,13 @@ impl JsPeer {
     /// document's `data` as the peer found it, before its own edits.
     fn run(&self, server: &Server, doc: &str, edits: &[&str]) -> Value {
         let ws = format!("ws://{}/sync", server.addr());
+        // The JS peer works for the mentor school, a party to the programme.
+        let token = Api::demo(server, "mentor").token.expect("logged in");
         let out = Command::new("node")
             .arg(&self.script)
-            .args(["--server", &ws, "--doc", doc])
+            .args([
+                "--server", &ws, "--doc", doc, "--user", "mentor", "--token", &token,
+            ])
             .args(edits)
             .output()
             .expect("run node");
@@ -130,8 +134,9 @@ fn text_at(doc: &Value, pointer: &str) -> String {
 fn js_peer_and_rust_replica_see_each_others_edits_through_the_server() {
     let js = JsPeer::ready();
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("server"));
+    let server = Server::start_demo(&dir.path().join("server"));
     let a = Replica::new(&dir.path().join("a"), "Анна Петрова");
+    a.login(&server, "editor");
     let from = example("school-programme.lipetsk.valid.json");
     let doc = a
         .ok(&[
@@ -139,6 +144,8 @@ fn js_peer_and_rust_replica_see_each_others_edits_through_the_server() {
             FORM,
             "--region",
             "lipetsk",
+            "--mentor",
+            "lyceum-44",
             "--from",
             from.to_str().unwrap(),
         ])

@@ -20,6 +20,8 @@ fn new_programme(a: &Replica) -> String {
         FORM,
         "--region",
         "lipetsk",
+        "--mentor",
+        "lyceum-44",
         "--from",
         from.to_str().unwrap(),
     ])
@@ -30,10 +32,14 @@ fn new_programme(a: &Replica) -> String {
 #[test]
 fn three_offline_replicas_converge_with_every_edit() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("server"));
+    let server = Server::start_demo(&dir.path().join("server"));
+    // The school's editor and director and the mentor school's editor: all parties.
     let a = Replica::new(&dir.path().join("a"), "Анна Петрова");
     let b = Replica::new(&dir.path().join("b"), "Борис Иванов");
     let c = Replica::new(&dir.path().join("c"), "Вера Смирнова");
+    a.login(&server, "editor");
+    b.login(&server, "director");
+    c.login(&server, "mentor");
 
     let doc = new_programme(&a);
     assert!(
@@ -188,10 +194,12 @@ fn three_offline_replicas_converge_with_every_edit() {
 fn nothing_is_lost_across_restarts_and_kills() {
     let dir = tempfile::tempdir().unwrap();
     let server_dir = dir.path().join("server");
-    let server = Server::start(&server_dir);
+    let server = Server::start_demo(&server_dir);
     let addr = server.addr();
     let a = Replica::new(&dir.path().join("a"), "Анна");
     let b = Replica::new(&dir.path().join("b"), "Борис");
+    a.login(&server, "editor");
+    b.login(&server, "mentor");
     let doc = new_programme(&a);
     a.sync(&server, &[]);
 
@@ -215,6 +223,7 @@ fn nothing_is_lost_across_restarts_and_kills() {
     server.kill();
     let server = Server::start_on(&server_dir, &addr);
     let fresh = Replica::new(&dir.path().join("fresh"), "Новый");
+    fresh.login(&server, "mentor-director");
     fresh.sync(&server, &[&doc]);
     assert_eq!(
         fresh.json(&doc)["trained_staff_count"],

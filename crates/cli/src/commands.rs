@@ -1,8 +1,11 @@
 //! The CLI's commands, one module each, and what they share.
 
+pub mod account;
 pub mod docs;
 pub mod edit;
 pub mod forms;
+pub mod lifecycle;
+pub mod registry;
 pub mod sync;
 pub mod validate;
 
@@ -12,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use client::{ClientError, Replica};
+use client::{ApiError, ClientError, Replica};
 
 use ::forms::{Catalogue, LookupError};
 use anyhow::Context;
@@ -57,17 +60,82 @@ impl std::error::Error for Failure {}
 /// Exit code when the sync server cannot be reached.
 pub const EXIT_UNREACHABLE: u8 = 3;
 
-/// Turns a replica error into a CLI error with its Russian message and exit code.
+/// Exit code when the server refuses (not allowed, invalid, not logged in) or a document is
+/// invalid or not fully synced.
+pub const EXIT_REFUSED: u8 = 1;
+
+/// Turns a replica error into a CLI error with its Russian message and exit code: 3 when the
+/// server is unreachable, 1 when it refuses (or nobody is logged in), 2 otherwise.
 pub fn client_error(error: ClientError) -> anyhow::Error {
-    let exit_code = match error {
-        ClientError::ServerUnreachable { .. } => EXIT_UNREACHABLE,
+    let exit_code = match &error {
+        e if e.is_unreachable() => EXIT_UNREACHABLE,
+        ClientError::Api(ApiError::Refused { .. } | ApiError::BadAnswer { .. })
+        | ClientError::NotLoggedIn => EXIT_REFUSED,
         _ => crate::EXIT_USAGE,
     };
+    let mut message = error.message_ru();
+    if let ClientError::Api(ApiError::Refused { code, .. }) = &error
+        && code == "unauthorized"
+    {
+        message.push_str("; войдите снова: ravenstvo login");
+    }
+    Failure { message, exit_code }.into()
+}
+
+/// A usage or input error (exit 2) with a Russian message.
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
     Failure {
-        message: error.message_ru(),
-        exit_code,
+        message: message.into(),
+        exit_code: crate::EXIT_USAGE,
     }
     .into()
+}
+
+/// Columns padded to their widest cell (in characters), two spaces apart.
+pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(width) = widths.get_mut(i) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut out = String::new();
+        for (i, cell) in cells.enumerate() {
+            if i > 0 {
+                out.push_str("  ");
+            }
+            out.push_str(cell);
+            if i + 1 < widths.len() {
+                let pad = widths[i].saturating_sub(cell.chars().count());
+                out.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        out.truncate(out.trim_end().len());
+        out.push('\n');
+        out
+    };
+    let mut out = line(&mut headers.iter().copied());
+    for row in rows {
+        out.push_str(&line(&mut row.iter().map(String::as_str)));
+    }
+    out
+}
+
+/// An action of the permission table in Russian, as the server names it.
+pub fn action_ru(action: &str) -> &str {
+    match action {
+        "read" => "читать",
+        "write" => "править",
+        "submit" => "подать",
+        "sign" => "подписать",
+        "review" => "рассмотреть",
+        "collect" => "принять в реестр",
+        "export" => "выгрузить",
+        other => other,
+    }
 }
 
 /// Where the local replica lives and who edits from it.

@@ -4,7 +4,8 @@
 //! read, exit codes and the Russian wording of everything it prints. The judgement lives in
 //! `forms`, the documents in `document`, the replica and sync in `client`.
 //!
-//! Exit codes: 0 = success (a valid document), 1 = the document is invalid, 2 = a usage or
+//! Exit codes: 0 = success (a valid document), 1 = the document is invalid, not fully synced,
+//! or the server refused (not logged in, not allowed, an illegal transition), 2 = a usage or
 //! input error (a missing file, malformed JSON, an unknown form, region or document), 3 = the
 //! server is unreachable.
 
@@ -68,6 +69,13 @@ enum Command {
         /// Начальное содержимое (JSON-файл), иначе пустой документ.
         #[arg(long)]
         from: Option<PathBuf>,
+        /// Школа-наставник (идентификатор организации, например lyceum-44): для регистрации
+        /// программы и договора на сервере.
+        #[arg(long, value_name = "ORG")]
+        mentor: Option<String>,
+        /// Школа-владелец (идентификатор организации), если вы работаете не в одной школе.
+        #[arg(long, value_name = "ORG")]
+        school: Option<String>,
     },
     /// Документы локальной копии.
     List,
@@ -116,15 +124,175 @@ enum Command {
         /// Конечная версия (heads).
         to: String,
     },
-    /// Обменяться документами с сервером.
+    /// Обменяться документами с сервером (новые документы сначала регистрируются на нём).
     Sync {
-        /// Адрес сервера, например http://127.0.0.1:8080.
+        /// Адрес сервера, например http://127.0.0.1:8080 (по умолчанию — тот, на который вы
+        /// вошли).
         #[arg(long, env = "RAVENSTVO_SERVER")]
-        server: String,
+        server: Option<String>,
         /// Получить с сервера документ, которого здесь нет (можно несколько раз).
         #[arg(long = "doc")]
         docs: Vec<String>,
     },
+    /// Войти на сервер; токен хранится в локальной копии.
+    Login {
+        /// Адрес сервера, например http://127.0.0.1:8080 (по умолчанию — прежний).
+        #[arg(long, env = "RAVENSTVO_SERVER")]
+        server: Option<String>,
+        /// Логин.
+        #[arg(long)]
+        user: String,
+        /// Прочитать пароль из первой строки стандартного ввода (иначе — запрос в терминале).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Выйти: отозвать токен на сервере и удалить его из локальной копии.
+    Logout,
+    /// Кто вошёл и с какими ролями.
+    Whoami {
+        /// Вывести JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Документы на сервере, доступные вам, и что с ними можно сделать.
+    Documents {
+        /// Вывести JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Состояние документа на сервере: статус, раунды, подачи, подписи, решения, замечания.
+    Status {
+        /// Идентификатор документа.
+        doc: String,
+        /// Вывести JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Подать текущую версию документа на рассмотрение (сначала она синхронизируется).
+    Submit {
+        /// Идентификатор документа.
+        doc: String,
+    },
+    /// Подписать поданный договор (директор школы — стороны договора).
+    Sign {
+        /// Идентификатор документа.
+        doc: String,
+    },
+    /// Рассмотреть поданный документ: одобрить или вернуть с замечаниями.
+    Review {
+        /// Идентификатор документа.
+        doc: String,
+        /// Решение.
+        #[arg(value_enum)]
+        verdict: VerdictArg,
+        /// Замечание к полю: ПОЛЕ=ТЕКСТ, например /goals/0=Уточните цель (можно несколько раз;
+        /// при возврате — хотя бы одно; «=ТЕКСТ» — ко всему документу).
+        #[arg(long = "comment", value_name = "POINTER=TEXT")]
+        comments: Vec<String>,
+    },
+    /// Что изменилось в документе (по умолчанию — после раунда, который вы рассматривали).
+    Changes {
+        /// Идентификатор документа.
+        doc: String,
+        /// Начальная версия (heads через запятую).
+        #[arg(long)]
+        from: Option<String>,
+        /// Конечная версия (heads через запятую).
+        #[arg(long)]
+        to: Option<String>,
+        /// Вывести JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Принять одобренный документ в реестр региона (региональный координатор).
+    Collect {
+        /// Идентификатор документа.
+        doc: String,
+    },
+    /// Реестр региона: одобренные и принятые документы.
+    Registry {
+        #[command(flatten)]
+        filter: RegistryArgs,
+        /// Вывести JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Выгрузить реестр региона в файл CSV или XLSX.
+    Export {
+        /// Формат файла.
+        #[arg(long, value_enum)]
+        format: ExportArg,
+        #[command(flatten)]
+        filter: RegistryArgs,
+        /// Куда записать («-» — стандартный вывод).
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+}
+
+/// Filters of the regional registry.
+#[derive(clap::Args)]
+struct RegistryArgs {
+    /// Только этот муниципалитет (идентификатор, например krasninsky).
+    #[arg(long)]
+    municipality: Option<String>,
+    /// Только эта форма (например school-programme).
+    #[arg(long)]
+    form: Option<String>,
+    /// Только этот статус.
+    #[arg(long, value_enum)]
+    status: Option<RegistryStatus>,
+    /// Одобренные не раньше этой даты (ГГГГ-ММ-ДД).
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// Одобренные не позже этой даты (ГГГГ-ММ-ДД).
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+}
+
+impl RegistryArgs {
+    fn into_filter(self) -> client::api::RegistryFilter {
+        client::api::RegistryFilter {
+            municipality: self.municipality,
+            form: self.form,
+            status: self.status.map(|s| {
+                match s {
+                    RegistryStatus::Approved => "approved",
+                    RegistryStatus::Collected => "collected",
+                }
+                .to_owned()
+            }),
+            from: self.from,
+            to: self.to,
+        }
+    }
+}
+
+/// A status in the registry.
+#[derive(Clone, Copy, ValueEnum)]
+enum RegistryStatus {
+    /// Одобрен муниципалитетом, ещё не принят.
+    Approved,
+    /// Принят в реестр.
+    Collected,
+}
+
+/// A reviewer's decision.
+#[derive(Clone, Copy, ValueEnum)]
+enum VerdictArg {
+    /// Одобрить.
+    Approve,
+    /// Вернуть на доработку с замечаниями.
+    Return,
+}
+
+/// The format of a registry export.
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportArg {
+    /// CSV (значения через запятую).
+    Csv,
+    /// XLSX (Excel).
+    Xlsx,
 }
 
 #[derive(Subcommand)]
@@ -226,8 +394,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             FormsCommand::Template { form } => commands::forms::template(&catalogue, &form),
         },
-        Command::New { form, region, from } => local.run(catalogue, |replica| {
-            commands::docs::new(replica, form, region, from)
+        Command::New {
+            form,
+            region,
+            from,
+            mentor,
+            school,
+        } => local.run(catalogue, |replica| {
+            commands::docs::new(
+                replica,
+                form,
+                region,
+                from,
+                client::Registration { school, mentor },
+            )
         }),
         Command::List => local.run(catalogue, commands::docs::list),
         Command::Show { doc, json, at } => local.run(catalogue, |replica| {
@@ -270,5 +450,75 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sync { server, docs } => local.run(catalogue, |replica| {
             commands::sync::sync(replica, server, docs)
         }),
+        Command::Login {
+            server,
+            user,
+            password_stdin,
+        } => {
+            let password = if password_stdin {
+                commands::account::Password::Stdin
+            } else {
+                commands::account::Password::Prompt
+            };
+            local.run(catalogue, |replica| {
+                commands::account::login(replica, server, user, password)
+            })
+        }
+        Command::Logout => local.run(catalogue, commands::account::logout),
+        Command::Whoami { json } => local.run(catalogue, |replica| {
+            commands::account::whoami(replica, json)
+        }),
+        Command::Documents { json } => local.run(catalogue, |replica| {
+            commands::lifecycle::documents(replica, json)
+        }),
+        Command::Status { doc, json } => local.run(catalogue, |replica| {
+            commands::lifecycle::status(replica, doc, json)
+        }),
+        Command::Submit { doc } => local.run(catalogue, |replica| {
+            commands::lifecycle::submit(replica, doc)
+        }),
+        Command::Sign { doc } => {
+            local.run(catalogue, |replica| commands::lifecycle::sign(replica, doc))
+        }
+        Command::Review {
+            doc,
+            verdict,
+            comments,
+        } => {
+            let verdict = match verdict {
+                VerdictArg::Approve => client::api::Verdict::Approve,
+                VerdictArg::Return => client::api::Verdict::Return,
+            };
+            local.run(catalogue, |replica| {
+                commands::lifecycle::review(replica, doc, verdict, comments)
+            })
+        }
+        Command::Changes {
+            doc,
+            from,
+            to,
+            json,
+        } => local.run(catalogue, |replica| {
+            commands::lifecycle::changes(replica, doc, from, to, json)
+        }),
+        Command::Collect { doc } => local.run(catalogue, |replica| {
+            commands::lifecycle::collect(replica, doc)
+        }),
+        Command::Registry { filter, json } => local.run(catalogue, |replica| {
+            commands::registry::registry(replica, filter.into_filter(), json)
+        }),
+        Command::Export {
+            format,
+            filter,
+            output,
+        } => {
+            let format = match format {
+                ExportArg::Csv => client::api::ExportFormat::Csv,
+                ExportArg::Xlsx => client::api::ExportFormat::Xlsx,
+            };
+            local.run(catalogue, |replica| {
+                commands::registry::export(replica, filter.into_filter(), format, output)
+            })
+        }
     }
 }

@@ -311,3 +311,219 @@ fn a_pattern_error_says_what_is_expected() {
         "{text}"
     );
 }
+
+/// The CLI on a fresh replica in `dir`, with no server in the environment.
+fn replica(dir: &Path) -> Command {
+    let mut cmd = ravenstvo();
+    cmd.env("RAVENSTVO_DATA_DIR", dir)
+        .env_remove("RAVENSTVO_SERVER")
+        .env("RAVENSTVO_AUTHOR", "Тест");
+    cmd
+}
+
+#[test]
+fn server_commands_without_login_say_how_to_log_in() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["whoami"],
+        vec!["documents"],
+        vec!["status", "22vkbGKnTF5APHh1Gie9btYFXh5v"],
+        vec!["sign", "22vkbGKnTF5APHh1Gie9btYFXh5v"],
+        vec!["collect", "22vkbGKnTF5APHh1Gie9btYFXh5v"],
+        vec!["changes", "22vkbGKnTF5APHh1Gie9btYFXh5v"],
+        vec!["review", "22vkbGKnTF5APHh1Gie9btYFXh5v", "approve"],
+        vec!["registry"],
+        vec!["export", "--format", "csv", "--output", "-"],
+    ] {
+        let out = replica(dir.path()).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("вы не вошли: ravenstvo login"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn submit_without_login_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (form, region, path) = example(".valid.json");
+    let out = replica(dir.path())
+        .args([
+            "new",
+            &form,
+            "--region",
+            &region,
+            "--mentor",
+            "lyceum-44",
+            "--from",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let id = stdout(&out).trim().to_owned();
+    let out = replica(dir.path()).args(["submit", &id]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("вы не вошли"), "{}", stderr(&out));
+}
+
+#[test]
+fn sync_without_a_server_or_a_login_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = replica(dir.path()).arg("sync").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("не указан сервер: --server"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_programme_without_a_mentor_warns_that_it_cannot_be_registered() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = replica(dir.path())
+        .args(["new", "school-programme", "--region", "lipetsk"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("--mentor"), "{}", stderr(&out));
+    let out = replica(dir.path())
+        .args(["new", "stimulus-policy-change", "--region", "lipetsk"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stderr(&out), "", "no mentor needed for a policy change");
+}
+
+#[test]
+fn review_arguments_are_checked_before_anything_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = "22vkbGKnTF5APHh1Gie9btYFXh5v";
+    let cases: [(&[&str], &str); 5] = [
+        (&["review", doc, "return"], "хотя бы одно замечание"),
+        (
+            &["review", doc, "approve", "--comment", "/goals/0=x"],
+            "только при возврате",
+        ),
+        (
+            &["review", doc, "return", "--comment", "без знака"],
+            "ПОЛЕ=ТЕКСТ",
+        ),
+        (
+            &["review", doc, "return", "--comment", "goals=x"],
+            "начинается с /",
+        ),
+        (&["review", doc, "maybe"], "maybe"),
+    ];
+    for (args, expected) in cases {
+        let out = replica(dir.path()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn registry_filters_are_checked_locally() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = replica(dir.path())
+        .args(["registry", "--from", "2026-13-01"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("ГГГГ-ММ-ДД"), "{}", stderr(&out));
+    let out = replica(dir.path())
+        .args(["registry", "--form", "no-such-form"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("неизвестная форма"),
+        "{}",
+        stderr(&out)
+    );
+    let out = replica(dir.path())
+        .args(["registry", "--status", "draft"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    ravenstvo()
+        .args(["export", "--format", "csv"])
+        .assert()
+        .code(2);
+    ravenstvo()
+        .args(["export", "--format", "pdf", "--output", "x"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn login_checks_the_address_and_the_password_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = replica(dir.path())
+        .args(["login", "--server", "https://example.org", "--user", "u"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("https"), "{}", stderr(&out));
+    // Standard input is not a terminal here: no prompt, a clear error.
+    let out = replica(dir.path())
+        .args(["login", "--server", "http://127.0.0.1:9", "--user", "u"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--password-stdin"),
+        "{}",
+        stderr(&out)
+    );
+    let out = replica(dir.path())
+        .args(["login", "--server", "http://127.0.0.1:9", "--user", "u"])
+        .arg("--password-stdin")
+        .write_stdin("\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("пароль пуст"), "{}", stderr(&out));
+    ravenstvo()
+        .args(["login", "--server", "http://h"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn login_to_a_server_that_is_not_there_exits_three() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on the discard port of localhost.
+    let out = replica(dir.path())
+        .args(["login", "--server", "http://127.0.0.1:9", "--user", "u"])
+        .arg("--password-stdin")
+        .write_stdin("secret\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("сервер http://127.0.0.1:9 недоступен"),
+        "{}",
+        stderr(&out)
+    );
+    // Nothing was kept: still not logged in, and no server remembered.
+    let out = replica(dir.path()).arg("whoami").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let out = replica(dir.path()).arg("sync").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn logout_without_login_is_fine() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = replica(dir.path()).arg("logout").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("не вошли"), "{}", stdout(&out));
+}

@@ -1,5 +1,7 @@
 //! Errors of the replica, with Russian messages for people.
 
+use crate::api::ApiError;
+
 /// What went wrong with a replica operation.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -35,6 +37,23 @@ pub enum ClientError {
     /// The repo stopped while an operation was running.
     #[error("the replica stopped")]
     Stopped,
+    /// A call to the server's REST API failed (refused, or the server is unreachable).
+    #[error("{0}")]
+    Api(#[from] ApiError),
+    /// The operation needs an account and nobody is logged in on this replica.
+    #[error("not logged in")]
+    NotLoggedIn,
+    /// The replica is logged in to one server and was asked to talk to another.
+    #[error("logged in to {logged_in}, asked to use {asked}")]
+    OtherServer {
+        /// The server the replica is logged in to.
+        logged_in: String,
+        /// The server asked for.
+        asked: String,
+    },
+    /// Someone logged in or out after the replica was opened; its peer id is stale.
+    #[error("the session changed since the replica was opened")]
+    SessionChanged,
 }
 
 impl From<samod::Stopped> for ClientError {
@@ -44,6 +63,14 @@ impl From<samod::Stopped> for ClientError {
 }
 
 impl ClientError {
+    /// Whether the server could not be reached (as opposed to refusing or failing locally).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            ClientError::ServerUnreachable { .. } | ClientError::Api(ApiError::Unreachable { .. })
+        )
+    }
+
     /// The error in Russian, for people.
     pub fn message_ru(&self) -> String {
         match self {
@@ -56,6 +83,18 @@ impl ClientError {
                 format!("сервер {url} недоступен: {reason}")
             }
             ClientError::Stopped => "работа с локальной копией прервана".to_owned(),
+            ClientError::Api(e) => e.message_ru(),
+            ClientError::NotLoggedIn => {
+                "вы не вошли: ravenstvo login --server http://сервер:порт --user ЛОГИН".to_owned()
+            }
+            ClientError::OtherServer { logged_in, asked } => format!(
+                "вы вошли на сервер {logged_in}, а указан {asked}; \
+                 войдите на него: ravenstvo login --server {asked} --user ЛОГИН"
+            ),
+            ClientError::SessionChanged => {
+                "вход или выход выполнен после открытия локальной копии: откройте её заново"
+                    .to_owned()
+            }
         }
     }
 }

@@ -5,13 +5,21 @@
 //! and validating. Everything works with no network; [`Replica::sync`] exchanges documents with
 //! a sync server when there is one.
 //!
+//! With an account, [`Replica::login`] keeps the server, the token and the user in the
+//! replica; [`Replica::sync`] then registers new documents on the server and dials `/sync` as
+//! that user, and [`Replica::call`] runs any [`api`] call (lifecycle, registry) with the token.
+//!
 //! This crate owns no policy about paths, flags or output: callers pass the data directory, the
 //! author and a progress callback.
 
+mod account;
+pub mod api;
 mod error;
 mod replica;
 mod sync;
 
+pub use account::{Logout, Registration, Session};
+pub use api::{ApiClient, ApiError};
 pub use error::ClientError;
 pub use replica::{DATABASE_FILE, DocSummary, Replica};
 pub use sync::{DocSync, SyncProgress, SyncReport};

@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use document::{Author, Edit, FieldChange, HistoryEntry, ImportSummary};
 use forms::{Catalogue, Report};
-use samod::{DocHandle, DocumentId, Repo};
+use samod::{DocHandle, DocumentId, PeerId, Repo};
 use serde_json::Value;
 use store::{SqliteStorage, Store};
 
+use crate::account::{Registration, Session};
 use crate::error::ClientError;
 
 /// The database file inside a replica's data directory.
@@ -39,11 +40,17 @@ pub struct Replica {
     store: Store,
     catalogue: Arc<Catalogue>,
     author: Author,
+    /// The session the repo's peer id was built for (`None`: anonymous).
+    pub(crate) opened_as: Option<Session>,
 }
 
 impl Replica {
     /// Opens (or creates) the replica under `data_dir`. `author_name` is who edits from here;
     /// the author id is generated on first open and kept in the replica.
+    ///
+    /// When someone is logged in (see [`Replica::login`]), the samod repo announces the peer
+    /// id `u:<user>:<replica>` the server expects of that user's replicas; otherwise a random
+    /// anonymous one.
     pub async fn open(
         data_dir: &Path,
         catalogue: Arc<Catalogue>,
@@ -58,10 +65,13 @@ impl Replica {
                 id
             }
         };
-        let repo = Repo::build_tokio()
-            .with_storage(SqliteStorage::new(store.clone()))
-            .load()
-            .await;
+        let opened_as = crate::account::session(&store)?;
+        let mut builder = Repo::build_tokio().with_storage(SqliteStorage::new(store.clone()));
+        if let Some(session) = &opened_as {
+            let replica = crate::account::replica_id(&store)?;
+            builder = builder.with_peer_id(PeerId::from(session.peer_id(&replica).as_str()));
+        }
+        let repo = builder.load().await;
         let author = Author {
             id: author_id,
             name: author_name.to_owned(),
@@ -71,6 +81,7 @@ impl Replica {
             store,
             catalogue,
             author,
+            opened_as,
         })
     }
 
@@ -89,17 +100,33 @@ impl Replica {
         &self.catalogue
     }
 
-    /// Creates a document of `form` for `region` from `data` (`{}` for an empty one).
+    /// Creates a document of `form` for `region` from `data` (`{}` for an empty one), to be
+    /// registered on the server by whoever is logged in when it is first synced.
     pub async fn create(
         &self,
         form: &str,
         region: &str,
         data: &Value,
     ) -> Result<String, ClientError> {
+        self.create_for(form, region, data, &Registration::default())
+            .await
+    }
+
+    /// Like [`Replica::create`], recording the owner school and the mentor school the
+    /// document is registered with on its first sync.
+    pub async fn create_for(
+        &self,
+        form: &str,
+        region: &str,
+        data: &Value,
+        registration: &Registration,
+    ) -> Result<String, ClientError> {
         self.catalogue.requirement_set(form, region)?;
         let doc = document::create(&self.catalogue, form, region, data, &self.author)?;
         let handle = self.repo.create(doc).await?;
-        Ok(handle.document_id().to_string())
+        let id = handle.document_id().to_string();
+        crate::account::record_new(&self.store, &id, form, registration)?;
+        Ok(id)
     }
 
     /// Every document the replica holds, with its form, region and school.

@@ -235,7 +235,10 @@ impl Store {
             )?;
             if added > 0 {
                 let details = serde_json::json!({ "school": school });
-                append(&tx, &admin_act(by, "assign-curator", curator.as_str(), details))?;
+                append(
+                    &tx,
+                    &admin_act(by, "assign-curator", curator.as_str(), details),
+                )?;
             }
             tx.commit()?;
             Ok(Ok(()))

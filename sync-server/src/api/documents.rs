@@ -12,7 +12,7 @@ use crate::access::{Changed, directory};
 use crate::api::auth::Caller;
 use crate::api::error::{ApiError, ErrorBody, JsonBody};
 use crate::api::views::{DocumentDetail, DocumentSummary};
-use crate::api::{authorize, blocking, handle, observe_edits, visible};
+use crate::api::{authorize, blocking, current_heads, handle, observe_edits, visible};
 use crate::state::AppState;
 
 /// Every document the caller may read, by id.
@@ -183,10 +183,20 @@ pub async fn show(
         blocking(move || Ok((store.submissions(&doc)?, store.signatures(&doc)?))).await?;
     let form = state.catalogue.form(record.document.form.form_id()).ok();
     let field_name = |pointer: &str| form.map(|f| state.catalogue.field_name(f, pointer));
+    let heads = current_heads(&state, &record.document.id)
+        .await
+        .map(|h| {
+            h.split(',')
+                .filter(|h| !h.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(Json(DocumentDetail::of(
         &dir,
         &caller,
         &record,
+        heads,
         &submissions,
         &signatures,
         &field_name,

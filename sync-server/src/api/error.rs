@@ -112,15 +112,21 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::BytesRejection(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
             _ => (StatusCode::BAD_REQUEST, "bad-request"),
         };
+        // axum's text is English with a fixed preamble; keep serde's part, which names the
+        // place (`line 1 column 2`, the field).
+        let text = rejection.body_text();
+        let detail = text
+            .trim_start_matches("Failed to deserialize the JSON body into the target type: ")
+            .trim_start_matches("Failed to parse the request body as JSON: ")
+            .to_owned();
         let message = match error {
             "not-json" => "тело запроса должно быть JSON (Content-Type: application/json)".into(),
-            "malformed-json" => format!("неверный JSON: {}", rejection.body_text()),
-            "wrong-fields" => format!(
-                "в запросе не хватает полей или они неверного типа: {}",
-                rejection.body_text()
-            ),
+            "malformed-json" => format!("неверный JSON: {detail}"),
+            "wrong-fields" => {
+                format!("в запросе не хватает полей или они неверного типа: {detail}")
+            }
             "too-large" => "тело запроса слишком большое или не прочитано".into(),
-            _ => rejection.body_text(),
+            _ => format!("неверный запрос: {detail}"),
         };
         ApiError::new(status, error, message)
     }

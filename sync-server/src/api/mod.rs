@@ -83,30 +83,34 @@ pub async fn visible(
     Ok((dir, record))
 }
 
-/// `Ok` when the caller may do `action` to `record`; 404 for a stranger, 403 with the reason
-/// in Russian otherwise.
+/// `Ok` when the caller may do `action` to `record`; 404 for a stranger, 409 when their role
+/// allows it but not in the document's status, 403 with the reason in Russian otherwise.
 pub fn authorize(
     directory: &Directory,
     caller: &Caller,
     record: &DocumentRecord,
     action: Action,
 ) -> Result<(), ApiError> {
-    match decide(directory, &caller.people, &caller.user, record, action) {
-        Decision::Allowed => Ok(()),
+    let reason = match decide(directory, &caller.people, &caller.user, record, action) {
+        Decision::Allowed => return Ok(()),
         Decision::Denied(Reason::NoAccess) => {
-            Err(ApiError::no_document(record.document.id.as_str()))
+            return Err(ApiError::no_document(record.document.id.as_str()));
         }
-        Decision::Denied(reason) => {
-            Err(
-                ApiError::new(StatusCode::FORBIDDEN, "forbidden", reason.message_ru())
-                    .with_details(serde_json::json!({
-                        "action": action.as_str(),
-                        "status": record.document.status.as_str(),
-                        "reason": reason.to_string(),
-                    })),
-            )
-        }
-    }
+        Decision::Denied(reason) => reason,
+    };
+    // Allowed to this role but not in the document's current status: a conflict with the
+    // document's state rather than a question of rights.
+    let (status, error) = match reason {
+        Reason::WrongStatus { .. } => (StatusCode::CONFLICT, "wrong-status"),
+        _ => (StatusCode::FORBIDDEN, "forbidden"),
+    };
+    Err(
+        ApiError::new(status, error, reason.message_ru()).with_details(serde_json::json!({
+            "action": action.as_str(),
+            "status": record.document.status.as_str(),
+            "reason": reason.to_string(),
+        })),
+    )
 }
 
 /// The server's live copy of document `id`, loaded from storage (or asked of connected peers).
@@ -133,7 +137,7 @@ pub async fn handle(state: &AppState, id: &DocumentId) -> Result<DocHandle, ApiE
 }
 
 /// The current heads of the server's copy, as stored in records (`hash,hash`), if it has one.
-async fn current_heads(state: &AppState, id: &DocumentId) -> Option<String> {
+pub async fn current_heads(state: &AppState, id: &DocumentId) -> Option<String> {
     let doc_id: samod::DocumentId = id.as_str().parse().ok()?;
     let handle = state.repo.find(doc_id).await.ok()??;
     Some(handle.with_document(|doc| document::format_heads(&doc.get_heads())))

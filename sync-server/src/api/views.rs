@@ -159,6 +159,8 @@ pub struct DocumentDetail {
     /// What the list shows.
     #[serde(flatten)]
     pub summary: DocumentSummary,
+    /// The current version of the server's copy (its heads), empty if it has no content yet.
+    pub heads: Vec<String>,
     /// Every submission, oldest first.
     pub submissions: Vec<SubmissionView>,
 }
@@ -170,6 +172,7 @@ impl DocumentDetail {
         directory: &Directory,
         caller: &Caller,
         record: &DocumentRecord,
+        heads: Vec<String>,
         stored: &[SubmissionRecord],
         signatures: &[SignatureRecord],
         field_name: &dyn Fn(&str) -> Option<String>,
@@ -237,6 +240,7 @@ impl DocumentDetail {
             .collect();
         DocumentDetail {
             summary: DocumentSummary::of(directory, caller, record),
+            heads,
             submissions,
         }
     }

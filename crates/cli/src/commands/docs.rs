@@ -4,29 +4,40 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use client::Replica;
+use client::{Registration, Replica};
 use document::ChangeKind;
 use serde_json::Value;
 
 use super::client_error;
 use crate::input::read_document;
 
-/// Creates a document and prints its id, alone on one line.
+/// Forms whose registration on the server names a mentor school.
+const FORMS_WITH_MENTOR: [&str; 2] = ["school-programme", "partnership-agreement"];
+
+/// Creates a document and prints its id, alone on one line. The owner school and the mentor
+/// school are recorded for the document's registration on its first sync.
 pub async fn new(
     replica: Arc<Replica>,
     form: String,
     region: String,
     from: Option<PathBuf>,
+    registration: Registration,
 ) -> anyhow::Result<ExitCode> {
     let data = match from {
         Some(path) => read_document(&path).map_err(|e| anyhow::anyhow!(e.to_string()))?,
         None => Value::Object(Default::default()),
     };
     let id = replica
-        .create(&form, &region, &data)
+        .create_for(&form, &region, &data, &registration)
         .await
         .map_err(client_error)?;
     println!("{id}");
+    if registration.mentor.is_none() && FORMS_WITH_MENTOR.contains(&form.as_str()) {
+        eprintln!(
+            "внимание: без школы-наставника (--mentor) сервер не зарегистрирует этот документ; \
+             создайте его с --mentor, например --mentor lyceum-44"
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

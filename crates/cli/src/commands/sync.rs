@@ -8,14 +8,22 @@ use client::{Replica, SyncProgress};
 
 use super::client_error;
 
-/// Synchronises every local document (and fetches `docs`), printing progress to stderr and a
-/// summary to stdout. Exit 0 when everything synchronised, 1 when some document could not.
-pub async fn sync(
-    replica: Arc<Replica>,
-    server: String,
-    docs: Vec<String>,
-) -> anyhow::Result<ExitCode> {
-    let progress = |step: SyncProgress| {
+/// The server to use: the one given, else the one the replica last logged in to.
+pub fn server_of(replica: &Replica, given: Option<String>) -> anyhow::Result<String> {
+    if let Some(server) = given.filter(|s| !s.trim().is_empty()) {
+        return Ok(server);
+    }
+    match replica.server().map_err(client_error)? {
+        Some(server) => Ok(server),
+        None => Err(super::usage(
+            "не указан сервер: --server http://сервер:порт (или войдите: ravenstvo login --server … --user …)",
+        )),
+    }
+}
+
+/// Prints sync progress to stderr, a line per document.
+pub fn progress_printer(server: &str) -> impl Fn(SyncProgress) + Sync + '_ {
+    move |step: SyncProgress| {
         let mut err = std::io::stderr().lock();
         let _ = match step {
             SyncProgress::Connected { total } => writeln!(
@@ -39,7 +47,19 @@ pub async fn sync(
                 ),
             },
         };
-    };
+    }
+}
+
+/// Synchronises every local document (and fetches `docs`) with `server` or, without it, the
+/// server the replica is logged in to, printing progress to stderr and a summary to stdout.
+/// Exit 0 when everything synchronised, 1 when some document could not.
+pub async fn sync(
+    replica: Arc<Replica>,
+    server: Option<String>,
+    docs: Vec<String>,
+) -> anyhow::Result<ExitCode> {
+    let server = server_of(&replica, server)?;
+    let progress = progress_printer(&server);
     let report = replica
         .sync(&server, &docs, &progress)
         .await

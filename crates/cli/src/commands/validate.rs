@@ -56,7 +56,7 @@ fn print_report(
 }
 
 /// The report as a person reads it.
-fn render(catalogue: &Catalogue, report: &Report) -> String {
+pub fn render(catalogue: &Catalogue, report: &Report) -> String {
     let title = catalogue
         .form(&report.form)
         .map(|f| f.title.as_str())
@@ -80,6 +80,13 @@ fn render(catalogue: &Catalogue, report: &Report) -> String {
     ));
     section(&mut out, "Ошибки", &report.errors);
     section(&mut out, "Рекомендации", &report.warnings);
+    out
+}
+
+/// A titled, numbered list of findings (empty when there are none).
+pub fn findings(heading: &str, list: &[Finding]) -> String {
+    let mut out = String::new();
+    section(&mut out, heading, list);
     out
 }
 

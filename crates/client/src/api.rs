@@ -1,0 +1,852 @@
+//! The sync server's REST API (`/api`), typed: login, documents and their lifecycle, the
+//! regional registry and its exports.
+//!
+//! Calls are blocking (`ureq`); from async code run them on the blocking pool, as
+//! [`Replica::call`](crate::Replica::call) does. Only plain `http://` servers are supported:
+//! the client is built without TLS, and an `https://` address is refused up front with a
+//! message saying so (put a TLS-terminating proxy on the same host, or wait for TLS support).
+//!
+//! Every refusal of the server carries its Russian `message`, its HTTP status and its stable
+//! `error` code ([`ApiError::Refused`]); a server that cannot be reached at all is
+//! [`ApiError::Unreachable`], so callers can tell "try again later" from "you may not".
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// How long to wait for a TCP connection to the server.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one whole call may take (an export of a large registry included).
+const CALL_TIMEOUT: Duration = Duration::from_secs(300);
+/// The largest answer read (an XLSX export of a whole region is well below this).
+const MAX_ANSWER_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Why an API call failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    /// The server could not be reached (no connection, timeout, name not found).
+    #[error("server {url} unreachable: {reason}")]
+    Unreachable {
+        /// The server's base URL.
+        url: String,
+        /// Why, in Russian.
+        reason: String,
+    },
+    /// The server answered with an error status.
+    #[error("HTTP {status} {code}: {message}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The server's stable error code (`forbidden`, `invalid-document`, …).
+        code: String,
+        /// The server's message, in Russian, for the person.
+        message: String,
+        /// Structured detail (a validation report, the reason of a refusal), or `null`; boxed
+        /// to keep errors small.
+        details: Box<Value>,
+    },
+    /// The server answered, but not with what the API promises (a proxy's page, another
+    /// program on that port).
+    #[error("unexpected answer from {url}: {reason}")]
+    BadAnswer {
+        /// The URL called.
+        url: String,
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// The server address is not one the client can use.
+    #[error("bad server address {url:?}: {reason}")]
+    BadAddress {
+        /// The address given.
+        url: String,
+        /// Why, in Russian.
+        reason: String,
+    },
+}
+
+impl ApiError {
+    /// The error in Russian, for people: the server's own message for a refusal.
+    pub fn message_ru(&self) -> String {
+        match self {
+            ApiError::Unreachable { url, reason } => format!("сервер {url} недоступен: {reason}"),
+            ApiError::Refused { message, .. } => message.clone(),
+            ApiError::BadAnswer { url, reason } => {
+                format!("сервер ответил не так, как ожидалось ({url}): {reason}")
+            }
+            ApiError::BadAddress { url, reason } => format!("адрес сервера «{url}»: {reason}"),
+        }
+    }
+
+    /// The HTTP status of a refusal.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Refused { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The server's error code of a refusal.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Refused { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+/// `http://host:port[/prefix]` from what a person typed: `ws://` becomes `http://`, a
+/// trailing `/` or `/sync` is dropped; `https://` is refused (no TLS in this build).
+///
+/// # Errors
+///
+/// [`ApiError::BadAddress`] when the text is not an `http://` or `ws://` URL.
+pub fn server_base(server: &str) -> Result<String, ApiError> {
+    let bad = |reason: &str| ApiError::BadAddress {
+        url: server.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let mut url =
+        url::Url::parse(server.trim()).map_err(|_| bad("это не адрес вида http://сервер:порт"))?;
+    match url.scheme() {
+        "http" | "ws" => {}
+        "https" | "wss" => {
+            return Err(bad(
+                "защищённые соединения (https) эта версия не поддерживает; укажите http://…",
+            ));
+        }
+        _ => return Err(bad("ожидается адрес вида http://сервер:порт")),
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("не указан сервер"));
+    }
+    url.set_scheme("http").map_err(|()| bad("неверная схема"))?;
+    url.set_query(None);
+    url.set_fragment(None);
+    let path = url.path().trim_end_matches('/');
+    let path = path.strip_suffix("/sync").unwrap_or(path).to_owned();
+    url.set_path(&path);
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// `POST /api/login` answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LoginResponse {
+    /// The bearer token.
+    pub token: String,
+    /// The user's id (login).
+    pub user: String,
+    /// Their name.
+    pub display_name: String,
+    /// Seconds the token is valid for.
+    pub expires_in: u64,
+}
+
+/// One role of a user, with the organisation's name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RoleView {
+    /// Organisation id.
+    pub org: String,
+    /// Organisation name.
+    pub org_name: String,
+    /// Role (`school-editor`, …).
+    pub role: String,
+    /// The role in Russian.
+    pub role_ru: String,
+}
+
+/// `GET /api/whoami` answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WhoAmI {
+    /// The user's id (login).
+    pub user: String,
+    /// Their name.
+    pub display_name: String,
+    /// Their roles.
+    pub roles: Vec<RoleView>,
+    /// Schools they are assigned to as a curator.
+    pub curated: Vec<String>,
+}
+
+/// An organisation, by id and name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OrgView {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// A document as the server lists it: owner, parties, status, what the caller may do.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DocumentSummary {
+    /// The automerge-repo document id.
+    pub id: String,
+    /// The form (`school-programme`, …).
+    pub form: String,
+    /// The form in Russian.
+    pub form_ru: String,
+    /// The region whose requirements apply.
+    pub region: String,
+    /// The owner school.
+    pub owner_school: OrgView,
+    /// Its municipality.
+    pub municipality: Option<OrgView>,
+    /// Every party, owner first.
+    pub parties: Vec<OrgView>,
+    /// `draft`, `submitted`, `returned`, `approved`, `collected`.
+    pub status: String,
+    /// The status in Russian.
+    pub status_ru: String,
+    /// The current round, from 1.
+    pub round: u32,
+    /// When registered.
+    pub created_at: String,
+    /// When the lifecycle last changed.
+    pub updated_at: String,
+    /// What the caller may do now (`read`, `write`, `submit`, `sign`, `review`, `collect`,
+    /// `export`).
+    pub permissions: Vec<String>,
+}
+
+/// A reviewer's comment on a field.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CommentView {
+    /// The JSON pointer of the field, `""` for the whole document.
+    pub pointer: String,
+    /// The field's name in Russian, when the server knows it.
+    pub field: Option<String>,
+    /// The comment.
+    pub text: String,
+}
+
+/// A director's signature on a submission.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SignatureView {
+    /// The school signed for.
+    pub party: OrgView,
+    /// The director.
+    pub signed_by: String,
+    /// When.
+    pub signed_at: String,
+    /// The SHA-256 of the content signed.
+    pub content_sha256: String,
+}
+
+/// One submission and what happened to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SubmissionView {
+    /// Its round.
+    pub round: u32,
+    /// The exact version, as change hashes.
+    pub heads: Vec<String>,
+    /// Who submitted.
+    pub submitted_by: String,
+    /// When.
+    pub submitted_at: String,
+    /// Form version judged against.
+    pub form_version: String,
+    /// Requirement set id.
+    pub requirements_id: String,
+    /// Requirement set version.
+    pub requirements_version: String,
+    /// SHA-256 of the canonical JSON of the submitted content.
+    pub content_sha256: String,
+    /// Directors' signatures on it.
+    pub signatures: Vec<SignatureView>,
+    /// `approved`, `returned`, or `None` while under review.
+    pub verdict: Option<String>,
+    /// The reviewer.
+    pub reviewed_by: Option<String>,
+    /// When decided.
+    pub decided_at: Option<String>,
+    /// The comments of a return.
+    pub comments: Vec<CommentView>,
+    /// Who accepted it into the registry.
+    pub collected_by: Option<String>,
+    /// When.
+    pub collected_at: Option<String>,
+}
+
+/// A document with its whole lifecycle (`GET /api/documents/{id}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DocumentDetail {
+    /// What the list shows.
+    #[serde(flatten)]
+    pub summary: DocumentSummary,
+    /// Every submission, oldest first.
+    pub submissions: Vec<SubmissionView>,
+}
+
+/// One changed field in a server diff.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChangeView {
+    /// The JSON pointer.
+    pub pointer: String,
+    /// The field's name in Russian.
+    pub field: String,
+    /// `added`, `removed` or `changed`.
+    pub kind: String,
+    /// The value before.
+    pub old: Option<Value>,
+    /// The value after.
+    pub new: Option<Value>,
+}
+
+/// The changes between two versions (`GET /api/documents/{id}/diff`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DiffView {
+    /// The round of the older version, when it is the last one the caller reviewed.
+    pub from_round: Option<u32>,
+    /// The older version's heads (empty: the empty document).
+    pub from: Vec<String>,
+    /// The newer version's heads.
+    pub to: Vec<String>,
+    /// What changed, in document order.
+    pub changes: Vec<ChangeView>,
+}
+
+/// `POST /api/documents` body: registers a document the client created.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterRequest {
+    /// The automerge-repo document id.
+    pub id: String,
+    /// Its form.
+    pub form: String,
+    /// The owner school; may be left out by someone who edits for exactly one school.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_school: Option<String>,
+    /// The mentor school (required for the programme and the agreement).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mentor: Option<String>,
+}
+
+/// A stored submission (`POST /api/documents/{id}/submissions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitResponse {
+    /// The document after the submission.
+    pub document: DocumentSummary,
+    /// The round opened.
+    pub round: u32,
+    /// The version submitted.
+    pub heads: Vec<String>,
+    /// SHA-256 of the canonical JSON of the submitted content.
+    pub content_sha256: String,
+    /// The validation report (valid; warnings may remain).
+    pub report: forms::Report,
+}
+
+/// A reviewer's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Approve the version under review.
+    Approve,
+    /// Return it to the school with comments.
+    Return,
+}
+
+/// A comment to attach to a return.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewComment {
+    /// The field (JSON pointer), `""` for the whole document.
+    pub pointer: String,
+    /// What should change.
+    pub text: String,
+}
+
+/// `POST /api/documents/{id}/review` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewRequest {
+    /// Approve or return.
+    pub verdict: Verdict,
+    /// For a return: what should change, each on a field.
+    pub comments: Vec<NewComment>,
+}
+
+/// Filters of the regional registry; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistryFilter {
+    /// Only this municipality (organisation id).
+    pub municipality: Option<String>,
+    /// Only this form.
+    pub form: Option<String>,
+    /// `approved` or `collected`.
+    pub status: Option<String>,
+    /// Decided on or after this date (`YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// Decided on or before this date.
+    pub to: Option<String>,
+}
+
+impl RegistryFilter {
+    fn pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("municipality", &self.municipality),
+            ("form", &self.form),
+            ("status", &self.status),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| value.as_deref().map(|v| (key, v)))
+        .collect()
+    }
+}
+
+/// One approved submission in the regional registry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RegistryRow {
+    /// The document.
+    pub document: String,
+    /// The round approved.
+    pub round: u32,
+    /// The school's id.
+    pub school: String,
+    /// The school's name.
+    pub school_name: String,
+    /// The municipality's id.
+    pub municipality: String,
+    /// The municipality's name.
+    pub municipality_name: String,
+    /// The form.
+    pub form: String,
+    /// The form in Russian.
+    pub form_ru: String,
+    /// `approved` or `collected`.
+    pub status: String,
+    /// The status in Russian.
+    pub status_ru: String,
+    /// Submitted at.
+    pub submitted_at: String,
+    /// Approved at.
+    pub decided_at: String,
+    /// Accepted into the registry at.
+    pub collected_at: Option<String>,
+    /// When what the document describes begins.
+    pub starts: Option<String>,
+    /// When it ends.
+    pub ends: Option<String>,
+    /// Money involved, roubles.
+    pub amount: Option<f64>,
+    /// The form's key indicators in a line of Russian.
+    pub indicators: String,
+    /// Requirement set and version judged against.
+    pub requirements: String,
+    /// SHA-256 of the approved content.
+    pub content_sha256: String,
+}
+
+/// The file format of a registry export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// Comma-separated values.
+    Csv,
+    /// An Excel workbook.
+    Xlsx,
+}
+
+impl ExportFormat {
+    /// The format's name in the API (`csv`, `xlsx`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// A client of one server's REST API, with a bearer token or without.
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    base: String,
+    token: Option<String>,
+    agent: ureq::Agent,
+}
+
+impl ApiClient {
+    /// A client of `server` (see [`server_base`] for the accepted forms) using `token`.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError::BadAddress`] when the address is not a plain `http://` one.
+    pub fn new(server: &str, token: Option<String>) -> Result<ApiClient, ApiError> {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_global(Some(CALL_TIMEOUT))
+            .build()
+            .into();
+        Ok(ApiClient {
+            base: server_base(server)?,
+            token: token.filter(|t| !t.is_empty()),
+            agent,
+        })
+    }
+
+    /// The server's base URL (`http://host:port`).
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Logs in and returns the token (the client itself keeps using its own token).
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError::Refused`] with status 401 for a wrong login or password, 429 when too
+    /// many attempts failed; [`ApiError::Unreachable`].
+    pub fn login(&self, user: &str, password: &str) -> Result<LoginResponse, ApiError> {
+        let body = serde_json::json!({ "user": user, "password": password });
+        self.json(self.post("/api/login", Some(&body))?)
+    }
+
+    /// Revokes the client's token.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError`] as the server answers.
+    pub fn logout(&self) -> Result<(), ApiError> {
+        self.empty(self.post::<()>("/api/logout", None)?)
+    }
+
+    /// Who the token belongs to and what roles they hold.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError`] as the server answers (401 for a missing or expired token).
+    pub fn whoami(&self) -> Result<WhoAmI, ApiError> {
+        self.json(self.get("/api/whoami", &[])?)
+    }
+
+    /// Every document the caller may read.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError`] as the server answers.
+    pub fn documents(&self) -> Result<Vec<DocumentSummary>, ApiError> {
+        self.json(self.get("/api/documents", &[])?)
+    }
+
+    /// Registers a document the client created (fixing its owner school and parties).
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError::Refused`]: 409 `already-registered`, 403, 422 (`mentor-required`, …).
+    pub fn register(&self, request: &RegisterRequest) -> Result<DocumentSummary, ApiError> {
+        self.json(self.post("/api/documents", Some(request))?)
+    }
+
+    /// One document with its submissions, signatures and decisions.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError`] as the server answers (404 for unknown or not visible).
+    pub fn document(&self, id: &str) -> Result<DocumentDetail, ApiError> {
+        self.json(self.get(&format!("/api/documents/{}", segment(id)), &[])?)
+    }
+
+    /// The changes between two versions; `None` asks for the server's defaults (since the
+    /// last round the caller reviewed, up to the version under review or the current one).
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError`] as the server answers.
+    pub fn diff(
+        &self,
+        id: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<DiffView, ApiError> {
+        let mut query = Vec::new();
+        if let Some(from) = from {
+            query.push(("from", from));
+        }
+        if let Some(to) = to {
+            query.push(("to", to));
+        }
+        self.json(self.get(&format!("/api/documents/{}/diff", segment(id)), &query)?)
+    }
+
+    /// Submits the version at `heads`.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError::Refused`]: 422 `invalid-document` (the report in `details`), 422
+    /// `unknown-version` (sync first), 409 `transition-refused`, 409 `not-synced`, 403.
+    pub fn submit(&self, id: &str, heads: &[String]) -> Result<SubmitResponse, ApiError> {
+        let body = serde_json::json!({ "heads": heads });
+        self.json(self.post(
+            &format!("/api/documents/{}/submissions", segment(id)),
+            Some(&body),
+        )?)
+    }
+
+    /// Signs the submission under review for the caller's school (a director).
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError`] as the server answers.
+    pub fn sign(&self, id: &str) -> Result<DocumentSummary, ApiError> {
+        self.json(self.post::<()>(&format!("/api/documents/{}/signatures", segment(id)), None)?)
+    }
+
+    /// Approves or returns the submission under review.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError`] as the server answers.
+    pub fn review(&self, id: &str, request: &ReviewRequest) -> Result<DocumentSummary, ApiError> {
+        self.json(self.post(
+            &format!("/api/documents/{}/review", segment(id)),
+            Some(request),
+        )?)
+    }
+
+    /// Accepts the approved submission into the regional registry.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError`] as the server answers.
+    pub fn collect(&self, id: &str) -> Result<DocumentSummary, ApiError> {
+        self.json(self.post::<()>(&format!("/api/documents/{}/collect", segment(id)), None)?)
+    }
+
+    /// The regional registry, filtered.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError`] as the server answers (403 for anyone but a regional coordinator).
+    pub fn registry(&self, filter: &RegistryFilter) -> Result<Vec<RegistryRow>, ApiError> {
+        self.json(self.get("/api/registry", &filter.pairs())?)
+    }
+
+    /// The registry as a file, filtered.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError`] as the server answers.
+    pub fn export(
+        &self,
+        filter: &RegistryFilter,
+        format: ExportFormat,
+    ) -> Result<Vec<u8>, ApiError> {
+        let mut query = filter.pairs();
+        query.push(("format", format.as_str()));
+        let (url, mut response) = self.get("/api/registry/export", &query)?;
+        if !response.status().is_success() {
+            return Err(refusal(&url, response));
+        }
+        response
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER_BYTES)
+            .read_to_vec()
+            .map_err(|e| self.transport(&url, e))
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Answer, ApiError> {
+        let url = self.url(path);
+        let mut request = self
+            .agent
+            .get(&url)
+            .header("Accept", "application/json")
+            .query_pairs(query.iter().copied());
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let response = request.call().map_err(|e| self.transport(&url, e))?;
+        Ok((url, response))
+    }
+
+    fn post<B: Serialize>(&self, path: &str, body: Option<&B>) -> Result<Answer, ApiError> {
+        let url = self.url(path);
+        let mut request = self.agent.post(&url).header("Accept", "application/json");
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let response = match body {
+            Some(body) => {
+                let bytes = serde_json::to_vec(body).map_err(|e| ApiError::BadAnswer {
+                    url: url.clone(),
+                    reason: e.to_string(),
+                })?;
+                request
+                    .header("Content-Type", "application/json")
+                    .send(&bytes[..])
+            }
+            None => request.send_empty(),
+        }
+        .map_err(|e| self.transport(&url, e))?;
+        Ok((url, response))
+    }
+
+    /// A successful answer's JSON body, or the refusal.
+    fn json<T: DeserializeOwned>(&self, (url, mut response): Answer) -> Result<T, ApiError> {
+        if !response.status().is_success() {
+            return Err(refusal(&url, response));
+        }
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER_BYTES)
+            .read_to_vec()
+            .map_err(|e| self.transport(&url, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::BadAnswer {
+            url,
+            reason: format!("не тот JSON: {e}"),
+        })
+    }
+
+    /// A successful answer with no body we need, or the refusal.
+    fn empty(&self, (url, response): Answer) -> Result<(), ApiError> {
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(refusal(&url, response))
+        }
+    }
+
+    fn transport(&self, url: &str, error: ureq::Error) -> ApiError {
+        tracing::debug!(%url, %error, "HTTP call failed");
+        let reason = match &error {
+            ureq::Error::Timeout(_) => "нет ответа".to_owned(),
+            ureq::Error::HostNotFound => "сервер с таким именем не найден".to_owned(),
+            ureq::Error::ConnectionFailed => "соединение не установлено".to_owned(),
+            ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                "соединение отклонено (сервер не запущен?)".to_owned()
+            }
+            ureq::Error::BodyExceedsLimit(_) => {
+                return ApiError::BadAnswer {
+                    url: url.to_owned(),
+                    reason: "ответ слишком большой".to_owned(),
+                };
+            }
+            ureq::Error::Protocol(_) => {
+                return ApiError::BadAnswer {
+                    url: url.to_owned(),
+                    reason: format!("не HTTP-ответ ({error})"),
+                };
+            }
+            other => other.to_string(),
+        };
+        ApiError::Unreachable {
+            url: self.base.clone(),
+            reason,
+        }
+    }
+}
+
+/// A response with the URL it answers.
+type Answer = (String, ureq::http::Response<ureq::Body>);
+
+/// The server's `{error, message, details}` of an error answer, or a Russian stand-in when
+/// the body is not that.
+fn refusal(url: &str, mut response: ureq::http::Response<ureq::Body>) -> ApiError {
+    #[derive(Deserialize)]
+    struct Body {
+        error: String,
+        message: String,
+        #[serde(default)]
+        details: Value,
+    }
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(1024 * 1024)
+        .read_to_string()
+        .unwrap_or_default();
+    match serde_json::from_str::<Body>(&text) {
+        Ok(body) => ApiError::Refused {
+            status,
+            code: body.error,
+            message: body.message,
+            details: Box::new(body.details),
+        },
+        Err(_) => ApiError::Refused {
+            status,
+            code: format!("http-{status}"),
+            message: format!(
+                "сервер ответил ошибкой HTTP {status} на {url}{}",
+                if status == 404 {
+                    " (нет такого адреса: это сервер Равенства той же версии?)"
+                } else {
+                    ""
+                }
+            ),
+            details: Box::new(Value::Null),
+        },
+    }
+}
+
+/// A document id as one path segment (ids are base58, but never trust input into a path).
+fn segment(id: &str) -> String {
+    let bare = id.trim().trim_start_matches("automerge:");
+    url::form_urlencoded::byte_serialize(bare.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_addresses_normalise_to_http_bases() {
+        assert_eq!(
+            server_base("http://127.0.0.1:8080/").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(server_base("ws://h:1/sync").unwrap(), "http://h:1");
+        assert_eq!(server_base(" http://h/app/ ").unwrap(), "http://h/app");
+        let https = server_base("https://h").unwrap_err();
+        assert!(https.message_ru().contains("https"), "{https}");
+        assert!(server_base("ftp://h").is_err());
+        assert!(server_base("не адрес").is_err());
+    }
+
+    #[test]
+    fn ids_are_escaped_in_paths() {
+        assert_eq!(segment("automerge:abc"), "abc");
+        assert_eq!(segment("a/b"), "a%2Fb");
+    }
+
+    #[test]
+    fn registry_filters_become_query_pairs() {
+        let filter = RegistryFilter {
+            form: Some("school-programme".into()),
+            to: Some("2026-12-31".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            filter.pairs(),
+            vec![("form", "school-programme"), ("to", "2026-12-31")]
+        );
+    }
+
+    #[test]
+    fn an_unreachable_server_is_not_a_refusal() {
+        // Port 9 (discard) on localhost: nothing listens there in a test environment.
+        let api = ApiClient::new("http://127.0.0.1:9", None).unwrap();
+        match api.whoami() {
+            Err(ApiError::Unreachable { url, .. }) => assert_eq!(url, "http://127.0.0.1:9"),
+            other => panic!("expected unreachable, got {other:?}"),
+        }
+    }
+}
