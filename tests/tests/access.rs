@@ -291,3 +291,45 @@ fn the_sync_upgrade_checks_the_token_and_the_peer_id() {
     assert_eq!(status(format!("?token={token}&peer=u:director:x")), 403);
     assert_eq!(status(format!("?token={token}&peer=u:editor:x")), 101);
 }
+
+#[test]
+fn nothing_written_into_a_document_changes_its_status_signatures_or_approval() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    let draft = document(&server, "school-programme", "sukhodol");
+    let before = detail(&server, "admin", &draft);
+    runtime().block_on(async {
+        let editor = Peer::connect(&server, "sukhodol-editor").await;
+        let handle = editor.find(&draft).await.expect("the owner writes it");
+        // Straight into the CRDT, around the form's schema: what a forging client would do.
+        handle.with_document(|doc| {
+            use automerge::transaction::Transactable;
+            let mut tx = doc.transaction();
+            tx.put(automerge::ROOT, "status", "approved").unwrap();
+            tx.put(automerge::ROOT, "approved_by", "reviewer").unwrap();
+            tx.put(automerge::ROOT, "signatures", "director, mentor-director")
+                .unwrap();
+            tx.commit();
+        });
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        editor.stop().await;
+    });
+    let after_heads = wait_for_new_heads(&server, &draft, &before["heads"]);
+    assert_ne!(
+        after_heads, before["heads"],
+        "the write did not reach the server"
+    );
+    let after = detail(&server, "admin", &draft);
+    assert_eq!(after["status"], "draft");
+    assert_eq!(after["round"], 1);
+    assert_eq!(after["submissions"], json!([]));
+    let (_, rows) = Api::demo(&server, "coordinator").get("/api/registry");
+    assert!(
+        !rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["document"] == draft.as_str()),
+        "{rows}"
+    );
+}

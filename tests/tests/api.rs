@@ -90,6 +90,19 @@ fn forged_missing_and_revoked_tokens_are_refused_everywhere() {
     forged.token = Some("0".repeat(64));
     assert_eq!(forged.get("/api/documents").0, 401);
 
+    // A token past its expiry is refused (its expiry moved into the past in the database).
+    let expiring = Api::demo(&server, "director");
+    assert_eq!(expiring.get("/api/whoami").0, 200);
+    let db = rusqlite::Connection::open(server.data_dir.join("ravenstvo.sqlite3")).unwrap();
+    db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+    db.execute(
+        "UPDATE tokens SET expires_at = 1 WHERE user_id = 'director'",
+        [],
+    )
+    .unwrap();
+    let (status, body) = expiring.get("/api/whoami");
+    assert_eq!(status, 401, "an expired token still works: {body}");
+
     let editor = Api::demo(&server, "editor");
     let (status, me) = editor.get("/api/whoami");
     assert_eq!(status, 200);
