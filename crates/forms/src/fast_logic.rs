@@ -8,6 +8,13 @@
 //! row (`item.start`, `item.end`) is listed at compile time ([`Layout::row_keys`]) and looked up
 //! once per row ([`resolve_row`]), for the rule's `when` and its check alike.
 //!
+//! What the subset cannot express but reads only the document (a `reduce` over `doc.monitoring`,
+//! the year of `doc.period.start` through `substr`) is handed to the engine as a part of its own
+//! ([`Layout::engine_parts`], [`Fast::Engine`]): evaluated once per check, its scalar result is
+//! then compared row by row here. A rule's check is finally flattened into a list of tests that
+//! must all hold ([`Test`]), so that the usual `and` of comparisons of row fields costs no
+//! recursion.
+//!
 //! `datalogic-rs` stays the reference semantics: wherever this evaluator meets a case whose
 //! meaning it does not reproduce exactly (a comparison across types, the truthiness of a list),
 //! it answers [`Unsupported`] and the caller evaluates that rule with the engine instead. A
@@ -16,6 +23,7 @@
 use std::cell::Cell;
 use std::cmp::Ordering;
 
+use datalogic_rs::DataValue;
 use serde_json::Value;
 
 use crate::pointer;
@@ -31,6 +39,9 @@ pub(crate) struct Layout {
     pub(crate) slots: usize,
     /// The row fields read through `item.<key>…`, each looked up once per row.
     pub(crate) row_keys: Vec<String>,
+    /// Parts only the engine evaluates, each reading only `doc` (see [`engine_part`]); the
+    /// caller compiles them and answers [`Fast::Engine`] through [`Scope::engine`].
+    pub(crate) engine_parts: Vec<Value>,
 }
 
 /// A compiled expression of the supported subset.
@@ -73,6 +84,8 @@ pub(crate) enum Fast {
         slot: usize,
         inner: Box<Fast>,
     },
+    /// `engine_parts[part]`, evaluated by the engine (always inside a [`Fast::Once`]).
+    Engine(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +108,14 @@ pub(crate) struct Scope<'s, 'a> {
     pub(crate) row: &'s [Option<&'a Value>],
     /// Values already read from `doc` during this check, by slot.
     pub(crate) remembered: &'s [Cell<Option<Val<'a>>>],
+    /// Evaluates [`Layout::engine_parts`]`[i]` on the document with the engine (`None`: no
+    /// engine here, such parts are unsupported).
+    pub(crate) engine: Option<&'s EngineParts<'s, 'a>>,
 }
+
+/// How the fast path has the engine evaluate one of its parts: the part's index in
+/// [`Layout::engine_parts`] in, the engine's result out.
+pub(crate) type EngineParts<'s, 'a> = dyn Fn(usize) -> Option<&'a DataValue<'a>> + 's;
 
 /// Empty memory for `slots` reads.
 pub(crate) fn memory<'a>(slots: usize) -> Vec<Cell<Option<Val<'a>>>> {
@@ -109,6 +129,10 @@ pub(crate) enum Val<'a> {
     Bool(bool),
     Index(usize),
     Null,
+    /// A number the engine computed.
+    Num(f64),
+    /// A string the engine computed (or borrowed from the document).
+    Str(&'a str),
 }
 
 impl Fast {
@@ -142,7 +166,8 @@ impl Fast {
             Fast::Not(inner) => Fast::Not(Box::new(inner.hoisted(slots))),
             Fast::Truthy(inner) => Fast::Truthy(Box::new(inner.hoisted(slots))),
             Fast::In(a, b) => Fast::In(Box::new(a.hoisted(slots)), Box::new(b.hoisted(slots))),
-            once @ Fast::Once { .. } => once,
+            // Unreachable (an engine part reads no row and is wrapped above); kept total.
+            other @ (Fast::Once { .. } | Fast::Engine(_)) => other,
         }
     }
 
@@ -158,7 +183,7 @@ impl Fast {
             }
             Fast::Not(inner) | Fast::Truthy(inner) => inner.reads_row(),
             Fast::In(a, b) => a.reads_row() || b.reads_row(),
-            Fast::Once { .. } => false,
+            Fast::Once { .. } | Fast::Engine(_) => false,
         }
     }
 
@@ -170,7 +195,12 @@ impl Fast {
                     Value::Array(items) => items.iter().collect(),
                     single => vec![single],
                 };
-                Self::compile_op(op, &args, layout)
+                Self::compile_op(op, &args, layout).or_else(|| {
+                    engine_part(logic).then(|| {
+                        layout.engine_parts.push(logic.clone());
+                        Fast::Engine(layout.engine_parts.len() - 1)
+                    })
+                })
             }
             Value::Array(items) if items.iter().all(|i| i.is_string()) => {
                 Some(Fast::Literal(logic.clone()))
@@ -272,6 +302,7 @@ impl Fast {
     }
 
     /// Evaluates to a truth value, or says the engine must decide.
+    #[cfg(test)]
     pub(crate) fn holds<'a>(&'a self, scope: &Scope<'_, 'a>) -> Result<bool, Unsupported> {
         truthy(self.operand(scope)?)
     }
@@ -371,18 +402,24 @@ impl Fast {
                 Ok(found)
             }
             Fast::In(needle, haystack) => {
-                let (Val::Ref(Value::String(needle)), haystack) =
-                    (needle.eval(scope)?, haystack.eval(scope)?)
-                else {
-                    return Err(Unsupported);
+                let (needle, haystack) = (needle.eval(scope)?, haystack.eval(scope)?);
+                let needle = match needle {
+                    Val::Ref(Value::String(needle)) => needle.as_str(),
+                    Val::Str(needle) => needle,
+                    _ => return Err(Unsupported),
                 };
                 match haystack {
-                    Val::Ref(Value::String(text)) => Ok(Val::Bool(text.contains(needle.as_str()))),
+                    Val::Ref(Value::String(text)) => Ok(Val::Bool(text.contains(needle))),
+                    Val::Str(text) => Ok(Val::Bool(text.contains(needle))),
                     Val::Ref(Value::Array(items)) if items.iter().all(Value::is_string) => {
                         Ok(Val::Bool(items.iter().any(|i| i.as_str() == Some(needle))))
                     }
                     _ => Err(Unsupported),
                 }
+            }
+            Fast::Engine(part) => {
+                let engine = scope.engine.ok_or(Unsupported)?;
+                from_data(engine(*part).ok_or(Unsupported)?)
             }
         }
     }
@@ -423,6 +460,181 @@ fn field_val(found: Option<&Value>) -> Val<'_> {
 
 fn is_scalar(value: &Value) -> bool {
     !value.is_array() && !value.is_object()
+}
+
+/// A truth test compiled flat: conditions that must all hold, checked in order (an `and`, with
+/// nested `and`s and `!!` flattened), each the truthiness of an operand, its negation or a
+/// comparison. Answers exactly what [`Fast::holds`] answers for the expression it came from,
+/// without recursing for the parts rules are made of.
+#[derive(Debug, Clone)]
+pub(crate) struct Test(Box<[Atom]>);
+
+#[derive(Debug, Clone)]
+enum Atom {
+    /// `item.<key>` is truthy (the row field at this index of [`Layout::row_keys`]).
+    Field(usize),
+    /// Two row fields compared.
+    Fields(CmpOp, usize, usize),
+    /// A row field compared with a value remembered across rows (a `doc` read or a
+    /// [`Fast::Once`]); `field_left` says on which side the field is.
+    FieldMemo {
+        op: CmpOp,
+        key: usize,
+        memo: Fast,
+        field_left: bool,
+    },
+    Truthy(Fast),
+    Falsy(Fast),
+    Compare(CmpOp, Fast, Fast),
+}
+
+/// Whether `fast` is a value remembered across the rows of a check.
+fn is_memo(fast: &Fast) -> bool {
+    matches!(fast, Fast::Once { .. } | Fast::Var { slot: Some(_), .. })
+}
+
+impl Test {
+    /// Flattens a compiled expression.
+    pub(crate) fn new(fast: &Fast) -> Test {
+        fn flatten(fast: &Fast, out: &mut Vec<Atom>) {
+            match fast {
+                Fast::And(parts) => parts.iter().for_each(|part| flatten(part, out)),
+                Fast::Truthy(inner) => flatten(inner, out),
+                Fast::Not(inner) => out.push(Atom::Falsy((**inner).clone())),
+                Fast::Field(key) => out.push(Atom::Field(*key)),
+                Fast::Compare { op, left, right } => out.push(match (&**left, &**right) {
+                    (Fast::Field(a), Fast::Field(b)) => Atom::Fields(*op, *a, *b),
+                    (Fast::Field(key), memo) if is_memo(memo) => Atom::FieldMemo {
+                        op: *op,
+                        key: *key,
+                        memo: memo.clone(),
+                        field_left: true,
+                    },
+                    (memo, Fast::Field(key)) if is_memo(memo) => Atom::FieldMemo {
+                        op: *op,
+                        key: *key,
+                        memo: memo.clone(),
+                        field_left: false,
+                    },
+                    (left, right) => Atom::Compare(*op, left.clone(), right.clone()),
+                }),
+                other => out.push(Atom::Truthy(other.clone())),
+            }
+        }
+        let mut atoms = Vec::new();
+        flatten(fast, &mut atoms);
+        Test(atoms.into())
+    }
+
+    /// Whether every condition holds, or that the engine must decide.
+    #[inline]
+    pub(crate) fn holds<'a>(&'a self, scope: &Scope<'_, 'a>) -> Result<bool, Unsupported> {
+        let field = |key: usize| field_val(scope.row.get(key).copied().flatten());
+        for atom in &self.0 {
+            let holds = match atom {
+                Atom::Field(key) => truthy(field(*key))?,
+                Atom::Fields(op, a, b) => compare_inline(*op, field(*a), field(*b))?,
+                Atom::FieldMemo {
+                    op,
+                    key,
+                    memo,
+                    field_left,
+                } => {
+                    let memo = memo.operand(scope)?;
+                    let field = field(*key);
+                    if *field_left {
+                        compare_inline(*op, field, memo)?
+                    } else {
+                        compare_inline(*op, memo, field)?
+                    }
+                }
+                Atom::Truthy(x) => truthy(x.operand(scope)?)?,
+                Atom::Falsy(x) => !truthy(x.operand(scope)?)?,
+                Atom::Compare(op, left, right) => {
+                    compare(*op, left.operand(scope)?, right.operand(scope)?)?
+                }
+            };
+            if !holds {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// Operators an engine part may contain: pure ones, none that reads data by a computed name
+/// (`val`, `missing`, `exists`, …) or reaches into an enclosing scope.
+const PART_OPERATORS: &[&str] = &[
+    "var", "+", "-", "*", "/", "%", "substr", "cat", "reduce", "filter", "map", "all", "some",
+    "none", "if", "?:", "==", "===", "!=", "!==", "<", "<=", ">", ">=", "and", "or", "!", "!!",
+    "in", "max", "min",
+];
+
+/// Operators whose second argument is evaluated once per element, in that element's scope.
+const ITERATING: &[&str] = &["reduce", "filter", "map", "all", "some", "none"];
+
+/// Whether the engine may evaluate `logic` on its own, once per check, for the fast path: it is
+/// an operation (not a lone `var`) of [`PART_OPERATORS`] whose result is not a list (`map`,
+/// `filter`: the fast path would give up on it and the engine evaluate it twice), and it reads
+/// only `doc` (every `var` outside an iteration's body starts at `doc`), so it has the same
+/// value on every row and in the rule's data as in `{"doc": …}` alone.
+pub(crate) fn engine_part(logic: &Value) -> bool {
+    fn reads_only_doc(logic: &Value, outer: bool) -> bool {
+        match logic {
+            Value::Object(map) if map.len() == 1 => {
+                let (op, args) = map.iter().next().expect("one key");
+                if !PART_OPERATORS.contains(&op.as_str()) {
+                    return false;
+                }
+                if op == "var" {
+                    let path = match args {
+                        Value::String(path) => path,
+                        Value::Array(parts) => match parts.as_slice() {
+                            [Value::String(path)] => path,
+                            [Value::String(path), default] if is_scalar(default) => path,
+                            _ => return false,
+                        },
+                        _ => return false,
+                    };
+                    return !outer || path == "doc" || path.starts_with("doc.");
+                }
+                match args {
+                    Value::Array(items) if ITERATING.contains(&op.as_str()) => items
+                        .iter()
+                        .enumerate()
+                        .all(|(i, item)| reads_only_doc(item, outer && i != 1)),
+                    Value::Array(items) => items.iter().all(|item| reads_only_doc(item, outer)),
+                    single => reads_only_doc(single, outer),
+                }
+            }
+            Value::Object(_) => false,
+            Value::Array(items) => items.iter().all(|item| reads_only_doc(item, outer)),
+            _ => true,
+        }
+    }
+    match logic {
+        Value::Object(map) if map.len() == 1 => {
+            let op = map.keys().next().expect("one key");
+            !matches!(op.as_str(), "var" | "map" | "filter") && reads_only_doc(logic, true)
+        }
+        _ => false,
+    }
+}
+
+/// The engine's result as a value of this path: scalars only (a list or an object is the
+/// engine's business), and integers only where `f64` holds them exactly.
+fn from_data<'a>(value: &'a DataValue<'a>) -> Result<Val<'a>, Unsupported> {
+    const EXACT: i64 = 1 << 53;
+    match value {
+        DataValue::Null => Ok(Val::Null),
+        DataValue::Bool(b) => Ok(Val::Bool(*b)),
+        DataValue::Number(n) => match n.as_i64() {
+            Some(i) if !(-EXACT..=EXACT).contains(&i) => Err(Unsupported),
+            _ => Ok(Val::Num(n.as_f64())),
+        },
+        DataValue::String(s) => Ok(Val::Str(s)),
+        _ => Err(Unsupported),
+    }
 }
 
 /// What `var` gives for a path: the value found (`null` included), or, where the path leads
@@ -507,6 +719,8 @@ fn truthy(value: Val<'_>) -> Result<bool, Unsupported> {
         Val::Bool(b) => Ok(b),
         Val::Null => Ok(false),
         Val::Index(i) => Ok(i != 0),
+        Val::Num(f) => Ok(f != 0.0 && !f.is_nan()),
+        Val::Str(s) => Ok(!s.is_empty()),
         Val::Ref(v) => match v {
             Value::Null => Ok(false),
             Value::Bool(b) => Ok(*b),
@@ -529,6 +743,8 @@ fn scalar(value: Val<'_>) -> Result<Scalar<'_>, Unsupported> {
         Val::Bool(b) => Ok(Scalar::Bool(b)),
         Val::Null => Ok(Scalar::Null),
         Val::Index(i) => Ok(Scalar::Num(i as f64)),
+        Val::Num(f) => Ok(Scalar::Num(f)),
+        Val::Str(s) => Ok(Scalar::Str(s)),
         Val::Ref(v) => match v {
             Value::Null => Ok(Scalar::Null),
             Value::Bool(b) => Ok(Scalar::Bool(*b)),
@@ -536,6 +752,32 @@ fn scalar(value: Val<'_>) -> Result<Scalar<'_>, Unsupported> {
             Value::String(s) => Ok(Scalar::Str(s)),
             Value::Array(_) | Value::Object(_) => Err(Unsupported),
         },
+    }
+}
+
+/// [`compare`], with two strings of the document (dates, codes) compared in place.
+#[inline(always)]
+fn compare_inline(op: CmpOp, left: Val<'_>, right: Val<'_>) -> Result<bool, Unsupported> {
+    match (left, right) {
+        (Val::Ref(Value::String(a)), Val::Ref(Value::String(b))) => {
+            Ok(op.accepts(short_bytes_cmp(a.as_bytes(), b.as_bytes())))
+        }
+        _ => compare(op, left, right),
+    }
+}
+
+impl CmpOp {
+    /// Whether this comparison holds for two values ordered so.
+    #[inline(always)]
+    fn accepts(self, ordering: Ordering) -> bool {
+        match self {
+            CmpOp::Lt => ordering == Ordering::Less,
+            CmpOp::Le => ordering != Ordering::Greater,
+            CmpOp::Gt => ordering == Ordering::Greater,
+            CmpOp::Ge => ordering != Ordering::Less,
+            CmpOp::Eq | CmpOp::StrictEq => ordering == Ordering::Equal,
+            CmpOp::Ne | CmpOp::StrictNe => ordering != Ordering::Equal,
+        }
     }
 }
 
@@ -565,14 +807,7 @@ fn compare(op: CmpOp, left: Val<'_>, right: Val<'_>) -> Result<bool, Unsupported
         (_, _) if op == CmpOp::StrictNe => return Ok(true),
         _ => return Err(Unsupported),
     };
-    Ok(match op {
-        CmpOp::Lt => ordering == Ordering::Less,
-        CmpOp::Le => ordering != Ordering::Greater,
-        CmpOp::Gt => ordering == Ordering::Greater,
-        CmpOp::Ge => ordering != Ordering::Less,
-        CmpOp::Eq | CmpOp::StrictEq => ordering == Ordering::Equal,
-        CmpOp::Ne | CmpOp::StrictNe => ordering != Ordering::Equal,
-    })
+    Ok(op.accepts(ordering))
 }
 
 #[cfg(test)]
@@ -622,7 +857,52 @@ mod tests {
             1 => (path(), scalar()).prop_map(|(path, default)| json!({"var": [path, default]})),
             3 => scalar(),
             1 => Just(json!(["entry", "final"])),
+            2 => engine_only(),
         ]
+    }
+
+    /// Expressions outside the fast path's subset: those reading only `doc` become engine
+    /// parts, the others keep the whole rule with the engine.
+    fn engine_only() -> impl Strategy<Value = Value> {
+        let source = prop_oneof![
+            Just("doc.rows"),
+            Just("doc.a"),
+            Just("doc.missing"),
+            Just("item.y")
+        ];
+        let stage = prop_oneof![Just("entry"), Just("final"), Just("")];
+        let path = prop_oneof![
+            Just("doc.a"),
+            Just("doc.b"),
+            Just("item.x"),
+            Just("doc.missing")
+        ];
+        prop_oneof![
+            path.clone().prop_map(|p| json!({"+": [{"substr": [{"var": p}, 0, 4]}]})),
+            path.clone().prop_map(|p| json!({"substr": [{"var": p}, 0, 4]})),
+            (path.clone(), path).prop_map(|(p, q)| json!({"cat": [{"var": p}, "-", {"var": q}]})),
+            source.clone().prop_map(|s| json!({"reduce": [{"var": s}, {"+": [{"var": "accumulator"}, {"var": "current.n"}]}, 0]})),
+            (source.clone(), stage).prop_map(|(s, stage)| json!({"reduce": [
+                {"filter": [{"var": s}, {"==": [{"var": "stage"}, stage]}]},
+                {"if": [{">": [{"var": "current.date"}, {"var": "accumulator"}]}, {"var": "current.date"}, {"var": "accumulator"}]},
+                ""]})),
+            source.clone().prop_map(|s| json!({"some": [{"var": s}, {"==": [{"var": "stage"}, "final"]}]})),
+            source.prop_map(|s| json!({"map": [{"var": s}, {"var": "date"}]})),
+            Just(json!({"-": [{"var": "doc.b"}, 0.005]})),
+            Just(json!({"+": [{"var": "index"}, 1]})),
+            Just(json!({"missing": ["doc.a"]})),
+        ]
+    }
+
+    /// The rows `reduce` and `filter` run over in `doc.rows`.
+    fn rows() -> impl Strategy<Value = Value> {
+        let row = (
+            scalar(),
+            prop_oneof![Just("entry"), Just("final")],
+            scalar(),
+        )
+            .prop_map(|(n, stage, date)| json!({"n": n, "stage": stage, "date": date}));
+        prop::collection::vec(row, 0..4).prop_map(Value::Array)
     }
 
     fn expression() -> impl Strategy<Value = Value> {
@@ -670,37 +950,152 @@ mod tests {
             prop_assert_eq!(short_bytes_cmp(a.as_bytes(), a.as_bytes()), Ordering::Equal);
         }
 
-        /// Wherever the fast path answers, it answers what the engine answers.
+        /// Wherever the fast path answers, it answers what the engine answers: the tree and its
+        /// flattened form alike, on two rows in turn with the memory of one check (so that
+        /// what is remembered across rows, engine parts included, is right for both).
         #[test]
         fn fast_path_agrees_with_the_engine(
             logic in expression(),
-            a in scalar(), b in scalar(), item in item(), index in 0usize..3,
+            a in scalar(), b in scalar(), rows in rows(),
+            first in item(), second in item(), index in 0usize..3,
+        ) {
+            let doc = json!({"a": a, "b": b, "rows": rows});
+            let mut layout = Layout::default();
+            let Some(fast) = Fast::compile(&logic, &mut layout) else { return Ok(()) };
+            let test = Test::new(&fast);
+            let engine = Engine::new();
+            let arena = datalogic_rs::bumpalo::Bump::new();
+            let parts: Vec<_> = layout.engine_parts.iter().map(|p| engine.compile(p).unwrap()).collect();
+            let doc_only = json!({"doc": doc});
+            let evaluate = |part: usize| engine.evaluate(&parts[part], &doc_only, &arena).ok();
+            let compiled = engine.compile(&logic).unwrap();
+            let tree_memory = memory(layout.slots);
+            let flat_memory = memory(layout.slots);
+            for (item, index) in [(&first, index), (&second, index + 1)] {
+                let mut row = vec![None; layout.row_keys.len()];
+                resolve_row(item, &layout.row_keys, &mut row);
+                let scope = |remembered| Scope {
+                    doc: &doc, item: Some((item, index)), row: &row, remembered, engine: Some(&evaluate),
+                };
+                let answers = [fast.holds(&scope(&tree_memory)), test.holds(&scope(&flat_memory))];
+                let data = json!({"doc": doc, "item": item, "index": index});
+                let reference = engine.evaluate(&compiled, &data, &arena);
+                for answer in answers.into_iter().flatten() {
+                    match &reference {
+                        Ok(value) => prop_assert_eq!(answer, engine.truthy(value), "{} on {}", logic, item),
+                        Err(e) => prop_assert!(false, "fast path answered {} where the engine failed: {} on {}", answer, e, logic),
+                    }
+                }
+            }
+        }
+
+        /// The flattened form answers exactly as the tree it comes from, refusals included.
+        #[test]
+        fn flattening_keeps_the_answer(
+            logic in expression(), a in scalar(), b in scalar(), item in item(), index in 0usize..3,
         ) {
             let doc = json!({"a": a, "b": b});
             let mut layout = Layout::default();
             let Some(fast) = Fast::compile(&logic, &mut layout) else { return Ok(()) };
-            let remembered = memory(layout.slots);
+            let (tree_memory, flat_memory) = (memory(layout.slots), memory(layout.slots));
             let mut row = vec![None; layout.row_keys.len()];
             resolve_row(&item, &layout.row_keys, &mut row);
-            let scope = Scope { doc: &doc, item: Some((&item, index)), row: &row, remembered: &remembered };
-            let Ok(answer) = fast.holds(&scope) else { return Ok(()) };
-            let engine = Engine::new();
-            let compiled = engine.compile(&logic).unwrap();
-            let data = json!({"doc": doc, "item": item, "index": index});
-            let arena = datalogic_rs::bumpalo::Bump::new();
-            match engine.evaluate(&compiled, &data, &arena) {
-                Ok(value) => prop_assert_eq!(answer, engine.truthy(value), "{} on {}", logic, item),
-                Err(e) => prop_assert!(false, "fast path answered {} where the engine failed: {} on {}", answer, e, logic),
-            }
+            let scope = |remembered| Scope {
+                doc: &doc, item: Some((&item, index)), row: &row, remembered, engine: None,
+            };
+            prop_assert_eq!(
+                fast.holds(&scope(&tree_memory)),
+                Test::new(&fast).holds(&scope(&flat_memory)),
+                "{}", logic
+            );
+        }
+    }
+
+    /// Parts that read only `doc` go to the engine; anything reading the row, or reading data
+    /// by a computed name, or producing a list, does not.
+    #[test]
+    fn engine_parts_read_only_the_document() {
+        let parts = [
+            json!({"+": [{"substr": [{"var": "doc.period.start"}, 0, 4]}]}),
+            json!({"reduce": [{"filter": [{"var": "doc.monitoring"}, {"==": [{"var": "stage"}, "entry"]}]},
+                {"if": [{">": [{"var": "current.date"}, {"var": "accumulator"}]}, {"var": "current.date"}, {"var": "accumulator"}]}, ""]}),
+        ];
+        for part in parts {
+            assert!(engine_part(&part), "{part}");
+        }
+        let not_parts = [
+            json!({"substr": [{"var": "item.start"}, 0, 4]}),
+            json!({"+": [{"var": "index"}, 1]}),
+            json!({"reduce": [{"var": "item.rows"}, {"+": [{"var": "accumulator"}, 1]}, 0]}),
+            json!({"missing": ["doc.a"]}),
+            json!({"map": [{"var": "doc.rows"}, {"var": "date"}]}),
+            json!({"+": [{"val": "doc"}, 1]}),
+            json!({"var": "doc.a"}),
+        ];
+        for part in not_parts {
+            assert!(!engine_part(&part), "{part}");
         }
     }
 }
 
 #[cfg(test)]
 mod shapes {
+    use datalogic_rs::Engine;
     use serde_json::json;
 
     use super::*;
+
+    /// The rules the fast path once left to the engine (a `substr` of the period, a `reduce`
+    /// over the monitoring) are answered here, with only their `doc` parts from the engine.
+    #[test]
+    fn document_parts_go_to_the_engine_and_rows_stay_here() {
+        let doc = json!({
+            "period": {"start": "2025-09-01", "end": "2027-06-30"},
+            "monitoring": [{"stage": "entry", "date": "2025-09-22"}, {"stage": "intermediate", "date": "2026-04-13"}],
+        });
+        let cases = [
+            (
+                json!({"and": [{">=": [{"var": "item.target_year"}, {"+": [{"substr": [{"var": "doc.period.start"}, 0, 4]}]}]},
+                    {"<=": [{"var": "item.target_year"}, {"+": [{"substr": [{"var": "doc.period.end"}, 0, 4]}]}]}]}),
+                json!({"target_year": 2027}),
+                true,
+            ),
+            (
+                json!({"or": [{"!=": [{"var": "item.stage"}, "final"]}, {">=": [{"var": "item.date"}, {"reduce": [
+                    {"filter": [{"var": "doc.monitoring"}, {"==": [{"var": "stage"}, "intermediate"]}]},
+                    {"if": [{">": [{"var": "current.date"}, {"var": "accumulator"}]}, {"var": "current.date"}, {"var": "accumulator"}]},
+                    ""]}]}]}),
+                json!({"stage": "final", "date": "2026-01-01"}),
+                false,
+            ),
+        ];
+        let engine = Engine::new();
+        let arena = datalogic_rs::bumpalo::Bump::new();
+        let doc_only = json!({"doc": doc});
+        for (logic, item, expected) in cases {
+            let mut layout = Layout::default();
+            let fast = Fast::compile(&logic, &mut layout)
+                .unwrap_or_else(|| panic!("not compiled: {logic}"));
+            assert!(!layout.engine_parts.is_empty(), "{logic}");
+            let parts: Vec<_> = layout
+                .engine_parts
+                .iter()
+                .map(|p| engine.compile(p).unwrap())
+                .collect();
+            let evaluate = |part: usize| engine.evaluate(&parts[part], &doc_only, &arena).ok();
+            let remembered = memory(layout.slots);
+            let mut row = vec![None; layout.row_keys.len()];
+            resolve_row(&item, &layout.row_keys, &mut row);
+            let scope = Scope {
+                doc: &doc,
+                item: Some((&item, 0)),
+                row: &row,
+                remembered: &remembered,
+                engine: Some(&evaluate),
+            };
+            assert_eq!(Test::new(&fast).holds(&scope), Ok(expected), "{logic}");
+        }
+    }
 
     /// The shapes real rules are made of take the fast path (the property test above would
     /// pass vacuously if nothing did).
@@ -740,8 +1135,15 @@ mod shapes {
                 item: Some((&item, 0)),
                 row: &row,
                 remembered: &remembered,
+                engine: None,
             };
             assert_eq!(fast.holds(&scope), Ok(expected), "{logic}");
+            let flat_memory = memory(layout.slots);
+            let scope = Scope {
+                remembered: &flat_memory,
+                ..scope
+            };
+            assert_eq!(Test::new(&fast).holds(&scope), Ok(expected), "{logic}");
         }
     }
 }

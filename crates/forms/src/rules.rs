@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::LoadError;
-use crate::fast_logic::{self, Fast, Scope};
+use crate::fast_logic::{self, Fast, Scope, Test};
 use crate::pointer;
 use crate::report::Severity;
 use crate::unique;
@@ -55,12 +55,17 @@ pub struct Rule {
     slots: usize,
     /// The row fields the fast path reads (`item.<key>`), looked up once per row.
     row_keys: Vec<String>,
+    /// The parts of the rule's JSON Logic the fast path has the engine evaluate (once per
+    /// check: they read only `doc`), compiled for the engine.
+    engine_parts: Vec<Logic>,
+    /// The top-level fields of the document the engine parts read (`None`: anything).
+    part_reads: Option<Vec<String>>,
 }
 
-/// JSON Logic compiled twice: for the engine, and for the fast path when it fits.
+/// JSON Logic compiled twice: for the engine, and for the fast path (flattened) when it fits.
 struct Compiled {
     logic: Logic,
-    fast: Option<Fast>,
+    fast: Option<Test>,
 }
 
 impl std::fmt::Debug for Compiled {
@@ -195,6 +200,8 @@ fn to_data<'a>(value: &'a Value, arena: &'a Bump) -> DataValue<'a> {
 struct Context<'c, 'a> {
     /// The document as the engine sees it, built on first need.
     view: &'c OnceCell<DataValue<'a>>,
+    /// The document as the rule's engine parts see it (only what they read).
+    parts_view: &'c OnceCell<DataValue<'a>>,
     /// The fast path's remembered `doc` reads, kept for the whole check.
     remembered: &'c [std::cell::Cell<Option<fast_logic::Val<'a>>>],
 }
@@ -285,7 +292,7 @@ impl Rule {
                 .map_err(|e| LoadError::invalid(file, at(field), format!("bad JSON Logic: {e}")))?;
             Ok(Compiled {
                 logic: compiled,
-                fast: Fast::compile(logic, &mut layout),
+                fast: Fast::compile(logic, &mut layout).map(|fast| Test::new(&fast)),
             })
         };
         let when = raw
@@ -337,6 +344,20 @@ impl Rule {
             keys.sort();
             keys.dedup();
         }
+        let engine_parts = layout
+            .engine_parts
+            .iter()
+            .map(|part| engine.compile(part))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| LoadError::invalid(file, place, format!("bad JSON Logic: {e}")))?;
+        let mut part_reads = Some(Vec::new());
+        for part in &layout.engine_parts {
+            collect_reads(part, &mut part_reads);
+        }
+        if let Some(keys) = &mut part_reads {
+            keys.sort();
+            keys.dedup();
+        }
         let each_pointer = each
             .as_ref()
             .filter(|segments| segments.iter().all(|s| s != "*"))
@@ -350,6 +371,8 @@ impl Rule {
             pointer_segments: pointer::segments(&raw.pointer),
             slots: layout.slots,
             row_keys: layout.row_keys,
+            engine_parts,
+            part_reads,
             each_pointer,
             reads,
             id: raw.id,
@@ -367,6 +390,7 @@ impl Rule {
     /// Checks the rule against the document and appends every place it is broken.
     pub(crate) fn check<'a>(&'a self, subject: &Subject<'a>, out: &mut Vec<Violation>) {
         let view = OnceCell::new();
+        let parts_view = OnceCell::new();
         let inline: [Cell<Option<fast_logic::Val<'a>>>; INLINE_SLOTS] =
             std::array::from_fn(|_| Cell::new(None));
         let spilled;
@@ -378,6 +402,7 @@ impl Rule {
         };
         let context = Context {
             view: &view,
+            parts_view: &parts_view,
             remembered,
         };
         let Some(path) = &self.each else {
@@ -446,24 +471,32 @@ impl Rule {
 
     /// Evaluates JSON Logic on the fast path when it can, with the engine otherwise.
     /// `Err(())` means the engine could not evaluate it either (a wrong type underneath).
+    #[inline]
     fn holds<'a>(
         &'a self,
         compiled: &'a Compiled,
         subject: &Subject<'a>,
         context: &Context<'_, 'a>,
         target: &Target<'_, 'a>,
+        scope: &Scope<'_, 'a>,
     ) -> Result<bool, ()> {
-        if let Some(fast) = &compiled.fast {
-            let scope = Scope {
-                doc: subject.doc,
-                item: target.index.map(|i| (target.value, i)),
-                row: target.row,
-                remembered: context.remembered,
-            };
-            if let Ok(answer) = fast.holds(&scope) {
-                return Ok(answer);
-            }
+        if let Some(fast) = &compiled.fast
+            && let Ok(answer) = fast.holds(scope)
+        {
+            return Ok(answer);
         }
+        self.holds_by_engine(compiled, subject, context, target)
+    }
+
+    /// [`Rule::holds`] where the fast path declined: the engine on `{doc, item, index}`.
+    #[inline(never)]
+    fn holds_by_engine<'a>(
+        &'a self,
+        compiled: &'a Compiled,
+        subject: &Subject<'a>,
+        context: &Context<'_, 'a>,
+        target: &Target<'_, 'a>,
+    ) -> Result<bool, ()> {
         let arena = subject.arena;
         let doc = *context
             .view
@@ -488,6 +521,25 @@ impl Rule {
         }
     }
 
+    /// One of the rule's engine parts, evaluated by the engine on `{"doc": …}` (they read
+    /// only `doc`), with the document converted only as far as the parts read it.
+    #[inline(never)]
+    fn evaluate_part<'a>(
+        &'a self,
+        part: usize,
+        subject: &Subject<'a>,
+        context: &Context<'_, 'a>,
+    ) -> Option<&'a DataValue<'a>> {
+        let arena = subject.arena;
+        let doc = *context
+            .parts_view
+            .get_or_init(|| subject.doc_view(self.part_reads.as_deref()));
+        let root: &DataValue<'_> =
+            arena.alloc(DataValue::Object(arena.alloc_slice_copy(&[("doc", doc)])));
+        let logic = self.engine_parts.get(part)?;
+        subject.engine.evaluate(logic, root, arena).ok()
+    }
+
     fn check_target<'a>(
         &'a self,
         subject: &Subject<'a>,
@@ -495,8 +547,16 @@ impl Rule {
         target: &Target<'_, 'a>,
         out: &mut Vec<Violation>,
     ) {
+        let engine = |part: usize| self.evaluate_part(part, subject, context);
+        let scope = Scope {
+            doc: subject.doc,
+            item: target.index.map(|i| (target.value, i)),
+            row: target.row,
+            remembered: context.remembered,
+            engine: Some(&engine),
+        };
         if let Some(when) = &self.when {
-            match self.holds(when, subject, context, target) {
+            match self.holds(when, subject, context, target, &scope) {
                 Ok(true) => {}
                 Ok(false) => return,
                 Err(()) if subject.schema_broken => return,
@@ -505,7 +565,7 @@ impl Rule {
         }
         match &self.check {
             Check::Logic(logic) => {
-                let passed = match self.holds(logic, subject, context, target) {
+                let passed = match self.holds(logic, subject, context, target, &scope) {
                     Ok(passed) => passed,
                     // A rule that cannot be evaluated on a well-typed document is reported as
                     // broken rather than silently passed: nothing unverified may be submitted.
