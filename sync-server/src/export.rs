@@ -3,7 +3,7 @@
 
 use rust_xlsxwriter::{Format as CellFormat, Workbook, XlsxError};
 
-use crate::api::registry::RegistryRow;
+use api_types::RegistryRow;
 
 /// An export file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

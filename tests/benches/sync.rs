@@ -4,24 +4,37 @@
 //! forms: `document::create` from each `forms/examples/*.valid.json`, then 49 more changes
 //! through `document::apply` by two alternating authors (text splices into narratives, short
 //! texts and numbers set), stored into a server data directory through a samod repo over
-//! `SqliteStorage`. Every side below talks through a real websocket on loopback with the same
+//! `SqliteStorage`; then the server is started once with `--demo` on that data directory (the
+//! demo region's schools and users) and the demo `editor` registers every document (`POST
+//! /api/documents`, school `krasnoe`, mentor school `lyceum-44`), so the server shares them
+//! with the editor's replicas read-write. Every side below talks through a real websocket on
+//! loopback with the same
 //! byte-counting TCP proxy in front of the server, and is timed from dialing until every document
 //! holds all of the server's changes (then, separately, until the client repo has stopped, i.e.
 //! flushed every write). Each run gets fresh copies of the data and a fresh client. Beside wall
 //! time, the CPU time of every process involved (from `/proc/PID/stat`) gives a ratio that other
 //! work on a shared machine disturbs less.
-//! - *ours*: the real `sync-server` binary and a fresh `client::Replica` (SQLite) calling
-//!   `sync(url, &ids, …)` — 16 documents at a time, each waiting for heads in both directions;
+//! - *ours*: the real `sync-server` binary (`--demo`) and a fresh `client::Replica` (SQLite)
+//!   logged in as `editor` before the clock starts, calling `sync(url, &ids, …)`: it lists the
+//!   user's documents over REST (`GET /api/documents`), dials `/sync?token=…&peer=u:editor:…`
+//!   (the server checks the token and binds the peer id) and syncs 16 documents at a time, each
+//!   waiting for heads in both directions, while the server's share policy decides each
+//!   document from the permission table;
 //! - *samod, SqliteStorage*: two in-process samod repos, the server one over a copy of the same
 //!   database file and the client one over a fresh `SqliteStorage`, axum acceptor and
 //!   `dial_websocket` as samod's own `axum_transport` test does, `find` for all 200 ids at once
-//!   and `we_have_their_changes` on each;
+//!   and `we_have_their_changes` on each. Where it matters to the protocol they get our
+//!   conditions: the client announces the peer id `u:editor:…`, the acceptor binds the
+//!   connection to it, and the server shares read-write without announcing (the decision our
+//!   server reaches for the editor, as a constant policy: no token, no lookups);
 //! - *samod, in memory*: the same with `InMemoryStorage` on both sides (the server's preloaded
 //!   with the same keys and values).
 //!
 //! **(c) Cold start with 1,000 stored documents.** The server process is spawned on a copy of a
-//! data directory holding 1,000 such documents (the 200 above, five times under new ids); we
-//! time spawn → its `listening on` line and spawn → a fresh replica has fetched one document,
+//! data directory holding 1,000 such documents (the 200 above, five times under new ids, all
+//! registered as in (b)); we time spawn → its `listening on` line and spawn → a fresh replica,
+//! logged in beforehand (its token is in the copied database; the server listens on the same
+//! port each time, as the replica's session names it), has fetched one document,
 //! and read its `VmRSS`/`VmHWM` from `/proc/PID/status` then and again after one replica fetched
 //! all 1,000. Files come from the page cache: "cold" is the process, not the disk. The server
 //! prints `listening on` before it opens its database, so the first document is the figure that
@@ -44,11 +57,11 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::routing::get;
 use client::Replica;
 use document::{Author, Edit};
-use e2e::Server;
+use e2e::{Api, Server};
 use forms::{Catalogue, FieldKind};
 use futures::StreamExt;
 use samod::storage::{InMemoryStorage, Storage, StorageKey};
-use samod::{BackoffConfig, DocumentId, PeerId, Repo};
+use samod::{BackoffConfig, DocumentId, PeerId, Repo, ShareConfig};
 use serde_json::Value;
 use store::{SqliteStorage, Store, StoreStats};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -65,6 +78,11 @@ const RUNS: usize = 3;
 /// The server's database file inside its data directory (`sync_server::DATABASE_FILE`; a
 /// mismatch shows as a server with no documents, which the checks below catch).
 const SERVER_DATABASE: &str = "ravenstvo.sqlite3";
+/// The demo user whose replicas sync, and the mentor school the documents are registered with.
+const EDITOR: &str = "editor";
+const MENTOR_SCHOOL: &str = "lyceum-44";
+/// The peer id of the raw samod client: shaped like our replicas' (`u:<user>:<replica>`).
+const RAW_CLIENT_PEER: &str = "u:editor:raw-samod";
 /// Documents written to storage at once while preparing.
 const PREPARE_CONCURRENCY: usize = 32;
 
@@ -98,11 +116,17 @@ async fn run() {
     let sync_docs = generator.documents(SYNC_DOCS);
     let sync_data = work.path().join("sync-data");
     let (sync_ids, sync_stats) = store_documents(&sync_data, &sync_docs).await;
+    register_documents(&sync_data, &sync_ids, &sync_docs).await;
     // The 200 documents again under new ids: the server holds (and loads) each copy on its
     // own, and generating 800 more would cost half the bench's time budget.
     let cold_docs: Vec<Automerge> = sync_docs.iter().cycle().take(COLD_DOCS).cloned().collect();
     let cold_data = work.path().join("cold-data");
     let (cold_ids, cold_stats) = store_documents(&cold_data, &cold_docs).await;
+    register_documents(&cold_data, &cold_ids, &cold_docs).await;
+    // One logged-in replica, copied for each cold start: logging in is not part of a start.
+    let cold_addr = free_addr();
+    let cold_replica = work.path().join("cold-replica");
+    login_replica(&cold_data, &cold_addr, &cold_replica, &catalogue).await;
     let prepared_in = prepare.elapsed();
     drop(cold_docs);
 
@@ -138,7 +162,17 @@ async fn run() {
     let mut cold = Vec::new();
     for run in 0..RUNS {
         let dir = work.path().join(format!("c-{run}"));
-        cold.push(cold_once(&dir, &cold_data, &cold_ids, &catalogue).await);
+        cold.push(
+            cold_once(
+                &dir,
+                &cold_data,
+                &cold_addr,
+                &cold_replica,
+                &cold_ids,
+                &catalogue,
+            )
+            .await,
+        );
     }
 
     let ours = Sync::median(&ours);
@@ -260,11 +294,23 @@ async fn ours_once(
     copy_database(data, &server_dir);
     let server = start_server(&server_dir).await;
     let proxy = Proxy::start(server.addr().parse().expect("server address")).await;
+    // Logged in (through the proxy, whose address the session names) before the clock starts;
+    // the repo announces the user's peer id from the next opening on.
+    let replica = Replica::open(&dir.join("client"), catalogue.clone(), "Бенчмарк")
+        .await
+        .expect("opening the replica");
+    replica
+        .login(&proxy.url(), EDITOR, e2e::demo_password(EDITOR))
+        .await
+        .expect("login");
+    replica.close().await;
+    drop(replica);
     let replica = Replica::open(&dir.join("client"), catalogue.clone(), "Бенчмарк")
         .await
         .expect("opening the replica");
     let ids: Vec<String> = docs.iter().map(|(id, _)| id.clone()).collect();
 
+    let (up_before, down_before) = proxy.bytes();
     let cpu_before = cpu_time(std::process::id()) + cpu_time(server.pid());
     let start = Instant::now();
     let report = replica
@@ -274,6 +320,7 @@ async fn ours_once(
     let synced = start.elapsed();
     let cpu = cpu_time(std::process::id()) + cpu_time(server.pid()) - cpu_before;
     let (up, down) = proxy.bytes();
+    let (up, down) = (up - up_before, down - down_before);
 
     let stop = Instant::now();
     replica.close().await;
@@ -313,6 +360,7 @@ async fn samod_once(
     let server = Repo::build_tokio()
         .with_storage(server_storage)
         .with_peer_id(PeerId::from("server"))
+        .with_share_policy(ShareConfig::read_write().with_announce(false))
         .load()
         .await;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -326,7 +374,9 @@ async fn samod_once(
             let acceptor = acceptor.clone();
             async move {
                 upgrade.on_upgrade(move |socket| async move {
-                    acceptor.accept_axum(socket, None).expect("server running");
+                    acceptor
+                        .accept_axum(socket, Some(PeerId::from(RAW_CLIENT_PEER)))
+                        .expect("server running");
                 })
             }
         }),
@@ -335,7 +385,7 @@ async fn samod_once(
     let proxy = Proxy::start(addr).await;
     let client = Repo::build_tokio()
         .with_storage(client_storage)
-        .with_peer_id(PeerId::from("client"))
+        .with_peer_id(PeerId::from(RAW_CLIENT_PEER))
         .load()
         .await;
     let ids: Vec<DocumentId> = docs
@@ -467,19 +517,23 @@ fn cpu_time(pid: u32) -> Duration {
 async fn cold_once(
     dir: &Path,
     data: &Path,
+    addr: &str,
+    logged_in: &Path,
     docs: &[StoredDoc],
     catalogue: &Arc<Catalogue>,
 ) -> Cold {
     let server_dir = dir.join("server");
     copy_database(data, &server_dir);
-    // The replica exists before the server is spawned: only the server's start is timed.
+    // The replica, logged in, exists before the server is spawned: only the server's start is
+    // timed.
+    copy_files(logged_in, &dir.join("client"), client::DATABASE_FILE);
     let replica = Replica::open(&dir.join("client"), catalogue.clone(), "Бенчмарк")
         .await
         .expect("opening the replica");
     let ids: Vec<String> = docs.iter().map(|(id, _)| id.clone()).collect();
 
     let spawned = Instant::now();
-    let server = start_server(&server_dir).await;
+    let server = start_server_on(&server_dir, addr).await;
     let listening = spawned.elapsed();
     let report = replica
         .sync(&server.url, &ids[..1], &|_| {})
@@ -510,12 +564,74 @@ async fn cold_once(
     }
 }
 
-/// Starts the server binary (a blocking spawn and read of its first line).
+/// Starts the server binary with `--demo` (a blocking spawn and read of its first line). The
+/// demo region is in every data directory already, so it only prints the users.
 async fn start_server(data_dir: &Path) -> Server {
     let data_dir = data_dir.to_owned();
-    tokio::task::spawn_blocking(move || Server::start(&data_dir))
+    tokio::task::spawn_blocking(move || Server::start_demo(&data_dir))
         .await
         .expect("starting sync-server")
+}
+
+/// Starts the server binary on a given address (the demo region is in the data already).
+async fn start_server_on(data_dir: &Path, addr: &str) -> Server {
+    let (data_dir, addr) = (data_dir.to_owned(), addr.to_owned());
+    tokio::task::spawn_blocking(move || Server::start_on(&data_dir, &addr))
+        .await
+        .expect("starting sync-server")
+}
+
+/// Starts the server with `--demo` once on `data_dir` (loading the demo region into it) and
+/// registers every document as the demo editor's, with their forms; stops it cleanly.
+async fn register_documents(data_dir: &Path, ids: &[StoredDoc], docs: &[Automerge]) {
+    let forms: Vec<String> = docs
+        .iter()
+        .map(|doc| document::meta(doc).expect("a form document").form)
+        .collect();
+    let server = start_server(data_dir).await;
+    let requests: Vec<Value> = ids
+        .iter()
+        .zip(forms)
+        .map(|((id, _), form)| serde_json::json!({ "id": id, "form": form, "mentor": MENTOR_SCHOOL }))
+        .collect();
+    let server = tokio::task::spawn_blocking(move || {
+        let api = Api::demo(&server, EDITOR);
+        for request in requests {
+            let (status, body) = api.post("/api/documents", &request);
+            assert_eq!(status, 201, "registering {request}: {body}");
+        }
+        server
+    })
+    .await
+    .expect("registering the documents");
+    stop_server(server).await;
+}
+
+/// A free port on loopback (the server binds it again; tokio sets `SO_REUSEADDR`).
+fn free_addr() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("its address").to_string()
+}
+
+/// Starts the server on `data_dir` at `addr`, logs a fresh replica in `replica_dir` in as the
+/// demo editor there, and stops both: the token stays valid in that data directory's copies.
+async fn login_replica(
+    data_dir: &Path,
+    addr: &str,
+    replica_dir: &Path,
+    catalogue: &Arc<Catalogue>,
+) {
+    let server = start_server_on(data_dir, addr).await;
+    let replica = Replica::open(replica_dir, catalogue.clone(), "Бенчмарк")
+        .await
+        .expect("opening the replica");
+    replica
+        .login(&server.url, EDITOR, e2e::demo_password(EDITOR))
+        .await
+        .expect("login");
+    replica.close().await;
+    drop(replica);
+    stop_server(server).await;
 }
 
 async fn stop_server(server: Server) {
@@ -826,9 +942,14 @@ async fn store_documents(data_dir: &Path, docs: &[Automerge]) -> (Vec<StoredDoc>
 /// Copies a data directory's database and its WAL into `to`. Nothing writes to them any more;
 /// the shared-memory index is left behind, as SQLite rebuilds it when it opens the copy.
 fn copy_database(from: &Path, to: &Path) {
+    copy_files(from, to, SERVER_DATABASE);
+}
+
+/// Copies the SQLite file `database` in `from` and its WAL into `to`.
+fn copy_files(from: &Path, to: &Path, database: &str) {
     std::fs::create_dir_all(to).unwrap();
     for suffix in ["", "-wal"] {
-        let name = format!("{SERVER_DATABASE}{suffix}");
+        let name = format!("{database}{suffix}");
         if from.join(&name).exists() {
             std::fs::copy(from.join(&name), to.join(&name)).unwrap();
         }

@@ -12,6 +12,11 @@
 
 use std::time::Duration;
 
+pub use api_types::{
+    ChangeView, CommentView, DiffView, DocumentDetail, DocumentSummary, ErrorBody, LoginRequest,
+    LoginResponse, NewComment, OrgView, RegisterRequest, RegistryFilter, RegistryRow,
+    ReviewRequest, RoleView, SignatureView, SubmissionView, SubmitRequest, Verdict, WhoAmI,
+};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -130,324 +135,21 @@ pub fn server_base(server: &str) -> Result<String, ApiError> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-/// `POST /api/login` answer.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct LoginResponse {
-    /// The bearer token.
-    pub token: String,
-    /// The user's id (login).
-    pub user: String,
-    /// Their name.
-    pub display_name: String,
-    /// Seconds the token is valid for.
-    pub expires_in: u64,
-}
+/// A stored submission (`POST /api/documents/{id}/submissions`), with its validation report.
+pub type SubmitResponse = api_types::SubmitResponse<forms::Report>;
 
-/// One role of a user, with the organisation's name.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RoleView {
-    /// Organisation id.
-    pub org: String,
-    /// Organisation name.
-    pub org_name: String,
-    /// Role (`school-editor`, …).
-    pub role: String,
-    /// The role in Russian.
-    pub role_ru: String,
-}
-
-/// `GET /api/whoami` answer.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct WhoAmI {
-    /// The user's id (login).
-    pub user: String,
-    /// Their name.
-    pub display_name: String,
-    /// Their roles.
-    pub roles: Vec<RoleView>,
-    /// Schools they are assigned to as a curator.
-    pub curated: Vec<String>,
-}
-
-/// An organisation, by id and name.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OrgView {
-    /// Its id.
-    pub id: String,
-    /// Its name.
-    pub name: String,
-}
-
-/// A document as the server lists it: owner, parties, status, what the caller may do.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DocumentSummary {
-    /// The automerge-repo document id.
-    pub id: String,
-    /// The form (`school-programme`, …).
-    pub form: String,
-    /// The form in Russian.
-    pub form_ru: String,
-    /// The region whose requirements apply.
-    pub region: String,
-    /// The owner school.
-    pub owner_school: OrgView,
-    /// Its municipality.
-    pub municipality: Option<OrgView>,
-    /// Every party, owner first.
-    pub parties: Vec<OrgView>,
-    /// `draft`, `submitted`, `returned`, `approved`, `collected`.
-    pub status: String,
-    /// The status in Russian.
-    pub status_ru: String,
-    /// The current round, from 1.
-    pub round: u32,
-    /// When registered.
-    pub created_at: String,
-    /// When the lifecycle last changed.
-    pub updated_at: String,
-    /// What the caller may do now (`read`, `write`, `submit`, `sign`, `review`, `collect`,
-    /// `export`).
-    pub permissions: Vec<String>,
-}
-
-/// A reviewer's comment on a field.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CommentView {
-    /// The JSON pointer of the field, `""` for the whole document.
-    pub pointer: String,
-    /// The field's name in Russian, when the server knows it.
-    pub field: Option<String>,
-    /// The comment.
-    pub text: String,
-}
-
-/// A director's signature on a submission.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SignatureView {
-    /// The school signed for.
-    pub party: OrgView,
-    /// The director.
-    pub signed_by: String,
-    /// When.
-    pub signed_at: String,
-    /// The SHA-256 of the content signed.
-    pub content_sha256: String,
-}
-
-/// One submission and what happened to it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SubmissionView {
-    /// Its round.
-    pub round: u32,
-    /// The exact version, as change hashes.
-    pub heads: Vec<String>,
-    /// Who submitted.
-    pub submitted_by: String,
-    /// When.
-    pub submitted_at: String,
-    /// Form version judged against.
-    pub form_version: String,
-    /// Requirement set id.
-    pub requirements_id: String,
-    /// Requirement set version.
-    pub requirements_version: String,
-    /// SHA-256 of the canonical JSON of the submitted content.
-    pub content_sha256: String,
-    /// Directors' signatures on it.
-    pub signatures: Vec<SignatureView>,
-    /// `approved`, `returned`, or `None` while under review.
-    pub verdict: Option<String>,
-    /// The reviewer.
-    pub reviewed_by: Option<String>,
-    /// When decided.
-    pub decided_at: Option<String>,
-    /// The comments of a return.
-    pub comments: Vec<CommentView>,
-    /// Who accepted it into the registry.
-    pub collected_by: Option<String>,
-    /// When.
-    pub collected_at: Option<String>,
-}
-
-/// A document with its whole lifecycle (`GET /api/documents/{id}`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DocumentDetail {
-    /// What the list shows.
-    #[serde(flatten)]
-    pub summary: DocumentSummary,
-    /// Every submission, oldest first.
-    pub submissions: Vec<SubmissionView>,
-}
-
-/// One changed field in a server diff.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ChangeView {
-    /// The JSON pointer.
-    pub pointer: String,
-    /// The field's name in Russian.
-    pub field: String,
-    /// `added`, `removed` or `changed`.
-    pub kind: String,
-    /// The value before.
-    pub old: Option<Value>,
-    /// The value after.
-    pub new: Option<Value>,
-}
-
-/// The changes between two versions (`GET /api/documents/{id}/diff`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DiffView {
-    /// The round of the older version, when it is the last one the caller reviewed.
-    pub from_round: Option<u32>,
-    /// The older version's heads (empty: the empty document).
-    pub from: Vec<String>,
-    /// The newer version's heads.
-    pub to: Vec<String>,
-    /// What changed, in document order.
-    pub changes: Vec<ChangeView>,
-}
-
-/// `POST /api/documents` body: registers a document the client created.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RegisterRequest {
-    /// The automerge-repo document id.
-    pub id: String,
-    /// Its form.
-    pub form: String,
-    /// The owner school; may be left out by someone who edits for exactly one school.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner_school: Option<String>,
-    /// The mentor school (required for the programme and the agreement).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mentor: Option<String>,
-}
-
-/// A stored submission (`POST /api/documents/{id}/submissions`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SubmitResponse {
-    /// The document after the submission.
-    pub document: DocumentSummary,
-    /// The round opened.
-    pub round: u32,
-    /// The version submitted.
-    pub heads: Vec<String>,
-    /// SHA-256 of the canonical JSON of the submitted content.
-    pub content_sha256: String,
-    /// The validation report (valid; warnings may remain).
-    pub report: forms::Report,
-}
-
-/// A reviewer's decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    /// Approve the version under review.
-    Approve,
-    /// Return it to the school with comments.
-    Return,
-}
-
-/// A comment to attach to a return.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewComment {
-    /// The field (JSON pointer), `""` for the whole document.
-    pub pointer: String,
-    /// What should change.
-    pub text: String,
-}
-
-/// `POST /api/documents/{id}/review` body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReviewRequest {
-    /// Approve or return.
-    pub verdict: Verdict,
-    /// For a return: what should change, each on a field.
-    pub comments: Vec<NewComment>,
-}
-
-/// Filters of the regional registry; `None` means any.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RegistryFilter {
-    /// Only this municipality (organisation id).
-    pub municipality: Option<String>,
-    /// Only this form.
-    pub form: Option<String>,
-    /// `approved` or `collected`.
-    pub status: Option<String>,
-    /// Decided on or after this date (`YYYY-MM-DD`).
-    pub from: Option<String>,
-    /// Decided on or before this date.
-    pub to: Option<String>,
-}
-
-impl RegistryFilter {
-    fn pairs(&self) -> Vec<(&'static str, &str)> {
-        [
-            ("municipality", &self.municipality),
-            ("form", &self.form),
-            ("status", &self.status),
-            ("from", &self.from),
-            ("to", &self.to),
-        ]
-        .into_iter()
-        .filter_map(|(key, value)| value.as_deref().map(|v| (key, v)))
-        .collect()
-    }
-}
-
-/// One approved submission in the regional registry.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RegistryRow {
-    /// The document.
-    pub document: String,
-    /// The round approved.
-    pub round: u32,
-    /// The school's id.
-    pub school: String,
-    /// The school's name.
-    pub school_name: String,
-    /// The municipality's id.
-    pub municipality: String,
-    /// The municipality's name.
-    pub municipality_name: String,
-    /// The form.
-    pub form: String,
-    /// The form in Russian.
-    pub form_ru: String,
-    /// `approved` or `collected`.
-    pub status: String,
-    /// The status in Russian.
-    pub status_ru: String,
-    /// Submitted at.
-    pub submitted_at: String,
-    /// Approved at.
-    pub decided_at: String,
-    /// Accepted into the registry at.
-    pub collected_at: Option<String>,
-    /// When what the document describes begins.
-    pub starts: Option<String>,
-    /// When it ends.
-    pub ends: Option<String>,
-    /// Money involved, roubles.
-    pub amount: Option<f64>,
-    /// The form's key indicators in a line of Russian.
-    pub indicators: String,
-    /// Requirement set and version judged against.
-    pub requirements: String,
-    /// SHA-256 of the approved content.
-    pub content_sha256: String,
+/// A registry filter as query pairs, leaving out what is `None`.
+fn filter_pairs(filter: &RegistryFilter) -> Vec<(&'static str, &str)> {
+    [
+        ("municipality", &filter.municipality),
+        ("form", &filter.form),
+        ("status", &filter.status),
+        ("from", &filter.from),
+        ("to", &filter.to),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| value.as_deref().map(|v| (key, v)))
+    .collect()
 }
 
 /// The file format of a registry export.
@@ -510,7 +212,10 @@ impl ApiClient {
     /// [`ApiError::Refused`] with status 401 for a wrong login or password, 429 when too
     /// many attempts failed; [`ApiError::Unreachable`].
     pub fn login(&self, user: &str, password: &str) -> Result<LoginResponse, ApiError> {
-        let body = serde_json::json!({ "user": user, "password": password });
+        let body = LoginRequest {
+            user: user.to_owned(),
+            password: password.to_owned(),
+        };
         self.json(self.post("/api/login", Some(&body))?)
     }
 
@@ -588,7 +293,9 @@ impl ApiClient {
     /// [`ApiError::Refused`]: 422 `invalid-document` (the report in `details`), 422
     /// `unknown-version` (sync first), 409 `transition-refused`, 409 `not-synced`, 403.
     pub fn submit(&self, id: &str, heads: &[String]) -> Result<SubmitResponse, ApiError> {
-        let body = serde_json::json!({ "heads": heads });
+        let body = SubmitRequest {
+            heads: heads.to_vec(),
+        };
         self.json(self.post(
             &format!("/api/documents/{}/submissions", segment(id)),
             Some(&body),
@@ -631,7 +338,7 @@ impl ApiClient {
     ///
     /// [`ApiError`] as the server answers (403 for anyone but a regional coordinator).
     pub fn registry(&self, filter: &RegistryFilter) -> Result<Vec<RegistryRow>, ApiError> {
-        self.json(self.get("/api/registry", &filter.pairs())?)
+        self.json(self.get("/api/registry", &filter_pairs(filter))?)
     }
 
     /// The registry as a file, filtered.
@@ -644,7 +351,7 @@ impl ApiClient {
         filter: &RegistryFilter,
         format: ExportFormat,
     ) -> Result<Vec<u8>, ApiError> {
-        let mut query = filter.pairs();
+        let mut query = filter_pairs(filter);
         query.push(("format", format.as_str()));
         let (url, mut response) = self.get("/api/registry/export", &query)?;
         if !response.status().is_success() {
@@ -760,13 +467,6 @@ type Answer = (String, ureq::http::Response<ureq::Body>);
 /// The server's `{error, message, details}` of an error answer, or a Russian stand-in when
 /// the body is not that.
 fn refusal(url: &str, mut response: ureq::http::Response<ureq::Body>) -> ApiError {
-    #[derive(Deserialize)]
-    struct Body {
-        error: String,
-        message: String,
-        #[serde(default)]
-        details: Value,
-    }
     let status = response.status().as_u16();
     let text = response
         .body_mut()
@@ -774,7 +474,7 @@ fn refusal(url: &str, mut response: ureq::http::Response<ureq::Body>) -> ApiErro
         .limit(1024 * 1024)
         .read_to_string()
         .unwrap_or_default();
-    match serde_json::from_str::<Body>(&text) {
+    match serde_json::from_str::<ErrorBody>(&text) {
         Ok(body) => ApiError::Refused {
             status,
             code: body.error,
@@ -835,7 +535,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            filter.pairs(),
+            filter_pairs(&filter),
             vec![("form", "school-programme"), ("to", "2026-12-31")]
         );
     }

@@ -19,7 +19,13 @@ pub fn canonical_json(value: &Value) -> String {
 
 /// The lowercase hex SHA-256 of [`canonical_json`] of `value`.
 pub fn content_sha256(value: &Value) -> String {
-    let digest = Sha256::digest(canonical_json(value).as_bytes());
+    text_sha256(&canonical_json(value))
+}
+
+/// The lowercase hex SHA-256 of `text`: of a canonical JSON text already made, the same as
+/// [`content_sha256`] of its value, without serialising twice.
+pub fn text_sha256(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 

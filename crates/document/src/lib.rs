@@ -32,7 +32,7 @@ mod write;
 pub use diff::{ChangeKind, FieldChange, diff};
 pub use edit::{Edit, apply};
 pub use error::{DocError, PointerProblem};
-pub use fingerprint::{canonical_json, content_sha256};
+pub use fingerprint::{canonical_json, content_sha256, text_sha256};
 pub use history::{Author, HistoryEntry, format_heads, history, parse_heads};
 pub use import::{ImportSummary, import};
 pub use layout::{Meta, create, meta};

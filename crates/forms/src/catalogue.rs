@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{LoadError, LookupError};
-use crate::rules::Rule;
+use crate::rules::{Rule, Tables};
 use crate::schema_docs::SchemaDocs;
 
 /// The file of shared `$defs` that every form may reference; it is not a form itself.
@@ -46,6 +46,8 @@ pub struct Form {
     pub description: String,
     /// Rules every region applies (from `<form>.rules.json`).
     pub rules: Vec<Rule>,
+    /// How `rules` are checked per table row, planned once.
+    pub(crate) tables: Tables,
     pub(crate) validator: jsonschema::Validator,
 }
 
@@ -77,6 +79,8 @@ pub struct RequirementSet {
     pub basis: String,
     /// The rules.
     pub rules: Vec<Rule>,
+    /// How `rules` are checked per table row, planned once.
+    pub(crate) tables: Tables,
 }
 
 #[derive(Deserialize)]
@@ -354,6 +358,7 @@ fn load_form(
         uri,
         title,
         description,
+        tables: Tables::plan(&rules),
         rules,
         validator,
     })
@@ -432,6 +437,7 @@ fn load_region(
                 effective_from: raw_set.effective_from,
                 title: raw_set.title,
                 basis: raw_set.basis,
+                tables: Tables::plan(&rules),
                 rules,
             },
         );

@@ -42,6 +42,9 @@ pub(crate) struct Layout {
     /// Parts only the engine evaluates, each reading only `doc` (see [`engine_part`]); the
     /// caller compiles them and answers [`Fast::Engine`] through [`Scope::engine`].
     pub(crate) engine_parts: Vec<Value>,
+    /// The `doc` reads given a slot so far (path, default, slot): the same read twice in one
+    /// rule (`doc.period.start` in its `when` and in its check) shares one slot.
+    doc_reads: Vec<(Vec<String>, Option<Value>, usize)>,
 }
 
 /// A compiled expression of the supported subset.
@@ -291,8 +294,17 @@ impl Fast {
             };
         }
         let slot = (path.first().map(String::as_str) == Some("doc")).then(|| {
+            let known = layout
+                .doc_reads
+                .iter()
+                .find(|(p, d, _)| *p == path && *d == default);
+            if let Some((_, _, slot)) = known {
+                return *slot;
+            }
             layout.slots += 1;
-            layout.slots - 1
+            let slot = layout.slots - 1;
+            layout.doc_reads.push((path.clone(), default.clone(), slot));
+            slot
         });
         Fast::Var {
             path,

@@ -24,6 +24,8 @@ use crate::unique;
 const INLINE_SLOTS: usize = 8;
 /// Row fields of the fast path kept on the stack; rules reading more use the heap.
 const INLINE_ROW_KEYS: usize = 8;
+/// Document fields of an engine view collected on the stack; more use the heap.
+const INLINE_DOC_FIELDS: usize = 16;
 
 /// One named requirement.
 #[derive(Debug)]
@@ -171,8 +173,30 @@ impl<'a> Subject<'a> {
             };
             Some((key.as_str(), data))
         });
-        let fields: Vec<_> = fields.collect();
-        DataValue::Object(self.arena.alloc_slice_copy(&fields))
+        // Collected on the stack (rules read a few fields), then copied into the arena.
+        let mut inline = [("", DataValue::Null); INLINE_DOC_FIELDS];
+        let mut count = 0;
+        let mut spilled = Vec::new();
+        for field in fields {
+            match inline.get_mut(count) {
+                Some(place) if spilled.is_empty() => {
+                    *place = field;
+                    count += 1;
+                }
+                _ => {
+                    if spilled.is_empty() {
+                        spilled.extend_from_slice(&inline);
+                    }
+                    spilled.push(field);
+                }
+            }
+        }
+        let fields = if spilled.is_empty() {
+            &inline[..count]
+        } else {
+            &spilled[..]
+        };
+        DataValue::Object(self.arena.alloc_slice_copy(fields))
     }
 }
 
@@ -452,15 +476,9 @@ impl Rule {
 
     fn check_unique(&self, arrays: &[(Cow<'_, str>, &Vec<Value>)], out: &mut Vec<Violation>) {
         for (array, items) in arrays {
-            let keys =
-                items.iter().map(
-                    |item| match pointer::value_at(item, &self.pointer_segments)? {
-                        Value::Null => None,
-                        Value::String(s) if s.trim().is_empty() => None,
-                        Value::String(s) => Some(Cow::Borrowed(s.as_str())),
-                        other => Some(Cow::Owned(other.to_string())),
-                    },
-                );
+            let keys = items
+                .iter()
+                .map(|item| unique_key(pointer::value_at(item, &self.pointer_segments)));
             for index in unique::repeats(keys) {
                 out.push(Violation {
                     pointer: format!("{array}/{index}{}", self.pointer),
@@ -600,6 +618,239 @@ impl Rule {
                 }
             }
             Check::Unique => {}
+        }
+    }
+}
+
+/// What a `unique` check compares of a row: the value at its pointer, `None` when empty.
+fn unique_key(value: Option<&Value>) -> Option<Cow<'_, str>> {
+    match value? {
+        Value::Null => None,
+        // A first byte that is a character and no space: not blank, no need to trim.
+        Value::String(s)
+            if s.as_bytes()
+                .first()
+                .is_some_and(|b| b.is_ascii() && !char::from(*b).is_whitespace()) =>
+        {
+            Some(Cow::Borrowed(s.as_str()))
+        }
+        Value::String(s) if s.trim().is_empty() => None,
+        Value::String(s) => Some(Cow::Borrowed(s.as_str())),
+        other => Some(Cow::Owned(other.to_string())),
+    }
+}
+
+/// Most rules one table pass checks together.
+const TABLE_MEMBERS: usize = 8;
+/// Memory slots of one table pass kept on the stack; more use the heap.
+const TABLE_SLOTS: usize = 32;
+
+/// The rules of one list checked per row of the same array, planned at load: each such array
+/// is walked once, its rows' fields looked up once for all its rules (rather than once per
+/// rule), and the findings are then reported rule by rule, in the list's order.
+#[derive(Debug, Default)]
+pub(crate) struct Tables {
+    tables: Vec<Table>,
+    /// Per rule of the list: whether a table pass checks it.
+    grouped: Vec<bool>,
+}
+
+/// Rules checked together per row of one array.
+#[derive(Debug)]
+struct Table {
+    /// The array's path (no `*` on it) and pointer.
+    path: Vec<String>,
+    pointer: String,
+    /// The rules' positions in their list, in order.
+    members: Vec<usize>,
+    /// The row fields any of them reads, looked up once per row.
+    keys: Vec<String>,
+    /// Per member: where its own row fields sit in `keys` (`None`: in the same places).
+    places: Vec<Option<Vec<usize>>>,
+    /// Per `unique` member whose pointer names one field: that field's place in `keys`.
+    unique_keys: Vec<Option<usize>>,
+}
+
+impl Tables {
+    /// Groups the rules of one list by the array they are checked per row of (rules with
+    /// JSON Logic or `unique` only; an array checked by one rule alone keeps its own pass).
+    pub(crate) fn plan(rules: &[Rule]) -> Tables {
+        let mut tables: Vec<Table> = Vec::new();
+        for (position, rule) in rules.iter().enumerate() {
+            let Some(at) = &rule.each_pointer else {
+                continue;
+            };
+            let own: &[String] = match &rule.check {
+                Check::Logic(_) => &rule.row_keys,
+                Check::Unique if rule.pointer_segments.len() == 1 => &rule.pointer_segments,
+                Check::Unique => &[],
+                Check::Schema(_) => continue,
+            };
+            if own.len() > INLINE_ROW_KEYS {
+                continue;
+            }
+            let fits = |table: &Table| {
+                let added = own.iter().filter(|k| !table.keys.contains(k)).count();
+                table.pointer == *at
+                    && table.members.len() < TABLE_MEMBERS
+                    && table.keys.len() + added <= INLINE_ROW_KEYS
+            };
+            let table = match tables.iter().position(fits) {
+                Some(found) => &mut tables[found],
+                None => {
+                    tables.push(Table {
+                        path: rule.each.clone().unwrap_or_default(),
+                        pointer: at.clone(),
+                        members: Vec::new(),
+                        keys: Vec::new(),
+                        places: Vec::new(),
+                        unique_keys: Vec::new(),
+                    });
+                    tables.last_mut().expect("just pushed")
+                }
+            };
+            for key in own {
+                if !table.keys.contains(key) {
+                    table.keys.push(key.clone());
+                }
+            }
+            let places: Vec<usize> = own
+                .iter()
+                .map(|key| {
+                    table
+                        .keys
+                        .iter()
+                        .position(|k| k == key)
+                        .expect("just added")
+                })
+                .collect();
+            if matches!(rule.check, Check::Unique) {
+                table.places.push(None);
+                table.unique_keys.push(places.first().copied());
+            } else {
+                let same = places.iter().enumerate().all(|(i, place)| i == *place);
+                table.places.push((!same).then_some(places));
+                table.unique_keys.push(None);
+            }
+            table.members.push(position);
+        }
+        tables.retain(|table| table.members.len() > 1);
+        let mut grouped = vec![false; rules.len()];
+        for table in &tables {
+            for &member in &table.members {
+                grouped[member] = true;
+            }
+        }
+        Tables { tables, grouped }
+    }
+
+    /// Whether a table pass checks the rule at `position` of the list.
+    #[inline]
+    pub(crate) fn covers(&self, position: usize) -> bool {
+        self.grouped.get(position).copied().unwrap_or(false)
+    }
+
+    /// Runs every table pass over `rules` (the list planned), appending what each rule found
+    /// with the rule's position; a rule's findings come in the order its own check gives.
+    pub(crate) fn check<'a>(
+        &'a self,
+        rules: &'a [Rule],
+        subject: &Subject<'a>,
+        out: &mut Vec<(usize, Violation)>,
+    ) {
+        for table in &self.tables {
+            table.check(rules, subject, out);
+        }
+    }
+}
+
+impl Table {
+    fn check<'a>(
+        &'a self,
+        rules: &'a [Rule],
+        subject: &Subject<'a>,
+        out: &mut Vec<(usize, Violation)>,
+    ) {
+        let Some(Value::Array(items)) = pointer::value_at(subject.doc, &self.path) else {
+            return;
+        };
+        let members = self.members.len();
+        let views: [OnceCell<DataValue<'a>>; TABLE_MEMBERS] =
+            std::array::from_fn(|_| OnceCell::new());
+        let parts_views: [OnceCell<DataValue<'a>>; TABLE_MEMBERS] =
+            std::array::from_fn(|_| OnceCell::new());
+        let mut offsets = [0usize; TABLE_MEMBERS + 1];
+        for k in 0..TABLE_MEMBERS {
+            let slots = self.members.get(k).map_or(0, |&p| rules[p].slots);
+            offsets[k + 1] = offsets[k] + slots;
+        }
+        let total = offsets[members];
+        let inline: [Cell<Option<fast_logic::Val<'a>>>; TABLE_SLOTS] =
+            std::array::from_fn(|_| Cell::new(None));
+        let spilled;
+        let memory = if total <= TABLE_SLOTS {
+            &inline[..total]
+        } else {
+            spilled = fast_logic::memory(total);
+            &spilled[..]
+        };
+        let contexts: [Context<'_, 'a>; TABLE_MEMBERS] = std::array::from_fn(|k| Context {
+            view: &views[k],
+            parts_view: &parts_views[k],
+            remembered: &memory[offsets[k]..offsets[k + 1]],
+        });
+        let mut repeats: [Option<unique::Repeats<'a>>; TABLE_MEMBERS] = std::array::from_fn(|k| {
+            let rule = &rules[*self.members.get(k)?];
+            matches!(rule.check, Check::Unique).then(|| unique::Repeats::with_capacity(items.len()))
+        });
+        let mut row = [None; INLINE_ROW_KEYS];
+        let row = &mut row[..self.keys.len()];
+        let mut own = [None; INLINE_ROW_KEYS];
+        let mut found = Vec::new();
+        for (index, value) in items.iter().enumerate() {
+            fast_logic::resolve_row(value, &self.keys, row);
+            for (k, &position) in self.members.iter().enumerate() {
+                let rule = &rules[position];
+                if let Some(seen) = &mut repeats[k] {
+                    let at = match self.unique_keys[k] {
+                        Some(place) => row[place],
+                        None => pointer::value_at(value, &rule.pointer_segments),
+                    };
+                    seen.note(index, unique_key(at));
+                    continue;
+                }
+                let fields: &[Option<&'a Value>] = match &self.places[k] {
+                    None => &row[..rule.row_keys.len()],
+                    Some(places) => {
+                        for (field, &place) in own.iter_mut().zip(places) {
+                            *field = row[place];
+                        }
+                        &own[..places.len()]
+                    }
+                };
+                let target = Target {
+                    array: &self.pointer,
+                    value,
+                    index: Some(index),
+                    row: fields,
+                };
+                rule.check_target(subject, &contexts[k], &target, &mut found);
+                if !found.is_empty() {
+                    out.extend(found.drain(..).map(|violation| (position, violation)));
+                }
+            }
+        }
+        for (k, seen) in repeats.iter().enumerate() {
+            let Some(seen) = seen else { continue };
+            let rule = &rules[self.members[k]];
+            for index in &seen.found {
+                out.push((
+                    self.members[k],
+                    Violation {
+                        pointer: format!("{}/{index}{}", self.pointer, rule.pointer),
+                    },
+                ));
+            }
         }
     }
 }

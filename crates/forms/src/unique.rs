@@ -7,14 +7,37 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// The positions of the values that repeat an earlier one, in order; `None` is an empty value,
 /// never compared. The first occurrence of a value is not a repeat, every later one is.
 pub(crate) fn repeats<'k>(keys: impl ExactSizeIterator<Item = Option<Cow<'k, str>>>) -> Vec<usize> {
-    let mut seen: HashSet<Cow<'k, str>, BuildHasherDefault<Fnv>> =
-        HashSet::with_capacity_and_hasher(keys.len(), Default::default());
-    keys.enumerate()
-        .filter_map(|(index, key)| {
-            let key = key?;
-            (!seen.insert(key)).then_some(index)
-        })
-        .collect()
+    let mut repeats = Repeats::with_capacity(keys.len());
+    for (index, key) in keys.enumerate() {
+        repeats.note(index, key);
+    }
+    repeats.found
+}
+
+/// [`repeats`] fed one value at a time (while a pass over a table looks at each row anyway).
+pub(crate) struct Repeats<'k> {
+    seen: HashSet<Cow<'k, str>, BuildHasherDefault<Fnv>>,
+    /// The positions found repeating so far, in order.
+    pub(crate) found: Vec<usize>,
+}
+
+impl<'k> Repeats<'k> {
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Self {
+            seen: HashSet::with_capacity_and_hasher(capacity, Default::default()),
+            found: Vec::new(),
+        }
+    }
+
+    /// Notes the value at `index` (`None`: empty, never compared).
+    #[inline]
+    pub(crate) fn note(&mut self, index: usize, key: Option<Cow<'k, str>>) {
+        if let Some(key) = key
+            && !self.seen.insert(key)
+        {
+            self.found.push(index);
+        }
+    }
 }
 
 /// FNV-1a: the keys are short strings of one document (row numbers), so a keyed hash against

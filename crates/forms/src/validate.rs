@@ -38,42 +38,51 @@ impl Catalogue {
         let arena = Bump::new();
         let subject = Subject::new(&self.engine, &arena, doc, schema_broken);
         let mut violations = Vec::new();
-        for rule in &form.rules {
-            self.apply(form, None, rule, &subject, &mut violations, &mut report);
-        }
-        for rule in &set.rules {
-            self.apply(
-                form,
-                Some(region),
-                rule,
-                &subject,
-                &mut violations,
-                &mut report,
-            );
+        let mut tabled = Vec::new();
+        let lists = [
+            (None, &form.rules, &form.tables),
+            (Some(region), &set.rules, &set.tables),
+        ];
+        for (region, rules, tables) in lists {
+            tabled.clear();
+            tables.check(rules, &subject, &mut tabled);
+            for (position, rule) in rules.iter().enumerate() {
+                violations.clear();
+                if tables.covers(position) {
+                    for (at, violation) in &mut tabled {
+                        if *at == position {
+                            violations.push(Violation {
+                                pointer: std::mem::take(&mut violation.pointer),
+                            });
+                        }
+                    }
+                } else {
+                    rule.check(&subject, &mut violations);
+                }
+                self.report(form, region, rule, &mut violations, &mut report);
+            }
         }
         report.valid = report.errors.is_empty();
         Ok(report)
     }
 
-    fn apply<'a>(
+    /// Adds a rule's findings (`violations`, drained) to the report.
+    fn report(
         &self,
         form: &Form,
         region: Option<&Region>,
-        rule: &'a Rule,
-        subject: &Subject<'a>,
-        scratch: &mut Vec<Violation>,
+        rule: &Rule,
+        violations: &mut Vec<Violation>,
         report: &mut Report,
     ) {
-        scratch.clear();
-        rule.check(subject, scratch);
-        if scratch.is_empty() {
+        if violations.is_empty() {
             return;
         }
         let suffix = region.map(|r| match rule.severity {
             Severity::Error => format!("требование {}", r.genitive),
             Severity::Warning => format!("рекомендация {}", r.genitive),
         });
-        for violation in scratch.drain(..) {
+        for violation in violations.drain(..) {
             let field = self.field_name(form, &violation.pointer);
             let finding = Finding {
                 message: messages::finding(&field, &rule.message, suffix.as_deref()),
@@ -145,5 +154,81 @@ impl Catalogue {
             Some(root) => messages::field_name(&self.docs.labels(root, pointer)),
             None => pointer.to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use datalogic_rs::bumpalo::Bump;
+    use serde_json::Value;
+
+    use crate::catalogue::Catalogue;
+    use crate::rules::Subject;
+
+    /// A table pass finds, rule by rule and in the same order, what each rule finds checked on
+    /// its own: on every example document, and on each with its tables doubled (so that every
+    /// `unique` column repeats).
+    #[test]
+    fn table_passes_find_what_each_rule_finds_alone() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../forms");
+        let catalogue = Catalogue::load(&dir).expect("forms/ loads");
+        let (mut covered, mut found) = (0, 0);
+        let mut examples: Vec<_> = std::fs::read_dir(dir.join("examples"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        examples.sort();
+        for path in examples {
+            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+            let mut parts = name.split('.');
+            let (Some(form_id), Some(region)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            let Ok(set) = catalogue.requirement_set(form_id, region) else {
+                continue;
+            };
+            let form = catalogue.form(form_id).unwrap();
+            let doc: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let mut doubled = doc.clone();
+            if let Value::Object(map) = &mut doubled {
+                for value in map.values_mut() {
+                    if let Value::Array(rows) = value {
+                        rows.extend(rows.clone());
+                    }
+                }
+            }
+            for doc in [&doc, &doubled] {
+                let arena = Bump::new();
+                let broken = !form.validator.is_valid(doc);
+                let subject = Subject::new(&catalogue.engine, &arena, doc, broken);
+                for (rules, tables) in [(&form.rules, &form.tables), (&set.rules, &set.tables)] {
+                    let mut tabled = Vec::new();
+                    tables.check(rules, &subject, &mut tabled);
+                    for (position, rule) in rules.iter().enumerate() {
+                        if !tables.covers(position) {
+                            continue;
+                        }
+                        covered += 1;
+                        let mut alone = Vec::new();
+                        rule.check(&subject, &mut alone);
+                        let alone: Vec<&str> = alone.iter().map(|v| v.pointer.as_str()).collect();
+                        let together: Vec<&str> = tabled
+                            .iter()
+                            .filter(|(at, _)| *at == position)
+                            .map(|(_, v)| v.pointer.as_str())
+                            .collect();
+                        found += alone.len();
+                        assert_eq!(together, alone, "{} on {name}", rule.id);
+                    }
+                }
+            }
+        }
+        assert!(
+            covered > 0 && found > 0,
+            "{covered} rules, {found} findings"
+        );
     }
 }

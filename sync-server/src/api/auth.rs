@@ -5,16 +5,15 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
+use api_types::{ErrorBody, LoginRequest, LoginResponse, RoleView, WhoAmI};
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use workflow::{Memberships, UserId};
 
-use crate::api::error::{ApiError, ErrorBody, JsonBody};
+use crate::api::error::{ApiError, JsonBody};
 use crate::state::AppState;
 
 /// How long a token lives.
@@ -106,28 +105,6 @@ impl LoginLimiter {
     }
 }
 
-/// `POST /api/login` body.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct LoginRequest {
-    /// The login.
-    pub user: String,
-    /// The password.
-    pub password: String,
-}
-
-/// `POST /api/login` answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LoginResponse {
-    /// The bearer token: `Authorization: Bearer <token>`, or `?token=` on websockets.
-    pub token: String,
-    /// The user's id.
-    pub user: String,
-    /// Their name.
-    pub display_name: String,
-    /// Seconds the token is valid for.
-    pub expires_in: u64,
-}
-
 /// Logs in with a login and password and returns a bearer token.
 #[utoipa::path(post, path = "/api/login", tag = "accounts", request_body = LoginRequest,
     responses(
@@ -212,32 +189,6 @@ pub async fn logout(
         .await
         .map_err(ApiError::internal)??;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// One role of the caller, with the organisation's name.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RoleView {
-    /// Organisation id.
-    pub org: String,
-    /// Organisation name.
-    pub org_name: String,
-    /// Role (`school-editor`, …).
-    pub role: String,
-    /// The role in Russian.
-    pub role_ru: String,
-}
-
-/// `GET /api/whoami` answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct WhoAmI {
-    /// The user's id (login).
-    pub user: String,
-    /// Their name.
-    pub display_name: String,
-    /// Their roles.
-    pub roles: Vec<RoleView>,
-    /// Schools they are assigned to as a curator.
-    pub curated: Vec<String>,
 }
 
 /// Who the token belongs to and what roles they hold.

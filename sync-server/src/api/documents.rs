@@ -1,17 +1,20 @@
 //! Documents: registering a new one (which fixes its owner school and parties), listing what
 //! the caller may see, one document's lifecycle, and the changes between versions.
 
+use api_types::{
+    ChangeView, DiffView, DocumentDetail, DocumentSummary, ErrorBody, RegisterRequest,
+};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use workflow::{Action, DocumentRef, FormKind, OrgId, OrgKind, Role};
 
 use crate::access::{Changed, directory};
 use crate::api::auth::Caller;
-use crate::api::error::{ApiError, ErrorBody, JsonBody};
-use crate::api::views::{DocumentDetail, DocumentSummary};
+use crate::api::error::{ApiError, JsonBody};
+use crate::api::views;
 use crate::api::{authorize, blocking, current_heads, handle, observe_edits, visible};
 use crate::state::AppState;
 
@@ -31,23 +34,10 @@ pub async fn list(
         }
         let record = observe_edits(&state, record).await?;
         if authorize(&dir, &caller, &record, Action::Read).is_ok() {
-            out.push(DocumentSummary::of(&dir, &caller, &record));
+            out.push(views::summary(&dir, &caller, &record));
         }
     }
     Ok(Json(out))
-}
-
-/// `POST /api/documents` body.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct RegisterRequest {
-    /// The automerge-repo id of the document the client created.
-    pub id: String,
-    /// Its form (`school-programme`, `partnership-agreement`, `stimulus-policy-change`).
-    pub form: String,
-    /// The owner school; may be left out by someone who edits for exactly one school.
-    pub owner_school: Option<String>,
-    /// The mentor school, for the programme and the agreement.
-    pub mentor: Option<String>,
 }
 
 /// Registers a document created by a school's replica: fixes its owner school, parties and
@@ -163,7 +153,7 @@ pub async fn register(
     state.announce(Changed::Document(record.document.id.clone()));
     Ok((
         StatusCode::CREATED,
-        Json(DocumentSummary::of(&dir, &caller, &record)),
+        Json(views::summary(&dir, &caller, &record)),
     ))
 }
 
@@ -192,7 +182,7 @@ pub async fn show(
                 .collect()
         })
         .unwrap_or_default();
-    Ok(Json(DocumentDetail::of(
+    Ok(Json(views::detail(
         &dir,
         &caller,
         &record,
@@ -211,34 +201,6 @@ pub struct DiffQuery {
     pub from: Option<String>,
     /// The newer version's heads; by default the version under review, or the current one.
     pub to: Option<String>,
-}
-
-/// One changed field.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChangeView {
-    /// The JSON pointer.
-    pub pointer: String,
-    /// The field's name in Russian.
-    pub field: String,
-    /// `added`, `removed` or `changed`.
-    pub kind: String,
-    /// The value before.
-    pub old: Option<serde_json::Value>,
-    /// The value after.
-    pub new: Option<serde_json::Value>,
-}
-
-/// The changes between two versions.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DiffView {
-    /// The round of the older version, when it is a submission.
-    pub from_round: Option<u32>,
-    /// The older version's heads.
-    pub from: Vec<String>,
-    /// The newer version's heads.
-    pub to: Vec<String>,
-    /// What changed, in document order.
-    pub changes: Vec<ChangeView>,
 }
 
 /// What changed between two versions; for a reviewer by default the changes since the last

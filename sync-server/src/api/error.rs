@@ -3,24 +3,12 @@
 //! the statuses in which an action is possible). Nothing a client sends produces a 500: a 500
 //! means our own storage failed, and says so without internals.
 
+use api_types::ErrorBody;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde_json::Value;
-use utoipa::ToSchema;
-
-/// The body of every error response.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ErrorBody {
-    /// A stable machine-readable code (`invalid-document`, `forbidden`, …).
-    pub error: String,
-    /// What went wrong, in Russian, for the person.
-    pub message: String,
-    /// Structured detail: a validation report, allowed statuses, the field at fault.
-    pub details: Value,
-}
 
 /// An error answer: a status and its body.
 #[derive(Debug, Clone)]

@@ -3,43 +3,22 @@
 //! asks `workflow` through [`Store::transition`](store::Store::transition), which refuses
 //! illegal transitions with a reason and serialises concurrent requests.
 
+use api_types::{DocumentSummary, ErrorBody, ReviewRequest, SubmitRequest, Verdict};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
 use store::{DocumentRecord, Pinned};
-use utoipa::ToSchema;
-use workflow::{Action, Comment, Directory, Heads, Transition, TransitionError, signing_party};
+use workflow::{Action, Comment, Heads, Transition, TransitionError, signing_party};
 
 use crate::access::Changed;
 use crate::api::auth::Caller;
-use crate::api::error::{ApiError, ErrorBody, JsonBody};
-use crate::api::views::{CommentView, DocumentSummary};
+use crate::api::error::{ApiError, JsonBody};
+use crate::api::views::summary;
 use crate::api::{authorize, blocking, handle, visible};
 use crate::state::AppState;
 
-/// `POST /api/documents/{id}/submissions` body.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct SubmitRequest {
-    /// The exact version to submit: its heads (change hashes), as the client sees them.
-    pub heads: Vec<String>,
-}
-
-/// A stored submission.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SubmitResponse {
-    /// The document after the submission.
-    pub document: DocumentSummary,
-    /// The round opened.
-    pub round: u32,
-    /// The version submitted.
-    pub heads: Vec<String>,
-    /// SHA-256 of the canonical JSON of the submitted content.
-    pub content_sha256: String,
-    /// The validation report (valid; warnings may remain).
-    #[schema(value_type = Object)]
-    pub report: forms::Report,
-}
+/// A stored submission, with the server's validation report.
+pub type SubmitResponse = api_types::SubmitResponse<forms::Report>;
 
 /// Submits the version at `heads`: validates it against the region's current requirement
 /// set and, if valid, stores the submission; if invalid answers 422 with the report and
@@ -107,7 +86,7 @@ pub async fn submit(
     Ok((
         StatusCode::CREATED,
         Json(SubmitResponse {
-            document: DocumentSummary::of(&dir, &caller, &next),
+            document: summary(&dir, &caller, &next),
             round: next.state.round(),
             heads: heads.hashes().to_vec(),
             content_sha256: pinned.content_sha256,
@@ -135,13 +114,16 @@ pub fn judge(
             &forms::without_empty(content),
         )
         .map_err(|e| ApiError::internal(format!("no requirement set: {e}")))?;
-    let pinned = report.valid.then(|| Pinned {
-        form_id: report.form.clone(),
-        form_version: report.form_version.clone(),
-        requirements_id: report.requirements_id.clone(),
-        requirements_version: report.requirements_version.clone(),
-        content_sha256: document::content_sha256(content),
-        content: document::canonical_json(content),
+    let pinned = report.valid.then(|| {
+        let canonical = document::canonical_json(content);
+        Pinned {
+            form_id: report.form.clone(),
+            form_version: report.form_version.clone(),
+            requirements_id: report.requirements_id.clone(),
+            requirements_version: report.requirements_version.clone(),
+            content_sha256: document::text_sha256(&canonical),
+            content: canonical,
+        }
     });
     Ok((report, pinned))
 }
@@ -168,16 +150,6 @@ pub async fn sign(
         })?;
     let next = run(&state, &caller, &record, Transition::Sign { party }, None).await?;
     Ok((StatusCode::CREATED, Json(summary(&dir, &caller, &next))))
-}
-
-/// `POST /api/documents/{id}/review` body.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct ReviewRequest {
-    /// `approve` or `return`.
-    pub verdict: String,
-    /// For a return: what should change, each on a field (JSON pointer).
-    #[serde(default)]
-    pub comments: Vec<CommentView>,
 }
 
 /// The municipality approves the version under review, or returns it with comments attached
@@ -215,9 +187,9 @@ pub async fn review(
             .with_details(serde_json::json!({ "pointer": comment.pointer })));
         }
     }
-    let transition = match request.verdict.as_str() {
-        "approve" => Transition::Approve,
-        "return" => Transition::Return {
+    let transition = match request.verdict {
+        Verdict::Approve => Transition::Approve,
+        Verdict::Return => Transition::Return {
             comments: request
                 .comments
                 .into_iter()
@@ -227,12 +199,6 @@ pub async fn review(
                 })
                 .collect(),
         },
-        other => {
-            return Err(unprocessable(
-                "bad-verdict",
-                format!("решение {other:?} неизвестно: approve (одобрить) или return (вернуть)"),
-            ));
-        }
     };
     let next = run(&state, &caller, &record, transition, None).await?;
     Ok(Json(summary(&dir, &caller, &next)))
@@ -252,10 +218,6 @@ pub async fn collect(
     authorize(&dir, &caller, &record, Action::Collect)?;
     let next = run(&state, &caller, &record, Transition::Collect, None).await?;
     Ok(Json(summary(&dir, &caller, &next)))
-}
-
-fn summary(dir: &Directory, caller: &Caller, record: &DocumentRecord) -> DocumentSummary {
-    DocumentSummary::of(dir, caller, record)
 }
 
 /// Stores `transition` by `caller` and tells `/sync` the document's sharing may change; a

@@ -1,11 +1,16 @@
 //! The OpenAPI document of the REST API, at `/api/openapi.json`, derived from the handlers'
 //! annotations so that it cannot drift from the code.
 
+use api_types::{
+    ChangeView, CommentView, DiffView, DocumentDetail, DocumentSummary, ErrorBody, LoginRequest,
+    LoginResponse, NewComment, OrgView, RegisterRequest, RegistryRow, ReviewRequest, RoleView,
+    SignatureView, SubmissionView, SubmitRequest, SubmitResponse, Verdict, WhoAmI,
+};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{auth, documents, error, lifecycle, registry, views};
+use crate::api::{auth, documents, lifecycle, registry};
 
 /// The API's description.
 #[derive(OpenApi)]
@@ -18,11 +23,9 @@ use crate::api::{auth, documents, error, lifecycle, registry, views};
         registry::list, registry::export,
     ),
     components(schemas(
-        error::ErrorBody, auth::LoginRequest, auth::LoginResponse, auth::WhoAmI, auth::RoleView,
-        documents::RegisterRequest, documents::DiffView, documents::ChangeView,
-        views::DocumentSummary, views::DocumentDetail, views::SubmissionView, views::SignatureView,
-        views::CommentView, views::OrgView, lifecycle::SubmitRequest, lifecycle::SubmitResponse,
-        lifecycle::ReviewRequest, registry::RegistryRow,
+        ErrorBody, LoginRequest, LoginResponse, WhoAmI, RoleView, RegisterRequest, DiffView,
+        ChangeView, DocumentSummary, DocumentDetail, SubmissionView, SignatureView, CommentView,
+        OrgView, SubmitRequest, SubmitResponse, ReviewRequest, Verdict, NewComment, RegistryRow,
     )),
     modifiers(&BearerAuth),
 )]

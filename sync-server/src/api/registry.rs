@@ -2,89 +2,37 @@
 //! municipality, form, status and decision date, and exported as CSV or XLSX with the school,
 //! municipality, form, status, dates and each form's key indicators.
 
+use api_types::{ErrorBody, RegistryFilter, RegistryRow};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use store::{DocumentRecord, SubmissionRecord};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use workflow::{Directory, FormKind, Standing, standings};
 
 use crate::access::directory;
 use crate::api::auth::Caller;
 use crate::api::blocking;
-use crate::api::error::{ApiError, ErrorBody};
+use crate::api::error::ApiError;
 use crate::export::{self, Format};
 use crate::state::AppState;
 
-/// Filters of the registry.
+/// The export's file format, besides the registry's filters.
 #[derive(Debug, Default, Deserialize, IntoParams)]
-pub struct RegistryQuery {
-    /// Only this municipality (organisation id).
-    pub municipality: Option<String>,
-    /// Only this form.
-    pub form: Option<String>,
-    /// `approved` (not yet accepted) or `collected` (accepted into the registry).
-    pub status: Option<String>,
-    /// Decided on or after this date (YYYY-MM-DD).
-    pub from: Option<String>,
-    /// Decided on or before this date (YYYY-MM-DD).
-    pub to: Option<String>,
-    /// For the export: `csv` or `xlsx`.
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `csv` (the default) or `xlsx`.
     pub format: Option<String>,
-}
-
-/// One approved submission in the registry.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct RegistryRow {
-    /// The document.
-    pub document: String,
-    /// The round approved.
-    pub round: u32,
-    /// The school's id.
-    pub school: String,
-    /// The school's name.
-    pub school_name: String,
-    /// The municipality's id.
-    pub municipality: String,
-    /// The municipality's name.
-    pub municipality_name: String,
-    /// The form.
-    pub form: String,
-    /// The form in Russian.
-    pub form_ru: String,
-    /// `approved` or `collected`.
-    pub status: String,
-    /// The status in Russian.
-    pub status_ru: String,
-    /// Submitted at.
-    pub submitted_at: String,
-    /// Approved at.
-    pub decided_at: String,
-    /// Accepted into the registry at.
-    pub collected_at: Option<String>,
-    /// When what the document describes begins (programme period, agreement term, policy
-    /// change effective date).
-    pub starts: Option<String>,
-    /// When it ends.
-    pub ends: Option<String>,
-    /// Money involved (grant or funding), roubles.
-    pub amount: Option<f64>,
-    /// The form's key indicators in a line of Russian.
-    pub indicators: String,
-    /// Requirement set and version judged against.
-    pub requirements: String,
-    /// SHA-256 of the approved content.
-    pub content_sha256: String,
 }
 
 /// The rows the caller may see as a coordinator, after `query`'s filters.
 async fn rows(
     state: &AppState,
     caller: &Caller,
-    query: &RegistryQuery,
+    query: &RegistryFilter,
 ) -> Result<Vec<RegistryRow>, ApiError> {
     if let Some(form) = &query.form {
         form.parse::<FormKind>().map_err(|e| {
@@ -174,7 +122,7 @@ fn is_date(text: &str) -> bool {
             .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
 }
 
-fn keep(row: &RegistryRow, query: &RegistryQuery) -> bool {
+fn keep(row: &RegistryRow, query: &RegistryFilter) -> bool {
     let day = row.decided_at.get(..10).unwrap_or_default();
     query
         .municipality
@@ -284,28 +232,29 @@ fn row(
 
 /// The region's approved submissions, for its coordinator.
 #[utoipa::path(get, path = "/api/registry", tag = "registry", security(("bearer" = [])),
-    params(RegistryQuery),
+    params(RegistryFilter),
     responses((status = 200, body = Vec<RegistryRow>), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<RegistryQuery>,
+    Query(query): Query<RegistryFilter>,
 ) -> Result<Json<Vec<RegistryRow>>, ApiError> {
     Ok(Json(rows(&state, &caller, &query).await?))
 }
 
 /// The registry as a CSV or XLSX file, with the same filters.
 #[utoipa::path(get, path = "/api/registry/export", tag = "registry", security(("bearer" = [])),
-    params(RegistryQuery),
+    params(RegistryFilter, ExportQuery),
     responses((status = 200, description = "Файл CSV или XLSX"), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<RegistryQuery>,
+    Query(query): Query<RegistryFilter>,
+    Query(export): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let format = match query.format.as_deref().unwrap_or("csv") {
+    let format = match export.format.as_deref().unwrap_or("csv") {
         "csv" => Format::Csv,
         "xlsx" => Format::Xlsx,
         other => {

@@ -1,0 +1,426 @@
+//! The wire format of the REST API (`/api`): every request and response body, written once
+//! and shared by the server, which serialises them (and describes them in its OpenAPI
+//! document through [`utoipa::ToSchema`]), and the client, which deserialises them.
+//!
+//! The types are plain data: ids, names, Russian labels and timestamps as strings, exactly as
+//! they travel in JSON. Building them from the server's records is the server's business
+//! (`sync_server::api::views`); calling the API is the client's (`client::api`). Changing a
+//! field here changes the API for both at once; the end-to-end tests (`tests/tests/api.rs`)
+//! check the JSON itself.
+//!
+//! This crate depends on nothing of ours: the validation report of a submission is a type
+//! parameter of [`SubmitResponse`] (`forms::Report` on both sides).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+// ---------------------------------------------------------------------------------------------
+// Accounts
+// ---------------------------------------------------------------------------------------------
+
+/// `POST /api/login` body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// The login.
+    pub user: String,
+    /// The password.
+    pub password: String,
+}
+
+/// `POST /api/login` answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LoginResponse {
+    /// The bearer token: `Authorization: Bearer <token>`, or `?token=` on websockets.
+    pub token: String,
+    /// The user's id.
+    pub user: String,
+    /// Their name.
+    pub display_name: String,
+    /// Seconds the token is valid for.
+    pub expires_in: u64,
+}
+
+/// One role of a user, with the organisation's name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RoleView {
+    /// Organisation id.
+    pub org: String,
+    /// Organisation name.
+    pub org_name: String,
+    /// Role (`school-editor`, …).
+    pub role: String,
+    /// The role in Russian.
+    pub role_ru: String,
+}
+
+/// `GET /api/whoami` answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct WhoAmI {
+    /// The user's id (login).
+    pub user: String,
+    /// Their name.
+    pub display_name: String,
+    /// Their roles.
+    pub roles: Vec<RoleView>,
+    /// Schools they are assigned to as a curator.
+    pub curated: Vec<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Documents
+// ---------------------------------------------------------------------------------------------
+
+/// An organisation, by id and name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OrgView {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// A document as listed: who owns it, where it stands, what the caller may do.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DocumentSummary {
+    /// The automerge-repo document id.
+    pub id: String,
+    /// The form (`school-programme`, …).
+    pub form: String,
+    /// The form in Russian.
+    pub form_ru: String,
+    /// The region whose requirements apply.
+    pub region: String,
+    /// The owner school.
+    pub owner_school: OrgView,
+    /// Its municipality.
+    pub municipality: Option<OrgView>,
+    /// Every party, owner first.
+    pub parties: Vec<OrgView>,
+    /// `draft`, `submitted`, `returned`, `approved`, `collected`.
+    pub status: String,
+    /// The status in Russian.
+    pub status_ru: String,
+    /// The current round, from 1.
+    pub round: u32,
+    /// When registered.
+    pub created_at: String,
+    /// When the lifecycle last changed.
+    pub updated_at: String,
+    /// What the caller may do now (`read`, `write`, `submit`, `sign`, `review`, `collect`,
+    /// `export`).
+    pub permissions: Vec<String>,
+}
+
+/// A reviewer's comment on a field, as the server reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CommentView {
+    /// The JSON pointer of the field (`/goals/0`), `""` for the whole document.
+    pub pointer: String,
+    /// The field's name in Russian, with its row, when the pointer names a known field.
+    pub field: Option<String>,
+    /// The comment.
+    pub text: String,
+}
+
+/// A director's signature on a submission.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SignatureView {
+    /// The school signed for.
+    pub party: OrgView,
+    /// The director.
+    pub signed_by: String,
+    /// When.
+    pub signed_at: String,
+    /// The SHA-256 of the content signed.
+    pub content_sha256: String,
+}
+
+/// One submission and what happened to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SubmissionView {
+    /// Its round.
+    pub round: u32,
+    /// The exact version, as change hashes.
+    pub heads: Vec<String>,
+    /// Who submitted.
+    pub submitted_by: String,
+    /// When.
+    pub submitted_at: String,
+    /// Form and version judged against.
+    pub form_version: String,
+    /// Requirement set id.
+    pub requirements_id: String,
+    /// Requirement set version.
+    pub requirements_version: String,
+    /// SHA-256 of the canonical JSON of the submitted content.
+    pub content_sha256: String,
+    /// Directors' signatures on it.
+    pub signatures: Vec<SignatureView>,
+    /// `approved`, `returned`, or absent while under review.
+    pub verdict: Option<String>,
+    /// The reviewer.
+    pub reviewed_by: Option<String>,
+    /// When decided.
+    pub decided_at: Option<String>,
+    /// The comments of a return.
+    pub comments: Vec<CommentView>,
+    /// Who accepted it into the registry.
+    pub collected_by: Option<String>,
+    /// When.
+    pub collected_at: Option<String>,
+}
+
+/// A document with its whole lifecycle (`GET /api/documents/{id}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DocumentDetail {
+    /// What the list shows.
+    #[serde(flatten)]
+    pub summary: DocumentSummary,
+    /// The current version of the server's copy (its heads), empty if it has no content yet.
+    pub heads: Vec<String>,
+    /// Every submission, oldest first.
+    pub submissions: Vec<SubmissionView>,
+}
+
+/// `POST /api/documents` body: registers a document the client created.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    /// The automerge-repo id of the document the client created.
+    pub id: String,
+    /// Its form (`school-programme`, `partnership-agreement`, `stimulus-policy-change`).
+    pub form: String,
+    /// The owner school; may be left out by someone who edits for exactly one school.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_school: Option<String>,
+    /// The mentor school, for the programme and the agreement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mentor: Option<String>,
+}
+
+/// One changed field in a diff.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ChangeView {
+    /// The JSON pointer.
+    pub pointer: String,
+    /// The field's name in Russian.
+    pub field: String,
+    /// `added`, `removed` or `changed`.
+    pub kind: String,
+    /// The value before.
+    pub old: Option<Value>,
+    /// The value after.
+    pub new: Option<Value>,
+}
+
+/// The changes between two versions (`GET /api/documents/{id}/diff`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DiffView {
+    /// The round of the older version, when it is the last one the caller reviewed.
+    pub from_round: Option<u32>,
+    /// The older version's heads (empty: the empty document).
+    pub from: Vec<String>,
+    /// The newer version's heads.
+    pub to: Vec<String>,
+    /// What changed, in document order.
+    pub changes: Vec<ChangeView>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lifecycle
+// ---------------------------------------------------------------------------------------------
+
+/// `POST /api/documents/{id}/submissions` body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SubmitRequest {
+    /// The exact version to submit: its heads (change hashes), as the client sees them.
+    pub heads: Vec<String>,
+}
+
+/// A stored submission (`POST /api/documents/{id}/submissions` answer).
+///
+/// `R` is the validation report: `forms::Report` on the server and in the client, left as a
+/// parameter so that the wire format does not depend on the validator; the default, a JSON
+/// value, reads any report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(bound = "", description = "A stored submission.")]
+pub struct SubmitResponse<R = Value> {
+    /// The document after the submission.
+    pub document: DocumentSummary,
+    /// The round opened.
+    pub round: u32,
+    /// The version submitted.
+    pub heads: Vec<String>,
+    /// SHA-256 of the canonical JSON of the submitted content.
+    pub content_sha256: String,
+    /// The validation report (valid; warnings may remain).
+    #[schema(value_type = Object)]
+    pub report: R,
+}
+
+/// A reviewer's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Approve the version under review.
+    Approve,
+    /// Return it to the school with comments.
+    Return,
+}
+
+impl Verdict {
+    /// The verdict's name in the API (`approve`, `return`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Approve => "approve",
+            Verdict::Return => "return",
+        }
+    }
+}
+
+/// A comment to attach to a return.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NewComment {
+    /// The field (JSON pointer, `/goals/0`), `""` for the whole document.
+    pub pointer: String,
+    /// What should change.
+    pub text: String,
+}
+
+/// `POST /api/documents/{id}/review` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReviewRequest {
+    /// Approve or return.
+    pub verdict: Verdict,
+    /// For a return: what should change, each on a field.
+    #[serde(default)]
+    pub comments: Vec<NewComment>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registry
+// ---------------------------------------------------------------------------------------------
+
+/// Filters of the regional registry (`GET /api/registry` and its export); `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegistryFilter {
+    /// Only this municipality (organisation id).
+    pub municipality: Option<String>,
+    /// Only this form.
+    pub form: Option<String>,
+    /// `approved` (not yet accepted) or `collected` (accepted into the registry).
+    pub status: Option<String>,
+    /// Decided on or after this date (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Decided on or before this date (YYYY-MM-DD).
+    pub to: Option<String>,
+}
+
+/// One approved submission in the regional registry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RegistryRow {
+    /// The document.
+    pub document: String,
+    /// The round approved.
+    pub round: u32,
+    /// The school's id.
+    pub school: String,
+    /// The school's name.
+    pub school_name: String,
+    /// The municipality's id.
+    pub municipality: String,
+    /// The municipality's name.
+    pub municipality_name: String,
+    /// The form.
+    pub form: String,
+    /// The form in Russian.
+    pub form_ru: String,
+    /// `approved` or `collected`.
+    pub status: String,
+    /// The status in Russian.
+    pub status_ru: String,
+    /// Submitted at.
+    pub submitted_at: String,
+    /// Approved at.
+    pub decided_at: String,
+    /// Accepted into the registry at.
+    pub collected_at: Option<String>,
+    /// When what the document describes begins (programme period, agreement term, policy
+    /// change effective date).
+    pub starts: Option<String>,
+    /// When it ends.
+    pub ends: Option<String>,
+    /// Money involved (grant or funding), roubles.
+    pub amount: Option<f64>,
+    /// The form's key indicators in a line of Russian.
+    pub indicators: String,
+    /// Requirement set and version judged against.
+    pub requirements: String,
+    /// SHA-256 of the approved content.
+    pub content_sha256: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/// The body of every error response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable machine-readable code (`invalid-document`, `forbidden`, …).
+    pub error: String,
+    /// What went wrong, in Russian, for the person.
+    pub message: String,
+    /// Structured detail: a validation report, allowed statuses, the field at fault.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub details: Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_detail_is_its_summary_flattened() {
+        let detail = DocumentDetail {
+            summary: DocumentSummary {
+                id: "abc".into(),
+                round: 1,
+                ..Default::default()
+            },
+            heads: vec!["h".into()],
+            submissions: Vec::new(),
+        };
+        let json = serde_json::to_value(&detail).unwrap();
+        assert_eq!(json["id"], "abc");
+        assert_eq!(json["heads"], json!(["h"]));
+        assert!(json.get("summary").is_none());
+        assert_eq!(
+            serde_json::from_value::<DocumentDetail>(json).unwrap(),
+            detail
+        );
+    }
+
+    #[test]
+    fn requests_read_as_the_server_expects() {
+        let review: ReviewRequest = serde_json::from_value(json!({"verdict": "approve"})).unwrap();
+        assert_eq!(review.verdict, Verdict::Approve);
+        assert!(review.comments.is_empty());
+        assert!(serde_json::from_value::<ReviewRequest>(json!({"verdict": "maybe"})).is_err());
+        let register = RegisterRequest {
+            id: "x".into(),
+            form: "school-programme".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&register).unwrap(),
+            json!({"id": "x", "form": "school-programme"})
+        );
+        let error: ErrorBody =
+            serde_json::from_value(json!({"error": "e", "message": "m"})).unwrap();
+        assert_eq!(error.details, Value::Null);
+    }
+}
