@@ -26,6 +26,8 @@ const INLINE_SLOTS: usize = 8;
 const INLINE_ROW_KEYS: usize = 8;
 /// Document fields of an engine view collected on the stack; more use the heap.
 const INLINE_DOC_FIELDS: usize = 16;
+/// Converted document fields one validation remembers.
+const FIELD_CACHE: usize = 16;
 
 /// One named requirement.
 #[derive(Debug)]
@@ -128,7 +130,9 @@ pub(crate) struct Subject<'a> {
     pub(crate) arena: &'a Bump,
     pub(crate) doc: &'a Value,
     doc_data: std::cell::OnceCell<DataValue<'a>>,
-    fields: std::cell::RefCell<Vec<(&'a str, DataValue<'a>)>>,
+    /// Top-level fields converted so far (the first [`FIELD_CACHE`]; any further one is
+    /// converted again when read again).
+    fields: std::cell::RefCell<([(&'a str, DataValue<'a>); FIELD_CACHE], usize)>,
     /// Whether the document already broke its base schema: then a rule that cannot be
     /// evaluated (a wrong type under it) stays silent, since the schema finding says it all.
     pub(crate) schema_broken: bool,
@@ -146,7 +150,7 @@ impl<'a> Subject<'a> {
             arena,
             doc,
             doc_data: std::cell::OnceCell::new(),
-            fields: Default::default(),
+            fields: std::cell::RefCell::new(([("", DataValue::Null); FIELD_CACHE], 0)),
             schema_broken,
         }
     }
@@ -163,11 +167,15 @@ impl<'a> Subject<'a> {
         let mut cache = self.fields.borrow_mut();
         let fields = keys.iter().filter_map(|key| {
             let (key, value) = map.get_key_value(key.as_str())?;
-            let data = match cache.iter().find(|(k, _)| *k == key.as_str()) {
+            let (cached, count) = &mut *cache;
+            let data = match cached[..*count].iter().find(|(k, _)| *k == key.as_str()) {
                 Some((_, data)) => *data,
                 None => {
                     let data = to_data(value, self.arena);
-                    cache.push((key.as_str(), data));
+                    if let Some(place) = cached.get_mut(*count) {
+                        *place = (key.as_str(), data);
+                        *count += 1;
+                    }
                     data
                 }
             };
@@ -439,17 +447,24 @@ impl Rule {
             self.check_target(subject, &context, &target, out);
             return;
         };
-        let mut arrays = Vec::new();
-        match &self.each_pointer {
-            Some(at) => {
-                if let Some(Value::Array(items)) = pointer::value_at(subject.doc, path) {
-                    arrays.push((Cow::Borrowed(at.as_str()), items));
+        // One array (no `*` on the path) needs no list of them.
+        let single;
+        let mut expanded = Vec::new();
+        let arrays: &[(Cow<'_, str>, &Vec<Value>)] = match &self.each_pointer {
+            Some(at) => match pointer::value_at(subject.doc, path) {
+                Some(Value::Array(items)) => {
+                    single = [(Cow::Borrowed(at.as_str()), items)];
+                    &single
                 }
+                _ => &[],
+            },
+            None => {
+                expand(subject.doc, path, String::new(), &mut expanded);
+                &expanded
             }
-            None => expand(subject.doc, path, String::new(), &mut arrays),
-        }
+        };
         if matches!(self.check, Check::Unique) {
-            self.check_unique(&arrays, out);
+            self.check_unique(arrays, out);
             return;
         }
         let mut inline_row = [None; INLINE_ROW_KEYS];
@@ -460,7 +475,7 @@ impl Rule {
             spilled_row = vec![None; self.row_keys.len()];
             &mut spilled_row[..]
         };
-        for (array, items) in &arrays {
+        for (array, items) in arrays {
             for (index, value) in items.iter().enumerate() {
                 fast_logic::resolve_row(value, &self.row_keys, row);
                 let target = Target {

@@ -1,16 +1,25 @@
 //! Judging one document: base schema, the form's rules, the region's rules, one report.
 
+use std::cell::Cell;
 use std::collections::HashSet;
 
 use datalogic_rs::bumpalo::Bump;
 use serde_json::Value;
 
-use crate::catalogue::{Catalogue, Form, Region};
+use crate::catalogue::{Catalogue, Form, Region, RequirementSet};
 use crate::error::LookupError;
 use crate::messages;
 use crate::report::{Finding, Report, Severity};
 use crate::rules::{Rule, Subject, Violation};
 use crate::schema_docs;
+
+/// Largest arena kept between validations (bytes); a larger one is freed.
+const ARENA_KEPT: usize = 1 << 20;
+
+thread_local! {
+    /// The arena of the thread's last validation, reset: reused rather than grown anew.
+    static ARENA: Cell<Option<Bump>> = const { Cell::new(None) };
+}
 
 impl Catalogue {
     /// Validates `doc` as a `form` under the current requirements of `region`.
@@ -35,8 +44,35 @@ impl Catalogue {
         if schema_broken {
             self.schema_findings(form, doc, &mut report);
         }
-        let arena = Bump::new();
-        let subject = Subject::new(&self.engine, &arena, doc, schema_broken);
+        let mut arena = ARENA.with(Cell::take).unwrap_or_default();
+        self.check_rules(form, region, set, doc, schema_broken, &arena, &mut report);
+        // Kept for the thread's next validation: one chunk as large as this one needed, so
+        // that the next conversion of a similar document allocates nothing.
+        let used = arena.allocated_bytes();
+        arena.reset();
+        if used <= ARENA_KEPT {
+            if arena.chunk_capacity() < used {
+                arena = Bump::with_capacity(used);
+            }
+            ARENA.with(|kept| kept.set(Some(arena)));
+        }
+        report.valid = report.errors.is_empty();
+        Ok(report)
+    }
+
+    /// Checks the form's and the region's rules, adding their findings to the report.
+    #[allow(clippy::too_many_arguments)]
+    fn check_rules(
+        &self,
+        form: &Form,
+        region: &Region,
+        set: &RequirementSet,
+        doc: &Value,
+        schema_broken: bool,
+        arena: &Bump,
+        report: &mut Report,
+    ) {
+        let subject = Subject::new(&self.engine, arena, doc, schema_broken);
         let mut violations = Vec::new();
         let mut tabled = Vec::new();
         let lists = [
@@ -59,11 +95,9 @@ impl Catalogue {
                 } else {
                     rule.check(&subject, &mut violations);
                 }
-                self.report(form, region, rule, &mut violations, &mut report);
+                self.report(form, region, rule, &mut violations, report);
             }
         }
-        report.valid = report.errors.is_empty();
-        Ok(report)
     }
 
     /// Adds a rule's findings (`violations`, drained) to the report.
