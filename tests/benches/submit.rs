@@ -97,13 +97,13 @@ fn main() {
     let (sequential_docs, concurrent_docs) = ids.split_at(docs);
 
     let api = Api::demo(&server, EDITOR);
-    let cpu_before = cpu_time(server.pid());
+    let cpu_before = e2e::cpu_time(server.pid());
     let sequential = submit_all(&[api], sequential_docs);
-    let sequential_cpu = cpu_time(server.pid()) - cpu_before;
+    let sequential_cpu = e2e::cpu_time(server.pid()) - cpu_before;
     let apis: Vec<Api> = (0..CLIENTS).map(|_| Api::demo(&server, EDITOR)).collect();
-    let cpu_before = cpu_time(server.pid());
+    let cpu_before = e2e::cpu_time(server.pid());
     let concurrent = submit_all(&apis, concurrent_docs);
-    let concurrent_cpu = cpu_time(server.pid()) - cpu_before;
+    let concurrent_cpu = e2e::cpu_time(server.pid()) - cpu_before;
     let (status, stored) = Api::demo(&server, EDITOR).get("/api/documents");
     assert_eq!(status, 200, "{stored}");
     let submitted = stored
@@ -380,26 +380,10 @@ fn submit_all(clients: &[Api], docs: &[(String, Vec<String>)]) -> Pass {
     Pass { wall, latencies }
 }
 
-/// Raw jsonschema on the base schema alone, with the shared definitions registered (as
-/// `crates/forms/benches/validate.rs` builds it).
+/// Raw jsonschema on the base schema alone (`forms::baseline`, shared by every benchmark).
 fn raw_validator() -> jsonschema::Validator {
-    let dir = e2e::root().join("forms");
-    let read = |name: &str| -> Value {
-        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
-    };
-    let common = read("common.schema.json");
-    let schema = read(&format!("{FORM}.schema.json"));
-    let registry = jsonschema::Registry::new()
-        .add(common["$id"].as_str().unwrap(), common.clone())
-        .unwrap()
-        .prepare()
-        .unwrap();
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .should_validate_formats(true)
-        .with_registry(&registry)
-        .build(&schema)
-        .unwrap()
+    forms::baseline::raw_validator(&e2e::root().join("forms"), FORM)
+        .expect("the base schema builds")
 }
 
 /// What the raw side stores for one document.
@@ -699,23 +683,6 @@ fn mean(budget: Duration, mut f: impl FnMut()) -> Duration {
         n += 1;
     }
     start.elapsed() / n
-}
-
-/// CPU time (user and system) a process has used so far, from `/proc/PID/stat`.
-fn cpu_time(pid: u32) -> Duration {
-    /// `USER_HZ`: the unit of those fields, 100 on every Linux we run on.
-    const TICKS_PER_SECOND: u64 = 100;
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/PID/stat");
-    // The command name may hold spaces and parentheses: fields are counted after its end. The
-    // 14th and 15th fields (utime, stime) are the 12th and 13th after it.
-    let after_name = &stat[stat.rfind(')').expect("(comm)") + 1..];
-    let ticks: u64 = after_name
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .map(|field| field.parse::<u64>().expect("ticks"))
-        .sum();
-    Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND)
 }
 
 fn ms(duration: Duration) -> String {

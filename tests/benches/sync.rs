@@ -311,14 +311,14 @@ async fn ours_once(
     let ids: Vec<String> = docs.iter().map(|(id, _)| id.clone()).collect();
 
     let (up_before, down_before) = proxy.bytes();
-    let cpu_before = cpu_time(std::process::id()) + cpu_time(server.pid());
+    let cpu_before = e2e::cpu_time(std::process::id()) + e2e::cpu_time(server.pid());
     let start = Instant::now();
     let report = replica
         .sync(&proxy.url(), &ids, &|_| {})
         .await
         .expect("sync");
     let synced = start.elapsed();
-    let cpu = cpu_time(std::process::id()) + cpu_time(server.pid()) - cpu_before;
+    let cpu = e2e::cpu_time(std::process::id()) + e2e::cpu_time(server.pid()) - cpu_before;
     let (up, down) = proxy.bytes();
     let (up, down) = (up - up_before, down - down_before);
 
@@ -393,7 +393,7 @@ async fn samod_once(
         .map(|(id, _)| DocumentId::from_str(id).unwrap())
         .collect();
 
-    let cpu_before = cpu_time(std::process::id());
+    let cpu_before = e2e::cpu_time(std::process::id());
     let start = Instant::now();
     let dialer = client
         .dial_websocket(
@@ -413,7 +413,7 @@ async fn samod_once(
     }))
     .await;
     let synced = start.elapsed();
-    let cpu = cpu_time(std::process::id()) - cpu_before;
+    let cpu = e2e::cpu_time(std::process::id()) - cpu_before;
     let (up, down) = proxy.bytes();
     let stop = Instant::now();
     dialer.close();
@@ -494,23 +494,6 @@ impl Memory {
             hwm: field("VmHWM:"),
         }
     }
-}
-
-/// CPU time (user and system) a process has used so far, from `/proc/PID/stat`.
-fn cpu_time(pid: u32) -> Duration {
-    /// `USER_HZ`: the unit of those fields, 100 on every Linux we run on.
-    const TICKS_PER_SECOND: u64 = 100;
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/PID/stat");
-    // The command name may hold spaces and parentheses: fields are counted after its end. The
-    // 14th and 15th fields (utime, stime) are the 12th and 13th after it.
-    let after_name = &stat[stat.rfind(')').expect("(comm)") + 1..];
-    let ticks: u64 = after_name
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .map(|field| field.parse::<u64>().expect("ticks"))
-        .sum();
-    Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND)
 }
 
 /// Spawns the server on a copy of `data` and fetches one document, then all of them.

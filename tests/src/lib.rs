@@ -410,3 +410,20 @@ fn answer(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16
 pub fn example(name: &str) -> PathBuf {
     root().join("forms/examples").join(name)
 }
+
+/// CPU time (user and system) a process has used so far, from `/proc/PID/stat`.
+pub fn cpu_time(pid: u32) -> Duration {
+    /// `USER_HZ`: the unit of those fields, 100 on every Linux we run on.
+    const TICKS_PER_SECOND: u64 = 100;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/PID/stat");
+    // The command name may hold spaces and parentheses: fields are counted after its end. The
+    // 14th and 15th fields (utime, stime) are the 12th and 13th after it.
+    let after_name = &stat[stat.rfind(')').expect("(comm)") + 1..];
+    let ticks: u64 = after_name
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .map(|field| field.parse::<u64>().expect("ticks"))
+        .sum();
+    Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND)
+}

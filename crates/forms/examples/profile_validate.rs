@@ -31,39 +31,14 @@ fn read(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// The valid Lipetsk programme with its action plan cycled up to `rows` rows (as in the bench).
+/// The valid Lipetsk programme with its action plan cycled up to `rows` rows.
 fn large(typical: &Value, rows: usize) -> Value {
-    let mut doc = typical.clone();
-    let plan = typical["action_plan"].as_array().unwrap();
-    let grown: Vec<Value> = (0..rows)
-        .map(|i| {
-            let mut row = plan[i % plan.len()].clone();
-            if let Some(number) = row.get_mut("number") {
-                *number = Value::from(format!("{}.{}", i / 10 + 1, i % 10 + 1));
-            }
-            row
-        })
-        .collect();
-    doc["action_plan"] = Value::Array(grown);
-    doc
+    forms::baseline::grow_action_plan(typical, rows)
 }
 
-/// Raw jsonschema on the base schema alone, with the shared definitions registered.
+/// Raw jsonschema on the base schema alone (`forms::baseline`, shared by every benchmark).
 fn raw_validator() -> jsonschema::Validator {
-    let dir = forms_dir();
-    let common = read(&dir.join("common.schema.json"));
-    let schema = read(&dir.join(format!("{FORM}.schema.json")));
-    let registry = jsonschema::Registry::new()
-        .add(common["$id"].as_str().unwrap(), common.clone())
-        .unwrap()
-        .prepare()
-        .unwrap();
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .should_validate_formats(true)
-        .with_registry(&registry)
-        .build(&schema)
-        .unwrap()
+    forms::baseline::raw_validator(&forms_dir(), FORM).expect("the base schema builds")
 }
 
 /// The measured part: `n` validations, ours or raw.

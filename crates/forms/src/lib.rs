@@ -9,6 +9,7 @@
 //! It is pure: no IO beyond reading `forms/` at load time, no network, no async. It must not
 //! depend on any other crate of the workspace; everything else depends on it.
 
+pub mod baseline;
 mod catalogue;
 mod edit_check;
 mod error;
