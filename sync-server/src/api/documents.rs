@@ -175,12 +175,6 @@ pub async fn show(
     let field_name = |pointer: &str| form.map(|f| state.catalogue.field_name(f, pointer));
     let heads = current_heads(&state, &record.document.id)
         .await
-        .map(|h| {
-            h.split(',')
-                .filter(|h| !h.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
         .unwrap_or_default();
     Ok(Json(views::detail(
         &dir,

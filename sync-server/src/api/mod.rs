@@ -136,11 +136,10 @@ pub async fn handle(state: &AppState, id: &DocumentId) -> Result<DocHandle, ApiE
         })
 }
 
-/// The current heads of the server's copy, as stored in records (`hash,hash`), if it has one.
-pub async fn current_heads(state: &AppState, id: &DocumentId) -> Option<String> {
-    let doc_id: samod::DocumentId = id.as_str().parse().ok()?;
-    let handle = state.repo.find(doc_id).await.ok()??;
-    Some(handle.with_document(|doc| document::format_heads(&doc.get_heads())))
+/// The current heads of the server's copy as change hashes, if it has the document.
+pub async fn current_heads(state: &AppState, id: &DocumentId) -> Option<Vec<String>> {
+    let handle = handle(state, id).await.ok()?;
+    Some(handle.with_document(|doc| doc.get_heads().iter().map(ToString::to_string).collect()))
 }
 
 /// Applies the edit the server has observed since a decision: a returned, approved or
@@ -157,11 +156,10 @@ pub async fn observe_edits(
     let Some(latest) = record.state.latest() else {
         return Ok(record);
     };
-    let Some(heads) = current_heads(state, &record.document.id).await else {
+    let Some(mut now) = current_heads(state, &record.document.id).await else {
         return Ok(record);
     };
-    let mut now: Vec<&str> = heads.split(',').filter(|h| !h.is_empty()).collect();
-    let mut submitted: Vec<&str> = latest.heads.hashes().iter().map(String::as_str).collect();
+    let mut submitted = latest.heads.hashes().to_vec();
     now.sort_unstable();
     submitted.sort_unstable();
     if now == submitted {

@@ -34,6 +34,19 @@ async fn rows(
     caller: &Caller,
     query: &RegistryFilter,
 ) -> Result<Vec<RegistryRow>, ApiError> {
+    // Refuse before reading anything: the registry is the coordinators'.
+    if !caller
+        .people
+        .roles
+        .iter()
+        .any(|m| m.role == workflow::Role::RegionalCoordinator)
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "реестр региона ведёт региональный координатор",
+        ));
+    }
     if let Some(form) = &query.form {
         form.parse::<FormKind>().map_err(|e| {
             ApiError::new(
@@ -76,18 +89,6 @@ async fn rows(
         standings(&dir, &caller.people, &caller.user, &record.document)
             .contains(&Standing::Coordinator)
     };
-    if !caller
-        .people
-        .roles
-        .iter()
-        .any(|m| m.role == workflow::Role::RegionalCoordinator)
-    {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "реестр региона ведёт региональный координатор",
-        ));
-    }
     let mut out = Vec::new();
     for record in records.iter().filter(|r| coordinates(r)) {
         for submission in record
