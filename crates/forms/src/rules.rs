@@ -587,6 +587,7 @@ impl Rule {
             row: target.row,
             remembered: context.remembered,
             engine: Some(&engine),
+            local: None,
         };
         if let Some(when) = &self.when {
             match self.holds(when, subject, context, target, &scope) {

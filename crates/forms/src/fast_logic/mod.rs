@@ -1,24 +1,26 @@
-//! A fast path for the simple JSON Logic most rules are made of.
+//! A fast path for the JSON Logic rules are made of.
 //!
 //! Per-row rules ("each action ends no earlier than it starts") run once per table row, and
 //! going through the general engine for each costs far more than the comparison itself: the
 //! document must be converted into the engine's arena and every call pays the engine's setup.
-//! Rules built only from `var`, literals, the comparisons and `and`/`or`/`!`/`!!` are compiled
-//! here into a small tree evaluated directly on the `serde_json::Value`. What a rule reads of a
-//! row (`item.start`, `item.end`) is listed at compile time ([`Layout::row_keys`]) and looked up
-//! once per row ([`resolve_row`]), for the rule's `when` and its check alike.
+//! Rules built from `var`, literals, the comparisons, `and`/`or`/`!`/`!!`, `if` and `in`, and
+//! the computations of [`iteration`] (`reduce`, `filter`, `some`, `map` inside `in`, `+`, `-`,
+//! `substr`) are compiled here into a small tree evaluated directly on the
+//! `serde_json::Value`. What a rule reads of a row (`item.start`, `item.end`) is listed at
+//! compile time ([`Layout::row_keys`]) and looked up once per row ([`resolve_row`]), for the
+//! rule's `when` and its check alike; what it reads or computes from the document alone is
+//! remembered across the rows of one check ([`Fast::Once`]).
 //!
-//! What the subset cannot express but reads only the document (a `reduce` over `doc.monitoring`,
-//! the year of `doc.period.start` through `substr`) is handed to the engine as a part of its own
-//! ([`Layout::engine_parts`], [`Fast::Engine`]): evaluated once per check, its scalar result is
-//! then compared row by row here. A rule's check is finally flattened into a list of tests that
-//! must all hold ([`Test`]), so that the usual `and` of comparisons of row fields costs no
-//! recursion.
+//! What this path does not compute but reads only the document (a `cat`, say) is handed to the
+//! engine as a part of its own ([`Layout::engine_parts`], [`Fast::Engine`]): evaluated once per
+//! check, its scalar result is then compared row by row here. A rule's check is finally
+//! flattened into a list of tests that must all hold ([`Test`]), so that the usual `and` of
+//! comparisons of row fields costs no recursion.
 //!
 //! `datalogic-rs` stays the reference semantics: wherever this evaluator meets a case whose
-//! meaning it does not reproduce exactly (a comparison across types, the truthiness of a list),
-//! it answers [`Unsupported`] and the caller evaluates that rule with the engine instead. A
-//! property test checks that both agree on every case this path does answer.
+//! meaning it does not reproduce exactly (a comparison across types, a string added to a
+//! number), it answers [`Unsupported`] and the caller evaluates that rule with the engine
+//! instead. A property test checks that both agree on every case this path does answer.
 
 use std::cell::Cell;
 use std::cmp::Ordering;
@@ -27,6 +29,10 @@ use datalogic_rs::DataValue;
 use serde_json::Value;
 
 use crate::pointer;
+
+mod iteration;
+
+use iteration::{ArithOp, Iteration, Local};
 
 /// This evaluator does not reproduce the engine's meaning here; use the engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +95,23 @@ pub(crate) enum Fast {
     },
     /// `engine_parts[part]`, evaluated by the engine (always inside a [`Fast::Once`]).
     Engine(usize),
+    /// `+` or `-` of numbers.
+    Arith {
+        op: ArithOp,
+        args: Vec<Fast>,
+    },
+    /// `substr` with a literal start and length, in characters.
+    Substr {
+        text: Box<Fast>,
+        start: usize,
+        len: Option<usize>,
+    },
+    /// `reduce`, `some`, or `in` over a `map` (see [`iteration`]).
+    Iterate(Box<Iteration>),
+    /// Inside an iteration's body: a path below the current element.
+    Current(Vec<String>),
+    /// Inside a `reduce` body: the value accumulated so far.
+    Accumulator,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +137,8 @@ pub(crate) struct Scope<'s, 'a> {
     /// Evaluates [`Layout::engine_parts`]`[i]` on the document with the engine (`None`: no
     /// engine here, such parts are unsupported).
     pub(crate) engine: Option<&'s EngineParts<'s, 'a>>,
+    /// Inside an iteration's body: the element (and accumulator) it runs on.
+    pub(crate) local: Option<Local<'a>>,
 }
 
 /// How the fast path has the engine evaluate one of its parts: the part's index in
@@ -169,6 +194,18 @@ impl Fast {
             Fast::Not(inner) => Fast::Not(Box::new(inner.hoisted(slots))),
             Fast::Truthy(inner) => Fast::Truthy(Box::new(inner.hoisted(slots))),
             Fast::In(a, b) => Fast::In(Box::new(a.hoisted(slots)), Box::new(b.hoisted(slots))),
+            Fast::Arith { op, args } => Fast::Arith {
+                op,
+                args: args.into_iter().map(|a| a.hoisted(slots)).collect(),
+            },
+            Fast::Substr { text, start, len } => Fast::Substr {
+                text: Box::new(text.hoisted(slots)),
+                start,
+                len,
+            },
+            // An iteration over row data runs per row; its body is never hoisted (it reads
+            // the element it runs on).
+            other @ (Fast::Iterate(_) | Fast::Current(_) | Fast::Accumulator) => other,
             // Unreachable (an engine part reads no row and is wrapped above); kept total.
             other @ (Fast::Once { .. } | Fast::Engine(_)) => other,
         }
@@ -187,6 +224,17 @@ impl Fast {
             Fast::Not(inner) | Fast::Truthy(inner) => inner.reads_row(),
             Fast::In(a, b) => a.reads_row() || b.reads_row(),
             Fast::Once { .. } | Fast::Engine(_) => false,
+            Fast::Arith { args, .. } => args.iter().any(Fast::reads_row),
+            Fast::Substr { text, .. } => text.reads_row(),
+            Fast::Iterate(iteration) => {
+                iteration.source.reads_row()
+                    || match &iteration.kind {
+                        iteration::IterationKind::Reduce(outer)
+                        | iteration::IterationKind::Contains(outer) => outer.reads_row(),
+                        iteration::IterationKind::Some => false,
+                    }
+            }
+            Fast::Current(_) | Fast::Accumulator => true,
         }
     }
 
@@ -225,7 +273,7 @@ impl Fast {
         match op {
             "var" => match args {
                 [Value::String(path)] => Some(Self::var(path, None, layout)),
-                [Value::String(path), default] if is_scalar(default) => {
+                [Value::String(path), default] if is_plain_default(default) => {
                     Some(Self::var(path, Some((*default).clone()), layout))
                 }
                 _ => None,
@@ -254,6 +302,16 @@ impl Fast {
                     .map(|a| Self::compile_node(a, layout))
                     .collect::<Option<Vec<_>>>()?,
             )),
+            "reduce" | "some" => {
+                iteration::compile_iteration(op, args, |v| Self::compile_node(v, layout))
+            }
+            "+" | "-" => iteration::compile_arith(op, args, |v| Self::compile_node(v, layout)),
+            "substr" => iteration::compile_substr(args, |v| Self::compile_node(v, layout)),
+            "in" if args.len() == 2
+                && args[1].as_object().is_some_and(|m| m.contains_key("map")) =>
+            {
+                iteration::compile_iteration(op, args, |v| Self::compile_node(v, layout))
+            }
             "in" if args.len() == 2 => Some(Fast::In(
                 Box::new(Self::compile_node(args[0], layout)?),
                 Box::new(Self::compile_node(args[1], layout)?),
@@ -433,6 +491,11 @@ impl Fast {
                 let engine = scope.engine.ok_or(Unsupported)?;
                 from_data(engine(*part).ok_or(Unsupported)?)
             }
+            Fast::Arith { op, args } => iteration::arith(*op, args, scope),
+            Fast::Substr { text, start, len } => iteration::substr(text, *start, *len, scope),
+            Fast::Iterate(it) => iteration::iterate(it, scope),
+            Fast::Current(path) => iteration::current(scope, path),
+            Fast::Accumulator => Ok(scope.local.ok_or(Unsupported)?.accumulator),
         }
     }
 }
@@ -467,6 +530,15 @@ fn field_val(found: Option<&Value>) -> Val<'_> {
     match found {
         Some(value) if !value.is_null() => Val::Ref(value),
         _ => Val::Null,
+    }
+}
+
+/// A `var` default this path takes as it is: a scalar, or a list of scalars (`[]` for a table
+/// that may be missing).
+fn is_plain_default(value: &Value) -> bool {
+    match value {
+        Value::Array(items) => items.iter().all(is_scalar),
+        other => is_scalar(other),
     }
 }
 
@@ -725,7 +797,7 @@ pub(crate) fn resolve_row<'a>(item: &'a Value, keys: &[String], out: &mut [Optio
     }
 }
 
-/// JSON Logic truthiness where it is unambiguous; lists and objects go to the engine.
+/// JSON Logic truthiness, as the engine's default (JavaScript) rules give it.
 fn truthy(value: Val<'_>) -> Result<bool, Unsupported> {
     match value {
         Val::Bool(b) => Ok(b),
@@ -738,7 +810,9 @@ fn truthy(value: Val<'_>) -> Result<bool, Unsupported> {
             Value::Bool(b) => Ok(*b),
             Value::Number(n) => Ok(n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan())),
             Value::String(s) => Ok(!s.is_empty()),
-            Value::Array(_) | Value::Object(_) => Err(Unsupported),
+            // As the engine: a list or an object is true when it has something in it.
+            Value::Array(items) => Ok(!items.is_empty()),
+            Value::Object(fields) => Ok(!fields.is_empty()),
         },
     }
 }
@@ -845,6 +919,8 @@ mod tests {
             Just(json!("2026-06-30")),
             Just(json!("entry")),
             Just(json!("final")),
+            Just(json!("2025")),
+            Just(json!("Лицей № 44")),
         ]
     }
 
@@ -867,14 +943,17 @@ mod tests {
         prop_oneof![
             3 => path().prop_map(|path| json!({"var": path})),
             1 => (path(), scalar()).prop_map(|(path, default)| json!({"var": [path, default]})),
+            1 => path().prop_map(|path| json!({"var": [path, []]})),
             3 => scalar(),
             1 => Just(json!(["entry", "final"])),
             2 => engine_only(),
         ]
     }
 
-    /// Expressions outside the fast path's subset: those reading only `doc` become engine
-    /// parts, the others keep the whole rule with the engine.
+    /// Expressions computing values (arithmetic, `substr`, iterations, `cat`, `missing`): the
+    /// fast path answers some itself, has the engine evaluate others reading only `doc` as
+    /// parts, and leaves the rest (and whatever it meets that it cannot answer exactly) to
+    /// the engine.
     fn engine_only() -> impl Strategy<Value = Value> {
         let source = prop_oneof![
             Just("doc.rows"),
@@ -892,15 +971,24 @@ mod tests {
         prop_oneof![
             path.clone().prop_map(|p| json!({"+": [{"substr": [{"var": p}, 0, 4]}]})),
             path.clone().prop_map(|p| json!({"substr": [{"var": p}, 0, 4]})),
-            (path.clone(), path).prop_map(|(p, q)| json!({"cat": [{"var": p}, "-", {"var": q}]})),
+            (path.clone(), path.clone()).prop_map(|(p, q)| json!({"cat": [{"var": p}, "-", {"var": q}]})),
             source.clone().prop_map(|s| json!({"reduce": [{"var": s}, {"+": [{"var": "accumulator"}, {"var": "current.n"}]}, 0]})),
             (source.clone(), stage).prop_map(|(s, stage)| json!({"reduce": [
                 {"filter": [{"var": s}, {"==": [{"var": "stage"}, stage]}]},
                 {"if": [{">": [{"var": "current.date"}, {"var": "accumulator"}]}, {"var": "current.date"}, {"var": "accumulator"}]},
                 ""]})),
             source.clone().prop_map(|s| json!({"some": [{"var": s}, {"==": [{"var": "stage"}, "final"]}]})),
-            source.prop_map(|s| json!({"map": [{"var": s}, {"var": "date"}]})),
+            source.clone().prop_map(|s| json!({"some": [{"var": s}, {"in": [{"var": "stage"}, ["entry", "x"]]}]})),
+            source.clone().prop_map(|s| json!({"map": [{"var": s}, {"var": "date"}]})),
             Just(json!({"-": [{"var": "doc.b"}, 0.005]})),
+            (path.clone(), path.clone()).prop_map(|(p, q)| json!({"+": [{"var": p}, {"var": q}]})),
+            path.clone().prop_map(|p| json!({"+": [{"var": p}]})),
+            path.clone().prop_map(|p| json!({"substr": [{"var": p}, 2]})),
+            path.clone().prop_map(|p| json!({"substr": [{"var": p}, 1, 3]})),
+            (path, source.clone()).prop_map(|(p, s)| json!({"in": [{"var": p}, {"map": [{"var": s}, {"var": "date"}]}]})),
+            source.clone().prop_map(|s| json!({"reduce": [{"var": s},
+                {"if": [{">": [{"var": "current.n"}, {"var": "accumulator"}]}, {"var": "current.n"}, {"var": "accumulator"}]}, 0]})),
+            source.prop_map(|s| json!({"some": [{"var": s}, {">=": [{"var": "n"}, 1]}]})),
             Just(json!({"+": [{"var": "index"}, 1]})),
             Just(json!({"missing": ["doc.a"]})),
         ]
@@ -987,7 +1075,7 @@ mod tests {
                 let mut row = vec![None; layout.row_keys.len()];
                 resolve_row(item, &layout.row_keys, &mut row);
                 let scope = |remembered| Scope {
-                    doc: &doc, item: Some((item, index)), row: &row, remembered, engine: Some(&evaluate),
+                    doc: &doc, item: Some((item, index)), row: &row, remembered, engine: Some(&evaluate), local: None,
                 };
                 let answers = [fast.holds(&scope(&tree_memory)), test.holds(&scope(&flat_memory))];
                 let data = json!({"doc": doc, "item": item, "index": index});
@@ -1013,7 +1101,7 @@ mod tests {
             let mut row = vec![None; layout.row_keys.len()];
             resolve_row(&item, &layout.row_keys, &mut row);
             let scope = |remembered| Scope {
-                doc: &doc, item: Some((&item, index)), row: &row, remembered, engine: None,
+                doc: &doc, item: Some((&item, index)), row: &row, remembered, engine: None, local: None,
             };
             prop_assert_eq!(
                 fast.holds(&scope(&tree_memory)),
@@ -1057,38 +1145,77 @@ mod shapes {
 
     use super::*;
 
-    /// The rules the fast path once left to the engine (a `substr` of the period, a `reduce`
-    /// over the monitoring) are answered here, with only their `doc` parts from the engine.
+    /// What rules compute from the document (the year of the period through `substr`, the
+    /// latest monitoring date through `reduce` over a `filter`, a sum of amounts, a name among
+    /// a `map`ped table) is answered here without the engine; what this path does not compute
+    /// (`cat`) goes to the engine as a part of its own, once per check.
     #[test]
-    fn document_parts_go_to_the_engine_and_rows_stay_here() {
+    fn document_computations_are_answered_here() {
         let doc = json!({
             "period": {"start": "2025-09-01", "end": "2027-06-30"},
             "monitoring": [{"stage": "entry", "date": "2025-09-22"}, {"stage": "intermediate", "date": "2026-04-13"}],
+            "grant": {"amount": 1000, "spending": [{"amount": 600.5}, {"amount": 399.5}]},
+            "director": "Иванова Анна Петровна",
+            "team": [{"person": {"full_name": "Петров Пётр"}}, {"person": {"full_name": "Иванова Анна Петровна"}}],
         });
+        let sum = json!({"reduce": [{"var": "doc.grant.spending"}, {"+": [{"var": "accumulator"}, {"var": "current.amount"}]}, 0]});
+        let latest = json!({"reduce": [
+            {"filter": [{"var": "doc.monitoring"}, {"==": [{"var": "stage"}, "intermediate"]}]},
+            {"if": [{">": [{"var": "current.date"}, {"var": "accumulator"}]}, {"var": "current.date"}, {"var": "accumulator"}]},
+            ""]});
         let cases = [
             (
                 json!({"and": [{">=": [{"var": "item.target_year"}, {"+": [{"substr": [{"var": "doc.period.start"}, 0, 4]}]}]},
                     {"<=": [{"var": "item.target_year"}, {"+": [{"substr": [{"var": "doc.period.end"}, 0, 4]}]}]}]}),
                 json!({"target_year": 2027}),
                 true,
+                false,
             ),
             (
-                json!({"or": [{"!=": [{"var": "item.stage"}, "final"]}, {">=": [{"var": "item.date"}, {"reduce": [
-                    {"filter": [{"var": "doc.monitoring"}, {"==": [{"var": "stage"}, "intermediate"]}]},
-                    {"if": [{">": [{"var": "current.date"}, {"var": "accumulator"}]}, {"var": "current.date"}, {"var": "accumulator"}]},
-                    ""]}]}]}),
+                json!({"or": [{"!=": [{"var": "item.stage"}, "final"]}, {">=": [{"var": "item.date"}, latest]}]}),
                 json!({"stage": "final", "date": "2026-01-01"}),
                 false,
+                false,
+            ),
+            (
+                json!({"<=": [sum, {"+": [{"var": "doc.grant.amount"}, 0.005]}]}),
+                json!({}),
+                true,
+                false,
+            ),
+            (
+                json!({">=": [sum, {"-": [{"var": "doc.grant.amount"}, 0.005]}]}),
+                json!({}),
+                true,
+                false,
+            ),
+            (
+                json!({"in": [{"var": "doc.director"}, {"map": [{"var": "doc.team"}, {"var": "person.full_name"}]}]}),
+                json!({}),
+                true,
+                false,
+            ),
+            (
+                json!({"some": [{"var": "doc.monitoring"}, {"==": [{"var": "stage"}, "final"]}]}),
+                json!({}),
+                false,
+                false,
+            ),
+            (
+                json!({"==": [{"var": "item.code"}, {"cat": [{"substr": [{"var": "doc.period.start"}, 0, 4]}, "-01"]}]}),
+                json!({"code": "2025-01"}),
+                true,
+                true,
             ),
         ];
         let engine = Engine::new();
         let arena = datalogic_rs::bumpalo::Bump::new();
         let doc_only = json!({"doc": doc});
-        for (logic, item, expected) in cases {
+        for (logic, item, expected, needs_engine) in cases {
             let mut layout = Layout::default();
             let fast = Fast::compile(&logic, &mut layout)
                 .unwrap_or_else(|| panic!("not compiled: {logic}"));
-            assert!(!layout.engine_parts.is_empty(), "{logic}");
+            assert_eq!(!layout.engine_parts.is_empty(), needs_engine, "{logic}");
             let parts: Vec<_> = layout
                 .engine_parts
                 .iter()
@@ -1103,9 +1230,14 @@ mod shapes {
                 item: Some((&item, 0)),
                 row: &row,
                 remembered: &remembered,
-                engine: Some(&evaluate),
+                engine: needs_engine.then_some(&evaluate as &EngineParts<'_, '_>),
+                local: None,
             };
             assert_eq!(Test::new(&fast).holds(&scope), Ok(expected), "{logic}");
+            let data = json!({"doc": doc, "item": item, "index": 0});
+            let compiled = engine.compile(&logic).unwrap();
+            let reference = engine.evaluate(&compiled, &data, &arena).unwrap();
+            assert_eq!(engine.truthy(reference), expected, "{logic}");
         }
     }
 
@@ -1148,6 +1280,7 @@ mod shapes {
                 row: &row,
                 remembered: &remembered,
                 engine: None,
+                local: None,
             };
             assert_eq!(fast.holds(&scope), Ok(expected), "{logic}");
             let flat_memory = memory(layout.slots);
