@@ -17,7 +17,7 @@
 
 use serde_json::Value;
 
-use super::{CmpOp, Fast, Scope, Unsupported, Val, descend, scalar, truthy};
+use super::{Fast, Scope, Unsupported, Val, descend, scalar, truthy};
 
 /// Integers up to this size are exact in `f64`: the engine's integer and floating-point
 /// arithmetic agree below it.
@@ -145,41 +145,10 @@ pub(crate) fn compile_body(logic: &Value, scope: BodyScope) -> Option<Fast> {
         Value::Array(items) => items.iter().collect(),
         single => vec![single],
     };
-    let inner = |logic: &Value| compile_body(logic, scope);
-    let all = |args: &[&Value]| args.iter().map(|a| inner(a)).collect::<Option<Vec<_>>>();
-    let cmp = |op: CmpOp| match args.as_slice() {
-        [left, right] => Some(Fast::Compare {
-            op,
-            left: Box::new(inner(left)?),
-            right: Box::new(inner(right)?),
-        }),
-        _ => None,
-    };
-    match op.as_str() {
-        "var" => match args.as_slice() {
-            [Value::String(path)] => body_var(path, scope),
-            _ => None,
-        },
-        "<" => cmp(CmpOp::Lt),
-        "<=" => cmp(CmpOp::Le),
-        ">" => cmp(CmpOp::Gt),
-        ">=" => cmp(CmpOp::Ge),
-        "==" => cmp(CmpOp::Eq),
-        "!=" => cmp(CmpOp::Ne),
-        "===" => cmp(CmpOp::StrictEq),
-        "!==" => cmp(CmpOp::StrictNe),
-        "and" if !args.is_empty() => Some(Fast::And(all(&args)?)),
-        "or" if !args.is_empty() => Some(Fast::Or(all(&args)?)),
-        "if" if args.len() >= 2 => Some(Fast::If(all(&args)?)),
-        "!" if args.len() == 1 => Some(Fast::Not(Box::new(inner(args[0])?))),
-        "!!" if args.len() == 1 => Some(Fast::Truthy(Box::new(inner(args[0])?))),
-        "in" if args.len() == 2 => Some(Fast::In(
-            Box::new(inner(args[0])?),
-            Box::new(inner(args[1])?),
-        )),
-        "+" | "-" => compile_arith(op, &args, inner),
-        "substr" => compile_substr(&args, inner),
-        _ => None,
+    match (op.as_str(), args.as_slice()) {
+        ("var", [Value::String(path)]) => body_var(path, scope),
+        ("var", _) => None,
+        (op, args) => super::compile_shared(op, args, |logic| compile_body(logic, scope)),
     }
 }
 
