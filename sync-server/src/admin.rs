@@ -72,8 +72,8 @@ pub fn add_organisation(
 ///
 /// If the login is taken or the database fails.
 pub fn add_user(store: &Store, login: &str, name: &str, password: &str) -> anyhow::Result<UserId> {
-    if password.chars().count() < 8 {
-        anyhow::bail!("пароль слишком короткий: нужно не менее 8 символов");
+    if let Some(problem) = workflow::password_problem(login, password) {
+        anyhow::bail!(problem);
     }
     store
         .add_user(login, name, password, ADMIN_ACTOR)
@@ -83,6 +83,41 @@ pub fn add_user(store: &Store, login: &str, name: &str, password: &str) -> anyho
             }
             other => anyhow::Error::new(other),
         })
+}
+
+/// Sets a user's password (a reset by the administrator) and closes all their sessions;
+/// returns how many were open.
+///
+/// # Errors
+///
+/// If the password does not pass `workflow::password_problem`, the user is unknown, or the
+/// database fails.
+pub fn set_password(store: &Store, login: &str, password: &str) -> anyhow::Result<usize> {
+    if let Some(problem) = workflow::password_problem(login, password) {
+        anyhow::bail!(problem);
+    }
+    store
+        .set_password(&UserId::new(login), password, None, ADMIN_ACTOR)
+        .map_err(known_user(login))
+}
+
+/// Closes all sessions of a user; returns how many were open.
+///
+/// # Errors
+///
+/// If the user is unknown or the database fails.
+pub fn revoke_tokens(store: &Store, login: &str) -> anyhow::Result<usize> {
+    store
+        .revoke_tokens(&UserId::new(login), None, ADMIN_ACTOR)
+        .map_err(known_user(login))
+}
+
+/// A store error, with an unknown user named in Russian.
+fn known_user(login: &str) -> impl Fn(store::StoreError) -> anyhow::Error + '_ {
+    move |e| match e {
+        store::StoreError::UnknownUser { .. } => anyhow::anyhow!("нет пользователя {login:?}"),
+        other => anyhow::Error::new(other),
+    }
 }
 
 /// Grants a role.

@@ -72,6 +72,20 @@ enum AdminCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Задать пользователю новый пароль (запрашивается или читается из stdin); все его сеансы
+    /// закрываются.
+    SetPassword {
+        /// Логин.
+        login: String,
+        /// Прочитать пароль из первой строки stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Закрыть все сеансы пользователя (например, если потерян ноутбук).
+    RevokeTokens {
+        /// Логин.
+        login: String,
+    },
     /// Выдать роль: school-editor, school-director, mentor-editor, mentor-director,
     /// municipal-reviewer, regional-coordinator, curator, administrator.
     Grant {
@@ -166,15 +180,21 @@ fn administer(data_dir: &std::path::Path, command: AdminCommand) -> anyhow::Resu
             name,
             password_stdin,
         } => {
-            let password = if password_stdin || !std::io::stdin().is_terminal() {
-                let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line)?;
-                line.trim_end_matches(['\r', '\n']).to_owned()
-            } else {
-                rpassword::prompt_password(format!("пароль для {login}: "))?
-            };
+            let password = read_password(&login, password_stdin)?;
             admin::add_user(&store, &login, &name, &password)?;
             println!("пользователь {login} добавлен");
+        }
+        AdminCommand::SetPassword {
+            login,
+            password_stdin,
+        } => {
+            let password = read_password(&login, password_stdin)?;
+            let revoked = admin::set_password(&store, &login, &password)?;
+            println!("пароль {login} изменён; закрыто сеансов: {revoked}");
+        }
+        AdminCommand::RevokeTokens { login } => {
+            let revoked = admin::revoke_tokens(&store, &login)?;
+            println!("сеансы {login} закрыты: {revoked}");
         }
         AdminCommand::Grant { user, org, role } => {
             admin::grant(&store, &user, &org, &role)?;
@@ -186,6 +206,21 @@ fn administer(data_dir: &std::path::Path, command: AdminCommand) -> anyhow::Resu
         }
     }
     Ok(())
+}
+
+/// A new password for `login`: the first line of stdin (`--password-stdin`, or when stdin is not
+/// a terminal), else asked twice at the terminal without echo.
+fn read_password(login: &str, from_stdin: bool) -> anyhow::Result<String> {
+    if from_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    let password = rpassword::prompt_password(format!("пароль для {login}: "))?;
+    if rpassword::prompt_password("ещё раз: ")? != password {
+        anyhow::bail!("пароли не совпадают");
+    }
+    Ok(password)
 }
 
 fn verify_audit(data_dir: &std::path::Path) -> ExitCode {

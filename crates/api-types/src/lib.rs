@@ -41,6 +41,23 @@ pub struct LoginResponse {
     pub expires_in: u64,
 }
 
+/// `POST /api/password` body: the caller changes their own password.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PasswordChange {
+    /// The password now (asked again: a token left on a shared computer must not be enough).
+    pub current_password: String,
+    /// The new one.
+    pub new_password: String,
+}
+
+/// Answer of `POST /api/password` and `POST /api/logout/others`: the caller's other sessions
+/// are closed, this one stays.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionsClosed {
+    /// How many other tokens of the caller were revoked.
+    pub revoked: usize,
+}
+
 /// One role of a user, with the organisation's name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RoleView {

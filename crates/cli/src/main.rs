@@ -147,7 +147,18 @@ enum Command {
         password_stdin: bool,
     },
     /// Выйти: отозвать токен на сервере и удалить его из локальной копии.
-    Logout,
+    Logout {
+        /// Закрыть все другие сеансы этого пользователя (на других компьютерах), а этот оставить.
+        #[arg(long)]
+        others: bool,
+    },
+    /// Сменить пароль (текущий и новый запрашиваются; с --password-stdin — две строки
+    /// стандартного ввода). Другие сеансы закрываются.
+    Passwd {
+        /// Прочитать текущий и новый пароль из первых двух строк стандартного ввода.
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Кто вошёл и с какими ролями.
     Whoami {
         /// Вывести JSON.
@@ -455,16 +466,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             user,
             password_stdin,
         } => {
-            let password = if password_stdin {
-                commands::account::Password::Stdin
-            } else {
-                commands::account::Password::Prompt
-            };
+            let password = commands::account::Password::from_flag(password_stdin);
             local.run(catalogue, |replica| {
                 commands::account::login(replica, server, user, password)
             })
         }
-        Command::Logout => local.run(catalogue, commands::account::logout),
+        Command::Logout { others: false } => local.run(catalogue, commands::account::logout),
+        Command::Logout { others: true } => local.run(catalogue, commands::account::logout_others),
+        Command::Passwd { password_stdin } => {
+            let source = commands::account::Password::from_flag(password_stdin);
+            local.run(catalogue, |replica| {
+                commands::account::change_password(replica, source)
+            })
+        }
         Command::Whoami { json } => local.run(catalogue, |replica| {
             commands::account::whoami(replica, json)
         }),

@@ -14,8 +14,9 @@ use std::time::Duration;
 
 pub use api_types::{
     ChangeView, CommentView, DiffView, DocumentDetail, DocumentSummary, ErrorBody, LoginRequest,
-    LoginResponse, NewComment, OrgView, RegisterRequest, RegistryFilter, RegistryRow,
-    ReviewRequest, RoleView, SignatureView, SubmissionView, SubmitRequest, Verdict, WhoAmI,
+    LoginResponse, NewComment, OrgView, PasswordChange, RegisterRequest, RegistryFilter,
+    RegistryRow, ReviewRequest, RoleView, SessionsClosed, SignatureView, SubmissionView,
+    SubmitRequest, Verdict, WhoAmI,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -226,6 +227,30 @@ impl ApiClient {
     /// [`ApiError`] as the server answers.
     pub fn logout(&self) -> Result<(), ApiError> {
         self.empty(self.post::<()>("/api/logout", None)?)
+    }
+
+    /// Revokes every other token of the caller (this one stays).
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError`] as the server answers.
+    pub fn logout_others(&self) -> Result<SessionsClosed, ApiError> {
+        self.json(self.post::<()>("/api/logout/others", None)?)
+    }
+
+    /// Changes the caller's password; the server closes their other sessions.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError`] as the server answers: 401 for a wrong current password, 422 for a new one
+    /// that does not pass the server's rules (the message says which), 429 after too many
+    /// wrong attempts.
+    pub fn change_password(&self, current: &str, new: &str) -> Result<SessionsClosed, ApiError> {
+        let body = PasswordChange {
+            current_password: current.to_owned(),
+            new_password: new.to_owned(),
+        };
+        self.json(self.post("/api/password", Some(&body))?)
     }
 
     /// Who the token belongs to and what roles they hold.

@@ -388,6 +388,83 @@ impl Store {
         })?;
         Ok(changed > 0)
     }
+
+    /// Sets `user`'s password (a user changing their own, `by` = the user; or an administrator
+    /// resetting it) and revokes every token of theirs but `keep` (the session that made the
+    /// change, if any), in one transaction with its audit row. Returns how many tokens were
+    /// revoked. The caller judges the password first (`workflow::password_problem`).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::UnknownUser`]; [`StoreError::PasswordHash`] if hashing fails;
+    /// [`StoreError::Sqlite`] if the database fails.
+    pub fn set_password(
+        &self,
+        user: &UserId,
+        password: &str,
+        keep: Option<&str>,
+        by: &str,
+    ) -> Result<usize, StoreError> {
+        // Hash before taking the writer: argon2 takes tens of milliseconds on purpose.
+        let hash = hash_password(password).map_err(StoreError::PasswordHash)?;
+        self.close_sessions(user, Some(&hash), keep, by)
+    }
+
+    /// Revokes every token of `user` but `keep` ("sign me out everywhere else", or an
+    /// administrator closing a lost laptop's session), audited. Returns how many were revoked.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::UnknownUser`]; [`StoreError::Sqlite`] if the database fails.
+    pub fn revoke_tokens(
+        &self,
+        user: &UserId,
+        keep: Option<&str>,
+        by: &str,
+    ) -> Result<usize, StoreError> {
+        self.close_sessions(user, None, keep, by)
+    }
+
+    /// Revokes `user`'s tokens but `keep`, first replacing their password hash if one is
+    /// given, and appends the audit row (`set-password` or `revoke-tokens`), all in one
+    /// transaction.
+    fn close_sessions(
+        &self,
+        user: &UserId,
+        new_hash: Option<&str>,
+        keep: Option<&str>,
+        by: &str,
+    ) -> Result<usize, StoreError> {
+        self.write(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !user_exists(&tx, user)? {
+                return Ok(Err(StoreError::UnknownUser { id: user.clone() }));
+            }
+            if let Some(hash) = new_hash {
+                tx.execute(
+                    "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+                    params![user.as_str(), hash],
+                )?;
+            }
+            let now = unix_seconds(SystemTime::now());
+            let kept = keep.map(token_hash).unwrap_or_default();
+            let revoked = tx
+                .prepare_cached(
+                    "UPDATE tokens SET revoked_at = ?2
+                     WHERE user_id = ?1 AND revoked_at IS NULL AND token_hash != ?3",
+                )?
+                .execute(params![user.as_str(), now, kept])?;
+            let action = if new_hash.is_some() {
+                "set-password"
+            } else {
+                "revoke-tokens"
+            };
+            let details = serde_json::json!({ "tokens_revoked": revoked });
+            append(&tx, &admin_act(by, action, user.as_str(), details))?;
+            tx.commit()?;
+            Ok(Ok(revoked))
+        })?
+    }
 }
 
 /// The audit entry of an administrative act by `by` on `subject`.

@@ -168,6 +168,81 @@ fn revoked_token_is_refused_and_other_tokens_still_work() {
 }
 
 #[test]
+fn new_password_closes_every_other_session_and_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let user = store
+        .add_user("ivanova", "Иванова", PASSWORD, "admin")
+        .unwrap();
+    let other = store
+        .add_user("petrova", "Петрова", PASSWORD, "admin")
+        .unwrap();
+    let ttl = Duration::from_secs(3600);
+    let here = store.issue_token(&user, ttl).unwrap();
+    let laptop = store.issue_token(&user, ttl).unwrap();
+    let phone = store.issue_token(&user, ttl).unwrap();
+    let neighbour = store.issue_token(&other, ttl).unwrap();
+    store.revoke_token(&phone).unwrap();
+
+    let revoked = store
+        .set_password(&user, "Новый-пароль-2026", Some(&here), "ivanova")
+        .unwrap();
+    assert_eq!(revoked, 1, "the laptop only: the phone was already out");
+    assert_eq!(store.verify_password("ivanova", PASSWORD).unwrap(), None);
+    assert_eq!(
+        store
+            .verify_password("ivanova", "Новый-пароль-2026")
+            .unwrap(),
+        Some(user.clone())
+    );
+    let now = SystemTime::now();
+    assert_eq!(
+        store.user_for_token(&here, now).unwrap(),
+        Some(user.clone())
+    );
+    assert_eq!(store.user_for_token(&laptop, now).unwrap(), None);
+    assert_eq!(
+        store.user_for_token(&neighbour, now).unwrap(),
+        Some(other.clone())
+    );
+    assert!(!files_contain(dir.path(), "Новый-пароль-2026".as_bytes()));
+
+    // An administrator's reset keeps no session; "sign out everywhere" keeps the caller's.
+    assert_eq!(
+        store
+            .set_password(&user, "Сброшен-админом", None, "admin")
+            .unwrap(),
+        1
+    );
+    assert_eq!(store.user_for_token(&here, now).unwrap(), None);
+    let a = store.issue_token(&other, ttl).unwrap();
+    assert_eq!(store.revoke_tokens(&other, Some(&a), "petrova").unwrap(), 1);
+    assert_eq!(store.user_for_token(&a, now).unwrap(), Some(other.clone()));
+    assert_eq!(store.user_for_token(&neighbour, now).unwrap(), None);
+
+    let log = store.audit_log().unwrap();
+    let acts: Vec<(&str, &str, &str)> = log
+        .iter()
+        .skip(2)
+        .map(|r| (r.actor.as_str(), r.action.as_str(), r.subject.as_str()))
+        .collect();
+    assert_eq!(
+        acts,
+        [
+            ("ivanova", "set-password", "ivanova"),
+            ("admin", "set-password", "ivanova"),
+            ("petrova", "revoke-tokens", "petrova"),
+        ]
+    );
+    assert!(log.iter().all(|r| !r.details.contains("пароль")));
+    assert!(store.verify_audit().unwrap().is_ok());
+    assert!(matches!(
+        store.set_password(&UserId::new("nobody"), "Длинный-пароль", None, "admin"),
+        Err(StoreError::UnknownUser { .. })
+    ));
+}
+
+#[test]
 fn token_is_stored_only_as_a_hash() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);

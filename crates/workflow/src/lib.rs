@@ -9,6 +9,7 @@
 //!   [`CuratorAssignment`]s to schools;
 //! - the permission table [`PERMISSIONS`] and [`allowed`], which answers whether a user may
 //!   [`Action`] a [`DocumentRef`] and, if not, why ([`Reason`], with a Russian message);
+//! - what a password must be ([`password_problem`]);
 //! - the lifecycle state machine: a document's [`State`] (its [`Status`], its round and its
 //!   [`Submission`]s with their signatures and reviews) and [`apply`], which performs a
 //!   [`Transition`] or says in Russian and English why it is illegal ([`TransitionError`]).
@@ -26,6 +27,7 @@ mod document;
 mod lifecycle;
 mod names;
 mod org;
+mod password;
 mod people;
 
 pub use access::{
@@ -38,4 +40,5 @@ pub use lifecycle::{
 };
 pub use names::ParseError;
 pub use org::{Directory, DirectoryError, OrgId, OrgKind, Organisation};
+pub use password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, password_problem};
 pub use people::{CuratorAssignment, Membership, Memberships, Role, UserId};

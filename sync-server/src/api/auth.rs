@@ -1,11 +1,14 @@
-//! Accounts over HTTP: login (rate-limited), logout, who am I, and the [`Caller`] extractor
-//! that every other handler takes, so that no API call runs without a valid bearer token.
+//! Accounts over HTTP: login (rate-limited), logout (of this session or of all the others),
+//! changing one's password, who am I, and the [`Caller`] extractor that every other handler
+//! takes, so that no API call runs without a valid bearer token.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
-use api_types::{ErrorBody, LoginRequest, LoginResponse, RoleView, WhoAmI};
+use api_types::{
+    ErrorBody, LoginRequest, LoginResponse, PasswordChange, RoleView, SessionsClosed, WhoAmI,
+};
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
@@ -99,6 +102,26 @@ impl LoginLimiter {
         entry.0 += 1;
     }
 
+    /// The 429 answer (with `Retry-After`) to give instead of checking a password, if any of
+    /// `keys` has used up its failures.
+    fn refusal(&self, keys: &[String], now: Instant) -> Option<Response> {
+        let wait = keys.iter().filter_map(|k| self.wait(k, now)).max()?;
+        let seconds = wait.as_secs().max(1);
+        let error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-attempts",
+            format!("слишком много неудачных попыток ввода пароля; повторите через {seconds} с"),
+        )
+        .with_details(serde_json::json!({ "retry_after": seconds }));
+        Some(
+            (
+                [(header::RETRY_AFTER, seconds.to_string())],
+                error.into_response(),
+            )
+                .into_response(),
+        )
+    }
+
     fn succeed(&self, key: &str) {
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         failures.remove(key);
@@ -122,19 +145,8 @@ pub async fn login(
         format!("login:{}", request.user),
         format!("addr:{}", peer.ip()),
     ];
-    if let Some(wait) = keys.iter().filter_map(|k| state.limiter.wait(k, now)).max() {
-        let seconds = wait.as_secs().max(1);
-        let error = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too-many-attempts",
-            format!("слишком много неудачных попыток входа; повторите через {seconds} с"),
-        )
-        .with_details(serde_json::json!({ "retry_after": seconds }));
-        return Err((
-            [(header::RETRY_AFTER, seconds.to_string())],
-            error.into_response(),
-        )
-            .into_response());
+    if let Some(refusal) = state.limiter.refusal(&keys, now) {
+        return Err(refusal);
     }
     let store = state.store.clone();
     let (login, password) = (request.user.clone(), request.password);
@@ -189,6 +201,97 @@ pub async fn logout(
         .await
         .map_err(ApiError::internal)??;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revokes every token of the caller's but this one ("sign me out on the other computers").
+#[utoipa::path(post, path = "/api/logout/others", tag = "accounts", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Другие сеансы закрыты", body = SessionsClosed),
+        (status = 401, body = ErrorBody),
+    ))]
+pub async fn logout_others(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Caller,
+) -> Result<Json<SessionsClosed>, ApiError> {
+    let token = bearer(&headers).ok_or_else(ApiError::unauthorized)?;
+    let store = state.store.clone();
+    let user = caller.user.clone();
+    let revoked = tokio::task::spawn_blocking(move || {
+        store.revoke_tokens(&user, Some(&token), user.as_str())
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    tracing::info!(user = %caller.user, revoked, "other sessions closed");
+    Ok(Json(SessionsClosed { revoked }))
+}
+
+/// Changes the caller's password: the current one is asked again (and wrong guesses count
+/// towards the same limit as logins), the new one must pass `workflow::password_problem`;
+/// every other session of the caller is closed, this one stays.
+#[utoipa::path(post, path = "/api/password", tag = "accounts", security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 200, description = "Пароль изменён, другие сеансы закрыты", body = SessionsClosed),
+        (status = 401, description = "Текущий пароль неверен", body = ErrorBody),
+        (status = 422, description = "Новый пароль не подходит", body = ErrorBody),
+        (status = 429, description = "Слишком много неудачных попыток", body = ErrorBody),
+    ))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Caller,
+    JsonBody(request): JsonBody<PasswordChange>,
+) -> Result<Json<SessionsClosed>, Response> {
+    let token = bearer(&headers).ok_or_else(|| ApiError::unauthorized().into_response())?;
+    let login = caller.user.as_str().to_owned();
+    let now = Instant::now();
+    let keys = [format!("login:{login}")];
+    if let Some(refusal) = state.limiter.refusal(&keys, now) {
+        return Err(refusal);
+    }
+    let weak = |message: String| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "weak-password", message)
+            .with_details(serde_json::json!({ "field": "new_password" }))
+            .into_response()
+    };
+    if let Some(problem) = workflow::password_problem(&login, &request.new_password) {
+        return Err(weak(problem));
+    }
+    if request.new_password == request.current_password {
+        return Err(weak("новый пароль совпадает с текущим".to_owned()));
+    }
+    let store = state.store.clone();
+    let user = caller.user.clone();
+    let changed = tokio::task::spawn_blocking(move || {
+        if store.verify_password(user.as_str(), &request.current_password)? != Some(user.clone()) {
+            return Ok(None);
+        }
+        let revoked =
+            store.set_password(&user, &request.new_password, Some(&token), user.as_str())?;
+        Ok::<_, store::StoreError>(Some(revoked))
+    })
+    .await
+    .map_err(|e| ApiError::internal(e).into_response())?
+    .map_err(|e| ApiError::from(e).into_response())?;
+    match changed {
+        Some(revoked) => {
+            state.limiter.succeed(&keys[0]);
+            tracing::info!(user = %caller.user, revoked, "password changed");
+            Ok(Json(SessionsClosed { revoked }))
+        }
+        None => {
+            state.limiter.fail(&keys[0], now);
+            tracing::info!(user = %caller.user, "password change with a wrong current password");
+            Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad-credentials",
+                "текущий пароль неверен",
+            )
+            .with_details(serde_json::json!({ "field": "current_password" }))
+            .into_response())
+        }
+    }
 }
 
 /// Who the token belongs to and what roles they hold.

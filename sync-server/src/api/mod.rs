@@ -34,6 +34,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/login", post(auth::login))
         .route("/api/logout", post(auth::logout))
+        .route("/api/logout/others", post(auth::logout_others))
+        .route("/api/password", post(auth::change_password))
         .route("/api/whoami", get(auth::whoami))
         .route(
             "/api/documents",

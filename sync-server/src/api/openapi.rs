@@ -3,8 +3,9 @@
 
 use api_types::{
     ChangeView, CommentView, DiffView, DocumentDetail, DocumentSummary, ErrorBody, LoginRequest,
-    LoginResponse, NewComment, OrgView, RegisterRequest, RegistryRow, ReviewRequest, RoleView,
-    SignatureView, SubmissionView, SubmitRequest, SubmitResponse, Verdict, WhoAmI,
+    LoginResponse, NewComment, OrgView, PasswordChange, RegisterRequest, RegistryRow,
+    ReviewRequest, RoleView, SessionsClosed, SignatureView, SubmissionView, SubmitRequest,
+    SubmitResponse, Verdict, WhoAmI,
 };
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -17,13 +18,13 @@ use crate::api::{auth, documents, lifecycle, registry};
 #[openapi(
     info(title = "Ravenstvo API", description = "Документы школ: регистрация, подача, подписание, рассмотрение, реестр региона. Ошибки: {error, message, details}, сообщения на русском."),
     paths(
-        auth::login, auth::logout, auth::whoami,
+        auth::login, auth::logout, auth::logout_others, auth::change_password, auth::whoami,
         documents::list, documents::register, documents::show, documents::diff,
         lifecycle::submit, lifecycle::sign, lifecycle::review, lifecycle::collect,
         registry::list, registry::export,
     ),
     components(schemas(
-        ErrorBody, LoginRequest, LoginResponse, WhoAmI, RoleView, RegisterRequest, DiffView,
+        ErrorBody, LoginRequest, LoginResponse, PasswordChange, SessionsClosed, WhoAmI, RoleView, RegisterRequest, DiffView,
         ChangeView, DocumentSummary, DocumentDetail, SubmissionView, SignatureView, CommentView,
         OrgView, SubmitRequest, SubmitResponse, ReviewRequest, Verdict, NewComment, RegistryRow,
     )),

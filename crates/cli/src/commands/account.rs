@@ -1,4 +1,4 @@
-//! `ravenstvo login | logout | whoami`: the account this replica works under.
+//! `ravenstvo login | logout | passwd | whoami`: the account this replica works under.
 
 use std::io::{BufRead, IsTerminal, Read};
 use std::process::ExitCode;
@@ -19,31 +19,56 @@ pub enum Password {
     Prompt,
 }
 
+impl Password {
+    /// Standard input with `--password-stdin`, else a prompt.
+    pub fn from_flag(password_stdin: bool) -> Self {
+        if password_stdin {
+            Password::Stdin
+        } else {
+            Password::Prompt
+        }
+    }
+}
+
 fn read_password(source: Password, user: &str) -> anyhow::Result<String> {
-    let password = match source {
+    let prompt = format!("Пароль пользователя {user}: ");
+    Ok(read_passwords(source, &[prompt.as_str()])?.remove(0))
+}
+
+/// One password per prompt: the next lines of standard input, or answers at the terminal
+/// without echo. None may be empty.
+fn read_passwords(source: Password, prompts: &[&str]) -> anyhow::Result<Vec<String>> {
+    let mut passwords = Vec::with_capacity(prompts.len());
+    match source {
         Password::Stdin => {
-            let mut line = String::new();
-            std::io::stdin()
+            let mut input = std::io::stdin()
                 .lock()
-                .take(MAX_PASSWORD_BYTES)
-                .read_line(&mut line)
-                .map_err(|e| usage(format!("пароль со стандартного ввода не прочитан: {e}")))?;
-            line.trim_end_matches(['\n', '\r']).to_owned()
+                .take(MAX_PASSWORD_BYTES * prompts.len() as u64);
+            for _ in prompts {
+                let mut line = String::new();
+                input
+                    .read_line(&mut line)
+                    .map_err(|e| usage(format!("пароль со стандартного ввода не прочитан: {e}")))?;
+                passwords.push(line.trim_end_matches(['\n', '\r']).to_owned());
+            }
         }
         Password::Prompt if std::io::stdin().is_terminal() => {
-            rpassword::prompt_password(format!("Пароль пользователя {user}: "))
-                .map_err(|e| usage(format!("пароль не прочитан: {e}")))?
+            for prompt in prompts {
+                let password = rpassword::prompt_password(*prompt)
+                    .map_err(|e| usage(format!("пароль не прочитан: {e}")))?;
+                passwords.push(password);
+            }
         }
         Password::Prompt => {
             return Err(usage(
-                "пароль не задан: введите его в терминале или передайте первой строкой стандартного ввода с --password-stdin",
+                "пароль не задан: введите его в терминале или передайте строкой стандартного ввода с --password-stdin",
             ));
         }
-    };
-    if password.is_empty() {
+    }
+    if passwords.iter().any(String::is_empty) {
         return Err(usage("пароль пуст"));
     }
-    Ok(password)
+    Ok(passwords)
 }
 
 /// Logs in on `server` (or the server of the last login) and keeps the token in the replica.
@@ -89,6 +114,59 @@ pub async fn logout(replica: Arc<Replica>) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Closes every other session of the logged-in user on the server; this one stays.
+pub async fn logout_others(replica: Arc<Replica>) -> anyhow::Result<ExitCode> {
+    let closed = replica
+        .call(|api| api.logout_others())
+        .await
+        .map_err(client_error)?;
+    println!(
+        "Другие сеансы закрыты: {}. Этот сеанс продолжается.",
+        closed.revoked
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Changes the logged-in user's password on the server. With `--password-stdin` the current
+/// and the new password are the first two lines of standard input; at a terminal the new one is
+/// asked twice.
+pub async fn change_password(replica: Arc<Replica>, source: Password) -> anyhow::Result<ExitCode> {
+    let session = replica
+        .session()
+        .map_err(client_error)?
+        .ok_or(ClientError::NotLoggedIn)
+        .map_err(client_error)?;
+    let (current, new) = match source {
+        Password::Stdin => {
+            let mut lines = read_passwords(source, &["", ""])?;
+            let new = lines.pop().unwrap_or_default();
+            (lines.pop().unwrap_or_default(), new)
+        }
+        Password::Prompt => {
+            let current = format!("Текущий пароль {}: ", session.user);
+            let mut answers = read_passwords(
+                source,
+                &[&current, "Новый пароль: ", "Новый пароль ещё раз: "],
+            )?;
+            if answers[1] != answers[2] {
+                return Err(usage("новые пароли не совпадают; пароль не изменён"));
+            }
+            answers.truncate(2);
+            let new = answers.pop().unwrap_or_default();
+            (answers.pop().unwrap_or_default(), new)
+        }
+    };
+    let closed = replica
+        .call(move |api| api.change_password(&current, &new))
+        .await
+        .map_err(client_error)?;
+    println!(
+        "Пароль изменён. Другие сеансы закрыты: {}; этот продолжается.",
+        closed.revoked
+    );
     Ok(ExitCode::SUCCESS)
 }
 
