@@ -3,7 +3,8 @@
 //!
 //! Documents: the Lipetsk programme example as written ("typical") and the same programme with
 //! its action plan grown to 240 rows ("large"). After criterion's own statistics the bench
-//! prints a table with the ratio and validations per second on one core.
+//! prints a table with the ratio and validations per second on one core, measured with the two
+//! sides alternating in short rounds (medians), so that the machine's drift falls on both.
 //!
 //! Targets (issue 3): ratio ≤ 2 on the large document, ≥ 10,000 validations/s of the typical one.
 
