@@ -14,23 +14,10 @@ use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use forms::Catalogue;
-use serde_json::Value;
-
-const FORM: &str = "school-programme";
-const REGION: &str = "lipetsk";
-const LARGE_ROWS: usize = 240;
+use forms::baseline::{FORM, LARGE_ROWS, REGION};
 
 fn forms_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../forms")
-}
-
-fn read(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// The valid Lipetsk programme with its action plan cycled up to `rows` rows.
-fn large(typical: &Value, rows: usize) -> Value {
-    forms::baseline::grow_action_plan(typical, rows)
 }
 
 /// Raw jsonschema on the base schema alone (`forms::baseline`, shared by every benchmark).
@@ -79,8 +66,7 @@ fn side_by_side(mut ours: impl FnMut(), mut theirs: impl FnMut()) -> (Duration, 
 
 fn main() {
     let catalogue = Catalogue::load(forms_dir()).expect("forms/ loads");
-    let typical = read(&forms_dir().join(format!("examples/{FORM}.{REGION}.valid.json")));
-    let large = large(&typical, LARGE_ROWS);
+    let (typical, large) = forms::baseline::programmes(&forms_dir()).expect("the examples load");
     for (name, doc) in [("typical", &typical), ("large", &large)] {
         let report = catalogue.validate(FORM, REGION, doc).unwrap();
         assert!(

@@ -17,23 +17,11 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use forms::Catalogue;
+use forms::baseline::{FORM, REGION};
 use serde_json::Value;
-
-const FORM: &str = "school-programme";
-const REGION: &str = "lipetsk";
-const LARGE_ROWS: usize = 240;
 
 fn forms_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../forms")
-}
-
-fn read(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// The valid Lipetsk programme with its action plan cycled up to `rows` rows.
-fn large(typical: &Value, rows: usize) -> Value {
-    forms::baseline::grow_action_plan(typical, rows)
 }
 
 /// Raw jsonschema on the base schema alone (`forms::baseline`, shared by every benchmark).
@@ -63,10 +51,10 @@ fn main() {
     };
     let catalogue = Catalogue::load(forms_dir()).expect("forms/ loads");
     let raw = raw_validator();
-    let typical = read(&forms_dir().join(format!("examples/{FORM}.{REGION}.valid.json")));
+    let (typical, large) = forms::baseline::programmes(&forms_dir()).expect("the examples load");
     let doc = match which.as_str() {
         "typical" => typical,
-        "large" => large(&typical, LARGE_ROWS),
+        "large" => large,
         other => panic!("unknown document {other}"),
     };
     run(

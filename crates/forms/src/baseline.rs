@@ -6,6 +6,28 @@ use std::path::Path;
 
 use serde_json::Value;
 
+/// The form the validation benchmarks measure.
+pub const FORM: &str = "school-programme";
+/// The region whose requirements they apply.
+pub const REGION: &str = "lipetsk";
+/// Action-plan rows of the "large" document (the issue asks for at least 200).
+pub const LARGE_ROWS: usize = 240;
+
+/// The documents the validation benchmarks measure: the valid Lipetsk programme example as
+/// written ("typical") and the same with its action plan grown to [`LARGE_ROWS`] ("large").
+///
+/// # Errors
+///
+/// A message naming the example that cannot be read or parsed.
+pub fn programmes(forms_dir: &Path) -> Result<(Value, Value), String> {
+    let path = forms_dir.join(format!("examples/{FORM}.{REGION}.valid.json"));
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let typical: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let large = grow_action_plan(&typical, LARGE_ROWS);
+    Ok((typical, large))
+}
+
 /// Raw `jsonschema` (draft 2020-12, formats checked) on `form`'s base schema in `forms_dir`,
 /// with the shared definitions of `common.schema.json` registered, and nothing else of ours.
 ///
