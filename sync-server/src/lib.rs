@@ -16,6 +16,7 @@ pub mod access;
 pub mod admin;
 pub mod api;
 pub mod demo;
+pub mod edits;
 pub mod export;
 mod health;
 mod state;
@@ -61,6 +62,10 @@ pub async fn run(
     if config.demo {
         demo::load(&state, &config.forms_dir).await?;
     }
+    let (stop_watching, watching_stopped) = tokio::sync::oneshot::channel::<()>();
+    let watcher = tokio::spawn(edits::watch(state.clone(), async {
+        let _ = watching_stopped.await;
+    }));
     let app = api::router()
         .route("/sync", get(sync::upgrade))
         .route("/healthz", get(health::healthz))
@@ -75,6 +80,8 @@ pub async fn run(
     .await
     .context("serving HTTP")?;
     tracing::info!("shutting down: flushing storage");
+    let _ = stop_watching.send(());
+    let _ = watcher.await;
     state.stop().await;
     tracing::info!("stopped");
     Ok(())

@@ -1,6 +1,6 @@
 //! The server's shared state: the repo and its websocket acceptor, the store with accounts and
-//! records, the form catalogue, the login limiter and the channel that tells share decisions
-//! to re-evaluate.
+//! records, the form catalogue, the login limiter, the channel that tells share decisions
+//! to re-evaluate, and the documents edits arrived for.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use tokio::sync::broadcast;
 
 use crate::access::{Changed, Policy};
 use crate::api::auth::LoginLimiter;
+use crate::edits::{ArrivalObserver, Arrivals};
 use crate::{Config, DATABASE_FILE};
 
 /// Settings key under which the server keeps its stable samod peer id.
@@ -35,6 +36,8 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     /// Tells `/sync` share decisions that a record changed.
     pub changes: broadcast::Sender<Changed>,
+    /// Documents changes arrived for over `/sync`, until compared with their decision.
+    pub arrivals: Arc<Arrivals>,
 }
 
 impl AppState {
@@ -56,8 +59,10 @@ impl AppState {
         let (changes, _) = broadcast::channel(1024);
         let storage = SqliteStorage::new(store.clone());
         let health = storage.health();
+        let arrivals = Arc::new(Arrivals::default());
         let repo = Repo::build_tokio()
             .with_storage(storage)
+            .with_observer(ArrivalObserver(arrivals.clone()))
             .with_peer_id(PeerId::from(peer_id.as_str()))
             .with_share_policy(Policy::new(store.clone(), changes.clone()))
             .load()
@@ -74,6 +79,7 @@ impl AppState {
             catalogue: Arc::new(catalogue),
             limiter: Arc::default(),
             changes,
+            arrivals,
         })
     }
 

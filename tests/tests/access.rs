@@ -265,6 +265,57 @@ fn an_edit_after_approval_starts_a_new_round_and_the_approval_stays_with_its_ver
     );
 }
 
+/// The server notices an edit to a decided document as it arrives, not when somebody next
+/// opens the document: the new round is in the audit log with nobody asking, and the list of
+/// documents shows it at once.
+#[test]
+fn an_edit_to_a_decided_document_is_recorded_as_it_arrives() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    let programme = document(&server, "school-programme", "krasnoe");
+    let listed = |login: &str| -> Value {
+        let (status, list) = Api::demo(&server, login).get("/api/documents");
+        assert_eq!(status, 200);
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == programme.as_str())
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(listed("editor")["status"], "collected");
+    let edits = || {
+        let store = store::Store::open(server.data_dir.join("ravenstvo.sqlite3")).unwrap();
+        store
+            .audit_log()
+            .unwrap()
+            .into_iter()
+            .filter(|row| row.action == "edit" && row.subject == programme)
+            .count()
+    };
+    assert_eq!(edits(), 0);
+    runtime().block_on(async {
+        let editor = Peer::connect(&server, "editor").await;
+        let handle = editor.find(&programme).await.expect("the owner reads it");
+        editor.set(&handle, "/title", json!("Программа, редакция 2026 года"));
+        // Only the edit, then nothing: no request about the document until it is recorded.
+        let mut waited = 0;
+        while edits() == 0 && waited < 100 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            waited += 1;
+        }
+        editor.stop().await;
+    });
+    assert_eq!(
+        edits(),
+        1,
+        "the new round is recorded once, by the server itself"
+    );
+    let summary = listed("editor");
+    assert_eq!(summary["status"], "draft", "{summary}");
+    assert_eq!(summary["round"], 2, "{summary}");
+}
+
 #[test]
 fn the_sync_upgrade_checks_the_token_and_the_peer_id() {
     let dir = tempfile::tempdir().unwrap();

@@ -32,7 +32,15 @@ pub async fn list(
         if authorize(&dir, &caller, &record, Action::Read).is_err() {
             continue;
         }
-        let record = observe_edits(&state, record).await?;
+        // Only documents edits arrived for and not yet compared (the watcher is on it) need
+        // loading here; the rest are as recorded.
+        let record = if crate::edits::decided(&record)
+            && state.arrivals.is_marked(record.document.id.as_str())
+        {
+            observe_edits(&state, record).await?
+        } else {
+            record
+        };
         if authorize(&dir, &caller, &record, Action::Read).is_ok() {
             out.push(views::summary(&dir, &caller, &record));
         }

@@ -31,6 +31,11 @@ impl ApiError {
         }
     }
 
+    /// Its Russian message (for logs of work no request waits for).
+    pub fn message(&self) -> &str {
+        &self.body.message
+    }
+
     /// The same error with `details`.
     pub fn with_details(mut self, details: Value) -> ApiError {
         self.body.details = details;
