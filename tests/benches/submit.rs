@@ -24,6 +24,10 @@
 //!   into a WAL-mode file (`synchronous=NORMAL`, as our store) in a temp dir. In process, no
 //!   HTTP; the median of [`RAW_PASSES`] passes over the N documents.
 //!
+//! Then the reviewer approves all 2 × N, the server restarts, and the reviewer's list of
+//! documents (`GET /api/documents`) is timed, first and again, with the server's memory before
+//! and after: what a municipality's or a region's list costs once many documents are decided.
+//!
 //! Beside the totals, the same pieces are timed one by one in this process (ours: `document`
 //! and `forms` library calls; raw: each library), to show where a gap comes from, and the
 //! server's CPU time per submission is read from `/proc/PID/stat`.
@@ -60,6 +64,11 @@ const EXAMPLE: &str = "school-programme.lipetsk.valid.json";
 /// The demo user who submits, and the mentor school the documents are registered with.
 const EDITOR: &str = "editor";
 const MENTOR_SCHOOL: &str = "lyceum-44";
+/// The demo's municipal reviewer of the editor's school, who approves every document before
+/// the listing is timed.
+const REVIEWER: &str = "reviewer";
+/// Timed listings after the first one.
+const LISTINGS: u32 = 5;
 
 fn main() {
     let started = Instant::now();
@@ -114,6 +123,37 @@ fn main() {
         .filter(|d| d["status"] == "submitted")
         .count();
     assert_eq!(submitted, 2 * docs, "every document is submitted");
+
+    // Listing decided documents: the reviewer approves all 2 × N, the server restarts (no
+    // document loaded), and the reviewer lists what they may read, first and again.
+    let reviewer = Api::demo(&server, REVIEWER);
+    for (id, _) in &ids {
+        let (status, body) = reviewer.post(
+            &format!("/api/documents/{id}/review"),
+            &json!({"verdict": "approve"}),
+        );
+        assert_eq!(status, 200, "{body}");
+    }
+    assert!(server.stop(), "sync-server did not stop cleanly");
+    let server = Server::start(&work.path().join("server"));
+    let rss_at_start = e2e::rss(server.pid());
+    let reviewer = Api::demo(&server, REVIEWER);
+    let list = || {
+        let started = Instant::now();
+        let (status, listed) = reviewer.get("/api/documents");
+        assert_eq!(status, 200, "{listed}");
+        let approved = listed
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter(|d| d["status"] == "approved")
+            .count();
+        assert!(approved >= 2 * docs, "{approved} approved listed");
+        started.elapsed()
+    };
+    let first_listing = list();
+    let rss_after_listing = e2e::rss(server.pid());
+    let later_listing = (0..LISTINGS).map(|_| list()).sum::<Duration>() / LISTINGS;
     assert!(server.stop(), "sync-server did not stop cleanly");
 
     // Raw: the same N documents' JSON, several passes.
@@ -250,6 +290,24 @@ fn main() {
         };
         println!("| {name} | {} | {} | {ratio} |", cell(ours), cell(raw));
     }
+    println!();
+    println!(
+        "### Listing {} approved documents (`GET /api/documents` as the reviewer, server just \
+         restarted)",
+        2 * docs
+    );
+    println!();
+    println!(
+        "| first listing | later listings (mean of {LISTINGS}) | server RSS at start | after the first listing |"
+    );
+    println!("| ---: | ---: | ---: | ---: |");
+    println!(
+        "| {} | {} | {:.1} MiB | {:.1} MiB |",
+        ms(first_listing),
+        ms(later_listing),
+        rss_at_start as f64 / (1024.0 * 1024.0),
+        rss_after_listing as f64 / (1024.0 * 1024.0),
+    );
     println!();
     println!(
         "submit throughput: ours {ours_rate:.0}/s (mean {:.2} ms), ours {CLIENTS} clients \

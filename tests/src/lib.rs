@@ -279,6 +279,16 @@ pub fn server_command(args: &[&str]) -> Output {
         .expect("run sync-server")
 }
 
+/// The resident memory of process `pid` (`VmRSS` of `/proc/PID/status`), in bytes.
+pub fn rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc/PID/status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kib| kib * 1024)
+}
+
 /// A REST client of the server's `/api`, logged in or not. Every answer is returned as its
 /// status and JSON body (4xx and 5xx too), so tests assert on both.
 pub struct Api {
