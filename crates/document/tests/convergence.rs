@@ -1,6 +1,11 @@
 //! Three replicas of one school programme run random edit scripts offline, then merge in random
 //! orders. Whatever happened, they must converge, lose no one's edit and still type-check.
 //!
+//! Two ways of merging are tried: Automerge's `merge` of whole documents, and the sync protocol
+//! replicas and the server speak over `/sync` (automerge's `SyncDoc`, encoded messages, as samod
+//! sends them), with connections that drop mid-session at random — the message in flight is
+//! lost and both sides start a new session, as a reconnect does.
+//!
 //! "No edit lost" is made checkable by giving each replica its own alphabet for the text it
 //! types: replica `r`'s letters can only be deleted by replica `r` (the others never saw them),
 //! so the merged text, filtered to `r`'s letters, must equal `r`'s own final text filtered the
@@ -12,6 +17,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::Automerge;
+use automerge::sync::{self, SyncDoc};
 use document::{Edit, apply, create, get, to_json};
 use forms::Catalogue;
 use proptest::prelude::*;
@@ -249,19 +255,65 @@ impl Replica {
     }
 }
 
+/// Replicas `from` and `to` (distinct), mutably.
+fn pair(replicas: &mut [Replica], from: usize, to: usize) -> (&mut Replica, &mut Replica) {
+    let (low, high) = replicas.split_at_mut(from.max(to));
+    let (first, second) = (&mut low[from.min(to)], &mut high[0]);
+    if from < to {
+        (first, second)
+    } else {
+        (second, first)
+    }
+}
+
 /// Merges replica `from` into replica `to`.
 fn merge(replicas: &mut [Replica], from: usize, to: usize) {
     if from == to {
         return;
     }
-    let (low, high) = replicas.split_at_mut(from.max(to));
-    let (first, second) = (&mut low[from.min(to)], &mut high[0]);
-    let (source, target) = if from < to {
-        (first, second)
-    } else {
-        (second, first)
-    };
+    let (source, target) = pair(replicas, from, to);
     target.doc.merge(&mut source.doc).unwrap();
+}
+
+/// Synchronises replicas `a` and `b` both ways with the sync protocol, messages encoded and
+/// decoded as on the wire. When the `cut`-th message is sent the connection drops: that message
+/// is lost and both sides begin a new session with fresh sync states. Ends when neither side
+/// has anything more to say.
+fn sync_pair(replicas: &mut [Replica], a: usize, b: usize, cut: Option<usize>) {
+    if a == b {
+        return;
+    }
+    let (a, b) = pair(replicas, a, b);
+    let (mut state_a, mut state_b) = (sync::State::new(), sync::State::new());
+    let mut sent = 0;
+    loop {
+        let from_a = a
+            .doc
+            .generate_sync_message(&mut state_a)
+            .map(sync::Message::encode);
+        let from_b = b
+            .doc
+            .generate_sync_message(&mut state_b)
+            .map(sync::Message::encode);
+        if from_a.is_none() && from_b.is_none() {
+            return;
+        }
+        for (bytes, to_b) in [(from_a, true), (from_b, false)] {
+            let Some(bytes) = bytes else { continue };
+            sent += 1;
+            assert!(sent < 1000, "the sync protocol does not settle");
+            if cut == Some(sent) {
+                (state_a, state_b) = (sync::State::new(), sync::State::new());
+                break;
+            }
+            let message = sync::Message::decode(&bytes).unwrap();
+            if to_b {
+                b.doc.receive_sync_message(&mut state_b, message).unwrap();
+            } else {
+                a.doc.receive_sync_message(&mut state_a, message).unwrap();
+            }
+        }
+    }
 }
 
 fn set(pointer: &str, value: Value) -> Edit {
@@ -411,22 +463,46 @@ fn check(
     Ok(())
 }
 
+/// How replicas exchange what they did.
+#[derive(Clone, Copy)]
+enum Transport {
+    /// `Automerge::merge` of whole documents.
+    Merge,
+    /// The sync protocol, with connections dropping mid-session.
+    SyncProtocol,
+}
+
 #[test]
 fn replicas_converge_without_losing_edits() {
+    converge(Transport::Merge, 64);
+}
+
+/// The same property over the sync protocol: however the sessions interleave and wherever a
+/// connection drops, a later session brings both sides to the same state, losing nothing.
+#[test]
+fn replicas_converge_over_the_sync_protocol_despite_dropped_connections() {
+    converge(Transport::SyncProtocol, 32);
+}
+
+/// Runs the property with `transport`, `default_cases` times unless `PROPTEST_CASES` says.
+fn converge(transport: Transport, default_cases: u32) {
     // The catalogue and the base document are made once; every case forks the base.
     let catalogue = real_catalogue();
     let base = base_data();
     let origin = create(&catalogue, FORM, REGION, &base, &author("origin")).unwrap();
     let inputs = (
         proptest::collection::vec(proptest::collection::vec(op(), 0..16), REPLICAS),
-        proptest::collection::vec((0..REPLICAS, 0..REPLICAS), 0..6),
+        proptest::collection::vec(
+            (0..REPLICAS, 0..REPLICAS, proptest::option::of(1usize..8)),
+            0..6,
+        ),
         Just((0..REPLICAS).collect::<Vec<_>>()).prop_shuffle(),
     );
-    // 64 cases keep the debug build under half a minute; PROPTEST_CASES asks for more.
+    // The defaults keep the debug build under half a minute; PROPTEST_CASES asks for more.
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(64);
+        .unwrap_or(default_cases);
     let mut runner = TestRunner::new(ProptestConfig {
         cases,
         // Failing cases are saved beside this file and re-run first, as with `proptest!`.
@@ -449,16 +525,23 @@ fn replicas_converge_without_losing_edits() {
         }
         let locals: Vec<Value> = replicas.iter().map(|r| to_json(&r.doc).unwrap()).collect();
 
-        for (from, to) in pairwise {
-            merge(&mut replicas, from, to);
+        let exchange = |replicas: &mut [Replica], from: usize, to: usize, cut: Option<usize>| {
+            match transport {
+                Transport::Merge => merge(replicas, from, to),
+                Transport::SyncProtocol => sync_pair(replicas, from, to, cut),
+            }
+        };
+        for (from, to, cut) in pairwise {
+            exchange(&mut replicas, from, to, cut);
         }
-        // Full exchange: everything flows into the first replica of a random order, then out.
+        // Full exchange: everything flows into the first replica of a random order (the
+        // server), then out, with no connection dropping.
         let hub = final_order[0];
         for &other in &final_order[1..] {
-            merge(&mut replicas, other, hub);
+            exchange(&mut replicas, other, hub, None);
         }
         for &other in &final_order[1..] {
-            merge(&mut replicas, hub, other);
+            exchange(&mut replicas, hub, other, None);
         }
         check(&catalogue, &base, &replicas, &locals)
     });
