@@ -213,3 +213,52 @@ fn an_administrator_resets_a_password_and_closes_every_session() {
         .map(|(actor, action)| (actor.to_owned(), action.to_owned(), "curator".to_owned()));
     assert_eq!(acts, expected);
 }
+
+#[test]
+fn logins_failed_logins_and_logouts_are_security_events_in_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    let anonymous = Api::anonymous(&server);
+    let (status, _) = anonymous.post(
+        "/api/login",
+        &json!({"user": "coordinator", "password": "wrong-password"}),
+    );
+    assert_eq!(status, 401);
+    let typed = "x".repeat(300);
+    let (status, _) = anonymous.post("/api/login", &json!({"user": typed, "password": "p"}));
+    assert_eq!(status, 401);
+    let coordinator = Api::demo(&server, "coordinator");
+    let (status, _) = coordinator.post("/api/logout", &json!({}));
+    assert_eq!(status, 204);
+
+    let store = store::Store::open(server.data_dir.join("ravenstvo.sqlite3")).unwrap();
+    let log = store.audit_log().unwrap();
+    let events: Vec<(&str, &str, &str)> = log
+        .iter()
+        .filter(|row| ["login", "login-failed", "logout"].contains(&row.action.as_str()))
+        .map(|row| {
+            (
+                row.actor.as_str(),
+                row.action.as_str(),
+                row.details.as_str(),
+            )
+        })
+        .collect();
+    let address = r#"{"address":"127.0.0.1"}"#;
+    let cut = "x".repeat(64);
+    assert_eq!(
+        events,
+        [
+            ("coordinator", "login-failed", address),
+            (cut.as_str(), "login-failed", address),
+            ("coordinator", "login", address),
+            ("coordinator", "logout", address),
+        ]
+    );
+    assert!(
+        log.iter()
+            .all(|row| !row.details.contains("wrong-password") && !row.details.contains("demo-")),
+        "no password in the log"
+    );
+    assert!(store.verify_audit().unwrap().is_ok());
+}

@@ -1,6 +1,7 @@
 //! Accounts over HTTP: login (rate-limited), logout (of this session or of all the others),
 //! changing one's password, who am I, and the [`Caller`] extractor that every other handler
-//! takes, so that no API call runs without a valid bearer token.
+//! takes, so that no API call runs without a valid bearer token. Logins, failed logins and
+//! logouts are security events in the audit log, with the client's address.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -72,6 +73,22 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
     .await
     .map_err(ApiError::internal)??;
     found.ok_or_else(ApiError::unauthorized)
+}
+
+/// Longest login kept in the audit log for a failed attempt: what was typed may be anything.
+const AUDITED_LOGIN_CHARS: usize = 64;
+
+/// The audit entry of a login, a failed login or a logout by `who` from `address` (never the
+/// password or the token).
+fn security_event(who: &str, action: &str, address: &str) -> store::AuditEntry {
+    let who: String = who.chars().take(AUDITED_LOGIN_CHARS).collect();
+    store::AuditEntry {
+        actor: who.clone(),
+        action: action.to_owned(),
+        subject: who,
+        heads: String::new(),
+        details: serde_json::json!({ "address": address }),
+    }
 }
 
 /// Counts failed logins per key (a login, an address) to slow down password guessing.
@@ -150,12 +167,15 @@ pub async fn login(
     }
     let store = state.store.clone();
     let (login, password) = (request.user.clone(), request.password);
+    let address = peer.ip().to_string();
     let verified = tokio::task::spawn_blocking(move || {
         let Some(user) = store.verify_password(&login, &password)? else {
+            store.audit(&security_event(&login, "login-failed", &address))?;
             return Ok(None);
         };
         let token = store.issue_token(&user, TOKEN_TTL)?;
         let name = store.display_name(&user)?.unwrap_or_default();
+        store.audit(&security_event(user.as_str(), "login", &address))?;
         Ok::<_, store::StoreError>(Some((user, token, name)))
     })
     .await
@@ -192,14 +212,21 @@ pub async fn login(
     responses((status = 204, description = "Токен отозван"), (status = 401, body = ErrorBody)))]
 pub async fn logout(
     State(state): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
-    _caller: Caller,
+    caller: Caller,
 ) -> Result<StatusCode, ApiError> {
     let token = bearer(&headers).ok_or_else(ApiError::unauthorized)?;
     let store = state.store.clone();
-    tokio::task::spawn_blocking(move || store.revoke_token(&token))
-        .await
-        .map_err(ApiError::internal)??;
+    let address = peer.ip().to_string();
+    tokio::task::spawn_blocking(move || {
+        if store.revoke_token(&token)? {
+            store.audit(&security_event(caller.user.as_str(), "logout", &address))?;
+        }
+        Ok::<_, store::StoreError>(())
+    })
+    .await
+    .map_err(ApiError::internal)??;
     Ok(StatusCode::NO_CONTENT)
 }
 
