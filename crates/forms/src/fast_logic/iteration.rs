@@ -17,7 +17,7 @@
 
 use serde_json::Value;
 
-use super::{Fast, Scope, Unsupported, Val, descend, scalar, truthy};
+use super::{Fast, Scope, Unsupported, Val, descend, operation, scalar, truthy, var_path};
 
 /// Integers up to this size are exact in `f64`: the engine's integer and floating-point
 /// arithmetic agree below it.
@@ -79,10 +79,8 @@ pub(crate) fn compile_iteration(
         ("reduce", [source, _, init]) => (*source, IterationKind::Reduce(outer(init)?)),
         ("some", [source, _]) => (*source, IterationKind::Some),
         ("in", [needle, haystack]) => {
-            let (_, Value::Array(map_args)) = single_op(haystack, "map")? else {
-                return None;
-            };
-            let [source, body] = map_args.as_slice() else {
+            let (op, map_args) = operation(haystack)?;
+            let ("map", [source, body]) = (op, &map_args[..]) else {
                 return None;
             };
             return Some(Fast::Iterate(Box::new(Iteration {
@@ -100,13 +98,12 @@ pub(crate) fn compile_iteration(
     };
     let body = compile_body(args[1], body_scope)?;
     // `reduce` over a `filter`: one pass, the filter's list never made.
-    let (source, filter) = match single_op(source, "filter") {
-        Some((_, Value::Array(filter_args))) if filter_args.len() == 2 => (
-            outer(&filter_args[0])?,
-            Some(compile_body(&filter_args[1], BodyScope::Element)?),
-        ),
-        Some(_) => return None,
-        None => (outer(source)?, None),
+    let (source, filter) = match operation(source) {
+        Some(("filter", filter_args)) => match filter_args[..] {
+            [list, keep] => (outer(list)?, Some(compile_body(keep, BodyScope::Element)?)),
+            _ => return None,
+        },
+        _ => (outer(source)?, None),
     };
     Some(Fast::Iterate(Box::new(Iteration {
         source,
@@ -116,58 +113,33 @@ pub(crate) fn compile_iteration(
     })))
 }
 
-/// `logic` as `{op: args}` when its single operator is `op`.
-fn single_op<'v>(logic: &'v Value, op: &str) -> Option<(&'v str, &'v Value)> {
-    match logic {
-        Value::Object(map) if map.len() == 1 => {
-            let (name, args) = map.iter().next()?;
-            (name == op).then_some((name.as_str(), args))
-        }
-        _ => None,
-    }
-}
-
 /// Compiles an iteration's body: reads of its own scope, literals (lists of strings among
 /// them), comparisons, `if`, `and`/`or`/`!`/`!!`, `in`, `+`/`-` and `substr`. No nested
 /// iteration, no `var` default.
 pub(crate) fn compile_body(logic: &Value, scope: BodyScope) -> Option<Fast> {
-    let Value::Object(map) = logic else {
-        return match logic {
-            Value::Array(items) if !items.iter().all(Value::is_string) => None,
-            literal => Some(Fast::Literal(literal.clone())),
-        };
-    };
-    if map.len() != 1 {
-        return None;
-    }
-    let (op, args) = map.iter().next()?;
-    let args: Vec<&Value> = match args {
-        Value::Array(items) => items.iter().collect(),
-        single => vec![single],
-    };
-    match (op.as_str(), args.as_slice()) {
-        ("var", [Value::String(path)]) => body_var(path, scope),
-        ("var", _) => None,
-        (op, args) => super::compile_shared(op, args, |logic| compile_body(logic, scope)),
+    match (operation(logic), logic) {
+        (Some(("var", args)), _) => match args[..] {
+            [Value::String(path)] => body_var(path, scope),
+            _ => None,
+        },
+        (Some((op, args)), _) => {
+            super::compile_shared(op, &args, |logic| compile_body(logic, scope))
+        }
+        (None, Value::Object(_)) => None,
+        (None, Value::Array(items)) if !items.iter().all(Value::is_string) => None,
+        (None, literal) => Some(Fast::Literal(literal.clone())),
     }
 }
 
 /// A `var` inside an iteration's body.
 fn body_var(path: &str, scope: BodyScope) -> Option<Fast> {
-    let segments = || -> Vec<String> {
-        if path.is_empty() {
-            Vec::new()
-        } else {
-            path.split('.').map(str::to_owned).collect()
-        }
-    };
     match scope {
         BodyScope::Reduce if path == "accumulator" => Some(Fast::Accumulator),
         BodyScope::Reduce if path == "current" => Some(Fast::Current(Vec::new())),
         BodyScope::Reduce => path
             .strip_prefix("current.")
             .map(|rest| Fast::Current(rest.split('.').map(str::to_owned).collect())),
-        BodyScope::Element => Some(Fast::Current(segments())),
+        BodyScope::Element => Some(Fast::Current(var_path(path))),
     }
 }
 

@@ -239,20 +239,15 @@ impl Fast {
     }
 
     fn compile_node(logic: &Value, layout: &mut Layout) -> Option<Fast> {
-        match logic {
-            Value::Object(map) if map.len() == 1 => {
-                let (op, args) = map.iter().next()?;
-                let args: Vec<&Value> = match args {
-                    Value::Array(items) => items.iter().collect(),
-                    single => vec![single],
-                };
-                Self::compile_op(op, &args, layout).or_else(|| {
-                    engine_part(logic).then(|| {
-                        layout.engine_parts.push(logic.clone());
-                        Fast::Engine(layout.engine_parts.len() - 1)
-                    })
+        if let Some((op, args)) = operation(logic) {
+            return Self::compile_op(op, &args, layout).or_else(|| {
+                engine_part(logic).then(|| {
+                    layout.engine_parts.push(logic.clone());
+                    Fast::Engine(layout.engine_parts.len() - 1)
                 })
-            }
+            });
+        }
+        match logic {
             Value::Array(items) if items.iter().all(|i| i.is_string()) => {
                 Some(Fast::Literal(logic.clone()))
             }
@@ -286,11 +281,7 @@ impl Fast {
     }
 
     fn var(path: &str, default: Option<Value>, layout: &mut Layout) -> Fast {
-        let path: Vec<String> = if path.is_empty() {
-            Vec::new()
-        } else {
-            path.split('.').map(str::to_owned).collect()
-        };
+        let path = var_path(path);
         if let [root, key, rest @ ..] = path.as_slice()
             && root == "item"
         {
@@ -456,6 +447,32 @@ impl Fast {
             Fast::Current(path) => iteration::current(scope, path),
             Fast::Accumulator => Ok(scope.local.ok_or(Unsupported)?.accumulator),
         }
+    }
+}
+
+/// `logic` as an operation: its one operator and its arguments (a single argument may be
+/// written without the list). `None` for anything else.
+fn operation(logic: &Value) -> Option<(&str, Vec<&Value>)> {
+    let Value::Object(map) = logic else {
+        return None;
+    };
+    if map.len() != 1 {
+        return None;
+    }
+    let (op, args) = map.iter().next()?;
+    let args = match args {
+        Value::Array(items) => items.iter().collect(),
+        single => vec![single],
+    };
+    Some((op.as_str(), args))
+}
+
+/// A `var` path split at its dots; `""` is the whole data.
+fn var_path(path: &str) -> Vec<String> {
+    if path.is_empty() {
+        Vec::new()
+    } else {
+        path.split('.').map(str::to_owned).collect()
     }
 }
 
