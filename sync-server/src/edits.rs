@@ -19,9 +19,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use samod::{RepoEvent, RepoObserver};
-use store::DocumentRecord;
 use tokio::sync::Notify;
-use workflow::{DocumentId, Status};
+use workflow::DocumentId;
 
 use crate::api::{blocking, observe_edits};
 use crate::state::AppState;
@@ -77,14 +76,6 @@ impl RepoObserver for ArrivalObserver {
     }
 }
 
-/// Whether edits to a document in this status start a new round.
-pub fn decided(record: &DocumentRecord) -> bool {
-    matches!(
-        record.document.status,
-        Status::Returned | Status::Approved | Status::Collected
-    )
-}
-
 /// Compares every marked document with its decision, as marks arrive, until `stop` resolves.
 pub async fn watch(state: AppState, stop: impl Future<Output = ()>) {
     tokio::pin!(stop);
@@ -107,11 +98,9 @@ pub async fn watch(state: AppState, stop: impl Future<Output = ()>) {
 async fn look_again(state: &AppState, id: &str) -> Result<(), crate::api::error::ApiError> {
     let store = state.store.clone();
     let doc = DocumentId::new(id);
-    let Some(record) = blocking(move || store.document(&doc)).await? else {
-        // A document the server holds but nobody registered: no decision to compare with.
-        return Ok(());
-    };
-    if decided(&record) {
+    // A document the server holds but nobody registered has no decision to compare with;
+    // `observe_edits` leaves undecided ones alone.
+    if let Some(record) = blocking(move || store.document(&doc)).await? {
         observe_edits(state, record).await?;
     }
     Ok(())

@@ -17,6 +17,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use workflow::{Memberships, UserId};
 
+use crate::api::blocking;
 use crate::api::error::{ApiError, JsonBody};
 use crate::state::AppState;
 
@@ -63,15 +64,14 @@ pub fn bearer(headers: &HeaderMap) -> Option<String> {
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     let store = state.store.clone();
     let token = token.to_owned();
-    let found = tokio::task::spawn_blocking(move || {
+    let found = blocking(move || {
         let Some(user) = store.user_for_token(&token, SystemTime::now())? else {
             return Ok(None);
         };
         let people = store.people_of(&user)?;
-        Ok::<_, store::StoreError>(Some(Caller { user, people }))
+        Ok(Some(Caller { user, people }))
     })
-    .await
-    .map_err(ApiError::internal)??;
+    .await?;
     found.ok_or_else(ApiError::unauthorized)
 }
 
@@ -168,7 +168,7 @@ pub async fn login(
     let store = state.store.clone();
     let (login, password) = (request.user.clone(), request.password);
     let address = peer.ip().to_string();
-    let verified = tokio::task::spawn_blocking(move || {
+    let verified = blocking(move || {
         let Some(user) = store.verify_password(&login, &password)? else {
             store.audit(&security_event(&login, "login-failed", &address))?;
             return Ok(None);
@@ -176,11 +176,10 @@ pub async fn login(
         let token = store.issue_token(&user, TOKEN_TTL)?;
         let name = store.display_name(&user)?.unwrap_or_default();
         store.audit(&security_event(user.as_str(), "login", &address))?;
-        Ok::<_, store::StoreError>(Some((user, token, name)))
+        Ok(Some((user, token, name)))
     })
     .await
-    .map_err(|e| ApiError::internal(e).into_response())?
-    .map_err(|e| ApiError::from(e).into_response())?;
+    .map_err(IntoResponse::into_response)?;
     match verified {
         Some((user, token, display_name)) => {
             state.limiter.succeed(&keys[0]);
@@ -219,14 +218,13 @@ pub async fn logout(
     let token = bearer(&headers).ok_or_else(ApiError::unauthorized)?;
     let store = state.store.clone();
     let address = peer.ip().to_string();
-    tokio::task::spawn_blocking(move || {
+    blocking(move || {
         if store.revoke_token(&token)? {
             store.audit(&security_event(caller.user.as_str(), "logout", &address))?;
         }
-        Ok::<_, store::StoreError>(())
+        Ok(())
     })
-    .await
-    .map_err(ApiError::internal)??;
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -244,11 +242,7 @@ pub async fn logout_others(
     let token = bearer(&headers).ok_or_else(ApiError::unauthorized)?;
     let store = state.store.clone();
     let user = caller.user.clone();
-    let revoked = tokio::task::spawn_blocking(move || {
-        store.revoke_tokens(&user, Some(&token), user.as_str())
-    })
-    .await
-    .map_err(ApiError::internal)??;
+    let revoked = blocking(move || store.revoke_tokens(&user, Some(&token), user.as_str())).await?;
     tracing::info!(user = %caller.user, revoked, "other sessions closed");
     Ok(Json(SessionsClosed { revoked }))
 }
@@ -290,17 +284,16 @@ pub async fn change_password(
     }
     let store = state.store.clone();
     let user = caller.user.clone();
-    let changed = tokio::task::spawn_blocking(move || {
+    let changed = blocking(move || {
         if store.verify_password(user.as_str(), &request.current_password)? != Some(user.clone()) {
             return Ok(None);
         }
         let revoked =
             store.set_password(&user, &request.new_password, Some(&token), user.as_str())?;
-        Ok::<_, store::StoreError>(Some(revoked))
+        Ok(Some(revoked))
     })
     .await
-    .map_err(|e| ApiError::internal(e).into_response())?
-    .map_err(|e| ApiError::from(e).into_response())?;
+    .map_err(IntoResponse::into_response)?;
     match changed {
         Some(revoked) => {
             state.limiter.succeed(&keys[0]);
@@ -330,11 +323,8 @@ pub async fn whoami(
 ) -> Result<Json<WhoAmI>, ApiError> {
     let store = state.store.clone();
     let user = caller.user.clone();
-    let (name, orgs) = tokio::task::spawn_blocking(move || {
-        Ok::<_, store::StoreError>((store.display_name(&user)?, store.organisations()?))
-    })
-    .await
-    .map_err(ApiError::internal)??;
+    let (name, orgs) =
+        blocking(move || Ok((store.display_name(&user)?, store.organisations()?))).await?;
     let roles = caller
         .people
         .roles

@@ -34,9 +34,7 @@ pub async fn list(
         }
         // Only documents edits arrived for and not yet compared (the watcher is on it) need
         // loading here; the rest are as recorded.
-        let record = if crate::edits::decided(&record)
-            && state.arrivals.is_marked(record.document.id.as_str())
-        {
+        let record = if state.arrivals.is_marked(record.document.id.as_str()) {
             observe_edits(&state, record).await?
         } else {
             record

@@ -139,26 +139,17 @@ pub async fn change_password(replica: Arc<Replica>, source: Password) -> anyhow:
         .map_err(client_error)?
         .ok_or(ClientError::NotLoggedIn)
         .map_err(client_error)?;
-    let (current, new) = match source {
-        Password::Stdin => {
-            let mut lines = read_passwords(source, &["", ""])?;
-            let new = lines.pop().unwrap_or_default();
-            (lines.pop().unwrap_or_default(), new)
-        }
-        Password::Prompt => {
-            let current = format!("Текущий пароль {}: ", session.user);
-            let mut answers = read_passwords(
-                source,
-                &[&current, "Новый пароль: ", "Новый пароль ещё раз: "],
-            )?;
-            if answers[1] != answers[2] {
-                return Err(usage("новые пароли не совпадают; пароль не изменён"));
-            }
-            answers.truncate(2);
-            let new = answers.pop().unwrap_or_default();
-            (answers.pop().unwrap_or_default(), new)
-        }
+    let current_prompt = format!("Текущий пароль {}: ", session.user);
+    let prompts: &[&str] = match source {
+        Password::Stdin => &["", ""],
+        Password::Prompt => &[&current_prompt, "Новый пароль: ", "Новый пароль ещё раз: "],
     };
+    let mut answers = read_passwords(source, prompts)?;
+    if answers.get(2).is_some_and(|again| *again != answers[1]) {
+        return Err(usage("новые пароли не совпадают; пароль не изменён"));
+    }
+    let new = answers.swap_remove(1);
+    let current = answers.swap_remove(0);
     let closed = replica
         .call(move |api| api.change_password(&current, &new))
         .await
