@@ -474,24 +474,9 @@ struct Memory {
 
 impl Memory {
     fn of(pid: u32) -> Memory {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .expect("reading /proc/PID/status");
-        let field = |name: &str| -> u64 {
-            let line = status
-                .lines()
-                .find_map(|line| line.strip_prefix(name))
-                .unwrap_or_else(|| panic!("no {name} in /proc/{pid}/status"));
-            let kib: u64 = line
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse()
-                .expect("a number of kB");
-            kib * 1024
-        };
         Memory {
-            rss: field("VmRSS:"),
-            hwm: field("VmHWM:"),
+            rss: e2e::proc_memory(pid, "VmRSS:"),
+            hwm: e2e::proc_memory(pid, "VmHWM:"),
         }
     }
 }

@@ -279,14 +279,26 @@ pub fn server_command(args: &[&str]) -> Output {
         .expect("run sync-server")
 }
 
-/// The resident memory of process `pid` (`VmRSS` of `/proc/PID/status`), in bytes.
-pub fn rss(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc/PID/status");
-    status
+/// A memory figure of process `pid` from `/proc/PID/status` (`field` such as `VmRSS:` or
+/// `VmHWM:`), in bytes.
+pub fn proc_memory(pid: u32, field: &str) -> u64 {
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).expect("reading /proc/PID/status");
+    let kib: u64 = status
         .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kib| kib * 1024)
+        .find_map(|line| line.strip_prefix(field))
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .expect("a number of kB");
+    kib * 1024
+}
+
+/// The resident memory of process `pid` now, in bytes.
+pub fn rss(pid: u32) -> u64 {
+    proc_memory(pid, "VmRSS:")
 }
 
 /// A REST client of the server's `/api`, logged in or not. Every answer is returned as its
