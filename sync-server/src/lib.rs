@@ -6,7 +6,8 @@
 //! an authenticated user and shown only the documents the permission table lets them see
 //! (`access`). `/api` is the REST API (`api`): login, documents, submission, signatures,
 //! review, the regional registry and its exports (`export`), with an OpenAPI document.
-//! `/healthz` reports whether storage is writing. `admin` holds the administrative acts of
+//! `/healthz` reports whether storage is writing. `sessions` closes live connections whose
+//! token died; `net` times out connections that say nothing. `admin` holds the administrative acts of
 //! the `sync-server admin` commands and `demo` the demo region of `--demo`.
 //!
 //! The library takes its listener and its shutdown signal from outside ([`run`]), so tests
@@ -19,8 +20,10 @@ pub mod demo;
 pub mod edits;
 pub mod export;
 mod health;
+pub mod net;
+pub mod sessions;
 mod state;
-mod sync;
+pub mod sync;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -66,15 +69,23 @@ pub async fn run(
     let watcher = tokio::spawn(edits::watch(state.clone(), async {
         let _ = watching_stopped.await;
     }));
+    let (stop_sessions, sessions_stopped) = tokio::sync::oneshot::channel::<()>();
+    let sessions_watcher = tokio::spawn(sessions::watch(state.clone(), async {
+        let _ = sessions_stopped.await;
+    }));
     let app = api::router()
         .route("/sync", get(sync::upgrade))
         .route("/healthz", get(health::healthz))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            sessions::recheck_after_account_changes,
+        ))
         .with_state(state.clone());
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "serving");
     axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        net::TimedListener::new(listener),
+        app.into_make_service_with_connect_info::<net::ClientAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await
@@ -82,6 +93,8 @@ pub async fn run(
     tracing::info!("shutting down: flushing storage");
     let _ = stop_watching.send(());
     let _ = watcher.await;
+    let _ = stop_sessions.send(());
+    let _ = sessions_watcher.await;
     state.stop().await;
     tracing::info!("stopped");
     Ok(())

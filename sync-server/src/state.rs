@@ -1,6 +1,6 @@
 //! The server's shared state: the repo and its websocket acceptor, the store with accounts and
 //! records, the form catalogue, the login limiter, the channel that tells share decisions
-//! to re-evaluate, and the documents edits arrived for.
+//! to re-evaluate, the documents edits arrived for, and the live `/sync` connections.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,6 +14,7 @@ use tokio::sync::broadcast;
 use crate::access::{Changed, Policy};
 use crate::api::auth::LoginLimiter;
 use crate::edits::{ArrivalObserver, Arrivals};
+use crate::sessions::LiveSessions;
 use crate::{Config, DATABASE_FILE};
 
 /// Settings key under which the server keeps its stable samod peer id.
@@ -38,6 +39,8 @@ pub struct AppState {
     pub changes: broadcast::Sender<Changed>,
     /// Documents changes arrived for over `/sync`, until compared with their decision.
     pub arrivals: Arc<Arrivals>,
+    /// Live `/sync` connections with their tokens, closed when the token dies.
+    pub sessions: Arc<LiveSessions>,
 }
 
 impl AppState {
@@ -80,6 +83,7 @@ impl AppState {
             limiter: Arc::default(),
             changes,
             arrivals,
+            sessions: Arc::default(),
         })
     }
 

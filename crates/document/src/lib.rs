@@ -23,6 +23,7 @@ mod error;
 mod fingerprint;
 mod history;
 mod import;
+pub mod incoming;
 mod layout;
 mod pointer;
 mod read;
@@ -37,3 +38,8 @@ pub use history::{Author, HistoryEntry, format_heads, history, parse_heads};
 pub use import::{ImportSummary, import};
 pub use layout::{Meta, create, meta};
 pub use read::{get, to_json, to_json_at};
+
+/// The deepest an object may lie below a document's root. The forms nest a few levels
+/// (document → data → section → table → row → text); nothing typeable against a schema comes
+/// near this, and every walk of a document stops here instead of overflowing its stack.
+pub const MAX_DEPTH: usize = 32;

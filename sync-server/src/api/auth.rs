@@ -154,7 +154,9 @@ impl LoginLimiter {
     ))]
 pub async fn login(
     State(state): State<AppState>,
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    axum::extract::ConnectInfo(crate::net::ClientAddr(peer)): axum::extract::ConnectInfo<
+        crate::net::ClientAddr,
+    >,
     JsonBody(request): JsonBody<LoginRequest>,
 ) -> Result<Json<LoginResponse>, Response> {
     let now = Instant::now();
@@ -211,7 +213,9 @@ pub async fn login(
     responses((status = 204, description = "Токен отозван"), (status = 401, body = ErrorBody)))]
 pub async fn logout(
     State(state): State<AppState>,
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    axum::extract::ConnectInfo(crate::net::ClientAddr(peer)): axum::extract::ConnectInfo<
+        crate::net::ClientAddr,
+    >,
     headers: HeaderMap,
     caller: Caller,
 ) -> Result<StatusCode, ApiError> {

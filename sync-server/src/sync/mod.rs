@@ -6,22 +6,34 @@
 //! (`u:<user>:<replica>`), and the transport is bound to it, so a client cannot claim someone
 //! else's id. What the peer may then see and change is decided per document by
 //! [`Policy`](crate::access::Policy).
+//!
+//! Between the socket and samod sits the connection's [`guard`]: every message is judged
+//! (sender, document id, registration, size, depth) before samod sees it, and the
+//! [`connection`] closes when the guard refuses a message, when the peer does not join in
+//! time, or when its token dies ([`crate::sessions`]). [`wire`] reads the messages'
+//! envelopes.
 
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use samod::PeerId;
 use serde::Deserialize;
 
 use crate::access::user_of_peer;
 use crate::api::auth::{authenticate, bearer};
 use crate::api::error::ApiError;
 use crate::state::AppState;
+use connection::Closer;
+
+pub mod connection;
+pub mod guard;
+pub mod wire;
 
 /// The largest websocket message accepted. A sync message carries at most a document's
-/// changes; a bigger one is garbage or an attack, and closes that connection only.
-pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+/// changes (compressed); a bigger one is garbage or an attack, and closes that connection
+/// only. What a message may inflate to and how many operations it may carry are bounded
+/// separately (`document::incoming::Limits`), before samod applies it.
+pub const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
 
 /// Query parameters of `/sync`.
 #[derive(Debug, Deserialize)]
@@ -52,6 +64,13 @@ pub async fn upgrade(
         )
         .into_response();
     };
+    if peer.len() > wire::MAX_NAME_CHARS {
+        return ApiError::bad_request(format!(
+            "идентификатор реплики длиннее {} символов",
+            wire::MAX_NAME_CHARS
+        ))
+        .into_response();
+    }
     if user_of_peer(&peer).as_ref() != Some(&caller.user) {
         return ApiError::new(
             StatusCode::FORBIDDEN,
@@ -67,12 +86,8 @@ pub async fn upgrade(
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| async move {
-            match state
-                .acceptor
-                .accept_axum(socket, Some(PeerId::from(peer.as_str())))
-            {
-                Ok(_) => tracing::debug!(%peer, "sync connection accepted"),
-                Err(_) => tracing::warn!("sync connection refused: the repo is stopping"),
-            }
+            let closer = Closer::default();
+            let registration = state.sessions.register(&token, closer.clone());
+            connection::accept(&state, socket, peer, closer, registration);
         })
 }
