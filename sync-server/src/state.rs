@@ -1,5 +1,5 @@
 //! The server's shared state: the repo and its websocket acceptor, the store with accounts and
-//! records, the form catalogue, the login limiter, the channel that tells share decisions
+//! records, the form catalogue, the password gate, the channel that tells share decisions
 //! to re-evaluate, the documents edits arrived for, and the live `/sync` connections.
 
 use std::net::SocketAddr;
@@ -12,7 +12,7 @@ use store::{SqliteStorage, StorageHealth, Store};
 use tokio::sync::broadcast;
 
 use crate::access::{Changed, Policy};
-use crate::api::auth::LoginLimiter;
+use crate::api::attempts::{PASSWORD_CHECK_WAIT, PasswordGate};
 use crate::edits::{ArrivalObserver, Arrivals};
 use crate::sessions::LiveSessions;
 use crate::{Config, DATABASE_FILE};
@@ -33,8 +33,9 @@ pub struct AppState {
     pub store: Store,
     /// The forms and regional requirement sets submissions are validated against.
     pub catalogue: Arc<Catalogue>,
-    /// Failed-login counting.
-    pub limiter: Arc<LoginLimiter>,
+    /// The way to every password check: failed attempts counted per login and address, and
+    /// as many checks at once as the store has argon2 working areas.
+    pub passwords: Arc<PasswordGate>,
     /// Tells `/sync` share decisions that a record changed.
     pub changes: broadcast::Sender<Changed>,
     /// Documents changes arrived for over `/sync`, until compared with their decision.
@@ -80,7 +81,10 @@ impl AppState {
             health,
             store,
             catalogue: Arc::new(catalogue),
-            limiter: Arc::default(),
+            passwords: Arc::new(PasswordGate::new(
+                store::PASSWORD_CHECKS_AT_ONCE,
+                PASSWORD_CHECK_WAIT,
+            )),
             changes,
             arrivals,
             sessions: Arc::default(),

@@ -6,12 +6,9 @@
 //! do what live in `workflow`; this module stores its types and checks what `workflow` says a
 //! write must satisfy (the organisation tree, [`Role::fits`]).
 
-use std::sync::LazyLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 use workflow::{
@@ -20,20 +17,11 @@ use workflow::{
 };
 
 use crate::audit::{AuditEntry, append};
+use crate::passwords::{hash_password, password_matches, spend_like_a_check};
 use crate::{Store, StoreError};
 
 /// Random bytes in a bearer token (hex-encoded, so the token is twice as many characters).
 const TOKEN_BYTES: usize = 32;
-
-/// A hash of a password nobody knows, verified when a login does not exist so that an unknown
-/// login costs the same argon2 work as a wrong password and timing does not reveal which
-/// logins exist. Made with the same parameters as real hashes; the first use in a process also
-/// pays for making it.
-static DUMMY_HASH: LazyLock<Result<String, argon2::password_hash::Error>> = LazyLock::new(|| {
-    let mut secret = [0u8; TOKEN_BYTES];
-    OsRng.fill_bytes(&mut secret);
-    hash_password(&hex(&secret))
-});
 
 impl Store {
     /// Adds an organisation, after checking with [`Directory`] that it keeps the region →
@@ -90,7 +78,8 @@ impl Store {
     }
 
     /// Creates a user whose id is their login and returns that id. The password is hashed with
-    /// argon2id and a fresh random salt; only the hash is stored.
+    /// argon2id and a fresh random salt, in one of the process's argon2 working areas; only the
+    /// hash is stored.
     ///
     /// # Errors
     ///
@@ -283,8 +272,10 @@ impl Store {
 
     /// The user whose login is `login`, if `password` is theirs.
     ///
-    /// The comparison is argon2's own (constant-time over the derived hash). An unknown login
-    /// still verifies against a dummy hash, so it takes as long as a wrong password.
+    /// The hash is recomputed with the parameters recorded in the stored one, in one of the
+    /// process's [`PASSWORD_CHECKS_AT_ONCE`](crate::PASSWORD_CHECKS_AT_ONCE) argon2 working
+    /// areas (waiting for one if all are in use), and compared in constant time. An unknown
+    /// login still verifies against a dummy hash, so it takes as long as a wrong password.
     ///
     /// # Errors
     ///
@@ -301,12 +292,11 @@ impl Store {
                 .optional()
         })?;
         match found {
-            Some((id, hash)) => Ok(password_matches(&hash, password)?.then(|| UserId::new(id))),
+            Some((id, hash)) => Ok(password_matches(&hash, password)
+                .map_err(StoreError::PasswordHash)?
+                .then(|| UserId::new(id))),
             None => {
-                let dummy = DUMMY_HASH
-                    .as_ref()
-                    .map_err(|e| StoreError::PasswordHash(*e))?;
-                password_matches(dummy, password)?;
+                spend_like_a_check(password).map_err(StoreError::PasswordHash)?;
                 Ok(None)
             }
         }
@@ -475,24 +465,6 @@ fn admin_act(by: &str, action: &str, subject: &str, details: serde_json::Value) 
         subject: subject.to_owned(),
         heads: String::new(),
         details,
-    }
-}
-
-/// An argon2id PHC string for `password` with a fresh random salt.
-fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
-    let salt = SaltString::generate(&mut OsRng);
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
-}
-
-/// Whether `password` matches the PHC string `hash` (with the parameters recorded in it).
-fn password_matches(hash: &str, password: &str) -> Result<bool, StoreError> {
-    let parsed = PasswordHash::new(hash).map_err(StoreError::PasswordHash)?;
-    match Argon2::default().verify_password(password.as_bytes(), &parsed) {
-        Ok(()) => Ok(true),
-        Err(argon2::password_hash::Error::Password) => Ok(false),
-        Err(other) => Err(StoreError::PasswordHash(other)),
     }
 }
 

@@ -8,6 +8,8 @@
 //! blocking pool, retrying failures and reporting them through [`StorageHealth`] (`health.rs`);
 //! `key.rs` maps samod storage keys to text keys; `accounts.rs` adds organisations, users
 //! (argon2id password hashes), memberships and bearer tokens (stored as SHA-256) to [`Store`];
+//! `passwords.rs` makes and checks those hashes in at most [`PASSWORD_CHECKS_AT_ONCE`] argon2
+//! working areas per process, reused rather than allocated per check;
 //! `records.rs` the document registry, lifecycle states, pinned submissions and signatures;
 //! `audit.rs` the hash-chained audit log that every act is appended to in its own transaction.
 //!
@@ -21,6 +23,7 @@ mod error;
 mod health;
 mod key;
 mod migrations;
+mod passwords;
 mod records;
 mod storage;
 mod store;
@@ -29,6 +32,7 @@ pub use audit::{AuditBreak, AuditEntry, AuditRow};
 pub use error::StoreError;
 pub use health::{HealthSnapshot, StorageFailure, StorageHealth, StorageOp};
 pub use key::{key_from_str, key_to_string};
+pub use passwords::PASSWORD_CHECKS_AT_ONCE;
 pub use records::{DocumentRecord, Pinned, SignatureRecord, SubmissionRecord};
 pub use storage::SqliteStorage;
 pub use store::{Store, StoreStats};

@@ -1,11 +1,10 @@
 //! Accounts over HTTP: login (rate-limited), logout (of this session or of all the others),
 //! changing one's password, who am I, and the [`Caller`] extractor that every other handler
 //! takes, so that no API call runs without a valid bearer token. Logins, failed logins and
-//! logouts are security events in the audit log, with the client's address.
+//! logouts are security events in the audit log, with the client's address. Every password
+//! check goes through the [`PasswordGate`](crate::api::attempts::PasswordGate) first.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use api_types::{
     ErrorBody, LoginRequest, LoginResponse, PasswordChange, RoleView, SessionsClosed, WhoAmI,
@@ -17,20 +16,13 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use workflow::{Memberships, UserId};
 
+use crate::api::attempts::{Admission, AttemptKey};
 use crate::api::blocking;
 use crate::api::error::{ApiError, JsonBody};
 use crate::state::AppState;
 
 /// How long a token lives.
 pub const TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
-
-/// Failed logins allowed per login within [`FAILURE_WINDOW`].
-const MAX_FAILURES_PER_LOGIN: u32 = 5;
-/// Failed logins allowed per client address within [`FAILURE_WINDOW`]: higher, because a
-/// whole school may share one address.
-const MAX_FAILURES_PER_ADDRESS: u32 = 50;
-/// The window over which failures are counted; a refused login waits until it passes.
-const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 
 /// An authenticated caller: the user behind the bearer token, with their roles.
 #[derive(Debug, Clone)]
@@ -91,66 +83,13 @@ fn security_event(who: &str, action: &str, address: &str) -> store::AuditEntry {
     }
 }
 
-/// Counts failed logins per key (a login, an address) to slow down password guessing.
-#[derive(Debug, Default)]
-pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-impl LoginLimiter {
-    /// How long `key` must still wait, if it has used up its failures.
-    fn wait(&self, key: &str, now: Instant) -> Option<Duration> {
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let (count, since) = failures.get(key)?;
-        let elapsed = now.duration_since(*since);
-        let max = if key.starts_with("addr:") {
-            MAX_FAILURES_PER_ADDRESS
-        } else {
-            MAX_FAILURES_PER_LOGIN
-        };
-        (*count >= max && elapsed < FAILURE_WINDOW).then(|| FAILURE_WINDOW - elapsed)
-    }
-
-    fn fail(&self, key: &str, now: Instant) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        // Forget old windows so the map does not grow with every name ever tried.
-        failures.retain(|_, (_, since)| now.duration_since(*since) < FAILURE_WINDOW);
-        let entry = failures.entry(key.to_owned()).or_insert((0, now));
-        entry.0 += 1;
-    }
-
-    /// The 429 answer (with `Retry-After`) to give instead of checking a password, if any of
-    /// `keys` has used up its failures.
-    fn refusal(&self, keys: &[String], now: Instant) -> Option<Response> {
-        let wait = keys.iter().filter_map(|k| self.wait(k, now)).max()?;
-        let seconds = wait.as_secs().max(1);
-        let error = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too-many-attempts",
-            format!("слишком много неудачных попыток ввода пароля; повторите через {seconds} с"),
-        )
-        .with_details(serde_json::json!({ "retry_after": seconds }));
-        Some(
-            (
-                [(header::RETRY_AFTER, seconds.to_string())],
-                error.into_response(),
-            )
-                .into_response(),
-        )
-    }
-
-    fn succeed(&self, key: &str) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        failures.remove(key);
-    }
-}
-
 /// Logs in with a login and password and returns a bearer token.
 #[utoipa::path(post, path = "/api/login", tag = "accounts", request_body = LoginRequest,
     responses(
         (status = 200, description = "Вход выполнен", body = LoginResponse),
         (status = 401, description = "Неверный логин или пароль", body = ErrorBody),
         (status = 429, description = "Слишком много неудачных попыток", body = ErrorBody),
+        (status = 503, description = "Сервер занят проверкой других паролей", body = ErrorBody),
     ))]
 pub async fn login(
     State(state): State<AppState>,
@@ -159,18 +98,20 @@ pub async fn login(
     >,
     JsonBody(request): JsonBody<LoginRequest>,
 ) -> Result<Json<LoginResponse>, Response> {
-    let now = Instant::now();
     let keys = [
-        format!("login:{}", request.user),
-        format!("addr:{}", peer.ip()),
+        AttemptKey::login(&request.user),
+        AttemptKey::Address(peer.ip()),
     ];
-    if let Some(refusal) = state.limiter.refusal(&keys, now) {
-        return Err(refusal);
-    }
+    let Admission {
+        reservation,
+        permit,
+    } = state.passwords.admit(&keys).await?;
     let store = state.store.clone();
     let (login, password) = (request.user.clone(), request.password);
     let address = peer.ip().to_string();
     let verified = blocking(move || {
+        // Held until argon2 is done, even if the client goes away meanwhile.
+        let _permit = permit;
         let Some(user) = store.verify_password(&login, &password)? else {
             store.audit(&security_event(&login, "login-failed", &address))?;
             return Ok(None);
@@ -184,7 +125,7 @@ pub async fn login(
     .map_err(IntoResponse::into_response)?;
     match verified {
         Some((user, token, display_name)) => {
-            state.limiter.succeed(&keys[0]);
+            reservation.succeeded();
             tracing::info!(user = %user, "login");
             Ok(Json(LoginResponse {
                 token,
@@ -194,9 +135,7 @@ pub async fn login(
             }))
         }
         None => {
-            for key in &keys {
-                state.limiter.fail(key, now);
-            }
+            reservation.failed();
             tracing::info!(login = %request.user, "failed login");
             Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -261,6 +200,7 @@ pub async fn logout_others(
         (status = 401, description = "Текущий пароль неверен", body = ErrorBody),
         (status = 422, description = "Новый пароль не подходит", body = ErrorBody),
         (status = 429, description = "Слишком много неудачных попыток", body = ErrorBody),
+        (status = 503, description = "Сервер занят проверкой других паролей", body = ErrorBody),
     ))]
 pub async fn change_password(
     State(state): State<AppState>,
@@ -270,25 +210,28 @@ pub async fn change_password(
 ) -> Result<Json<SessionsClosed>, Response> {
     let token = bearer(&headers).ok_or_else(|| ApiError::unauthorized().into_response())?;
     let login = caller.user.as_str().to_owned();
-    let now = Instant::now();
-    let keys = [format!("login:{login}")];
-    if let Some(refusal) = state.limiter.refusal(&keys, now) {
-        return Err(refusal);
-    }
     let weak = |message: String| {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "weak-password", message)
             .with_details(serde_json::json!({ "field": "new_password" }))
             .into_response()
     };
+    // Judged before any hashing: a weak new password costs no check and no attempt.
     if let Some(problem) = workflow::password_problem(&login, &request.new_password) {
         return Err(weak(problem));
     }
     if request.new_password == request.current_password {
         return Err(weak("новый пароль совпадает с текущим".to_owned()));
     }
+    let keys = [AttemptKey::login(&login)];
+    let Admission {
+        reservation,
+        permit,
+    } = state.passwords.admit(&keys).await?;
     let store = state.store.clone();
     let user = caller.user.clone();
     let changed = blocking(move || {
+        // One permit covers both argon2 runs: checking the current password, hashing the new.
+        let _permit = permit;
         if store.verify_password(user.as_str(), &request.current_password)? != Some(user.clone()) {
             return Ok(None);
         }
@@ -300,12 +243,12 @@ pub async fn change_password(
     .map_err(IntoResponse::into_response)?;
     match changed {
         Some(revoked) => {
-            state.limiter.succeed(&keys[0]);
+            reservation.succeeded();
             tracing::info!(user = %caller.user, revoked, "password changed");
             Ok(Json(SessionsClosed { revoked }))
         }
         None => {
-            state.limiter.fail(&keys[0], now);
+            reservation.failed();
             tracing::info!(user = %caller.user, "password change with a wrong current password");
             Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,

@@ -5,6 +5,7 @@
 //! the document. Errors are [`ApiError`](error::ApiError)s: `{error, message, details}` with a
 //! Russian message.
 
+pub mod attempts;
 pub mod auth;
 pub mod documents;
 pub mod error;

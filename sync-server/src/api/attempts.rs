@@ -1,0 +1,415 @@
+//! Password attempts: how many may fail, and how many may be checked at once.
+//!
+//! Every password check (a login, the current password of a password change) first reserves a
+//! failure under every key it counts against (the login, the client's address) with
+//! [`LoginLimiter::reserve`], under one lock, so however many requests arrive at once no more
+//! than the limit are checked; a right password gives its reservation back. Then it waits for
+//! one of [`store::PASSWORD_CHECKS_AT_ONCE`] permits of a [`PasswordGate`], so that argon2's
+//! working memory is bounded and reused (the store hashes in as many areas as there are
+//! permits); a request that cannot get one within [`PASSWORD_CHECK_WAIT`] gives its
+//! reservation back and is told the server is busy (503 with `Retry-After`), rather than
+//! queueing more work.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::api::error::ApiError;
+
+/// Failed checks allowed per login within [`FAILURE_WINDOW`].
+const MAX_FAILURES_PER_LOGIN: u32 = 5;
+/// Failed checks allowed per client address within [`FAILURE_WINDOW`]: higher, because a
+/// whole school may share one address.
+const MAX_FAILURES_PER_ADDRESS: u32 = 50;
+/// The window over which failures are counted; a refused attempt waits until it passes.
+const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+/// The longest login a key keeps: what was typed may be up to the body limit long, and the
+/// limiter keeps every key for a minute. No real login is this long.
+const LOGIN_KEY_CHARS: usize = 64;
+
+/// How long a password check waits for a permit before the server answers that it is busy.
+pub const PASSWORD_CHECK_WAIT: Duration = Duration::from_secs(2);
+/// The `Retry-After` of a busy answer, in seconds.
+const BUSY_RETRY_SECONDS: u64 = 1;
+
+/// What a failed password check counts against.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AttemptKey {
+    /// The login typed (cut to [`LOGIN_KEY_CHARS`]), whether or not it exists.
+    Login(String),
+    /// The client's address.
+    Address(IpAddr),
+}
+
+impl AttemptKey {
+    /// The key of the login `typed`.
+    pub fn login(typed: &str) -> AttemptKey {
+        AttemptKey::Login(typed.chars().take(LOGIN_KEY_CHARS).collect())
+    }
+
+    /// How many failures this key may have within [`FAILURE_WINDOW`].
+    fn limit(&self) -> u32 {
+        match self {
+            AttemptKey::Login(_) => MAX_FAILURES_PER_LOGIN,
+            AttemptKey::Address(_) => MAX_FAILURES_PER_ADDRESS,
+        }
+    }
+}
+
+/// Counts failed password checks per [`AttemptKey`], counting each attempt before its check.
+#[derive(Debug, Default)]
+pub struct LoginLimiter {
+    /// The current window of every key that failed or is being checked within the last
+    /// [`FAILURE_WINDOW`]; older windows are forgotten as new reservations come.
+    windows: Mutex<HashMap<AttemptKey, Window>>,
+}
+
+/// One key's failures in its current window.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    /// Failures plus attempts being checked now.
+    used: u32,
+    /// When the window opened (its first reservation).
+    since: Instant,
+}
+
+impl LoginLimiter {
+    /// Counts one failure under every key, before the password is checked; or, if any key has
+    /// used up its failures (checks in progress included), how long until its window passes.
+    ///
+    /// All keys are checked and counted under one lock, so concurrent attempts cannot together
+    /// get more checks than a limit. The caller settles the [`Reservation`].
+    pub fn reserve(&self, keys: &[AttemptKey], now: Instant) -> Result<Reservation<'_>, Duration> {
+        let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
+        // Forget old windows so the map does not grow with every name ever tried.
+        windows.retain(|_, window| now.duration_since(window.since) < FAILURE_WINDOW);
+        let wait = keys
+            .iter()
+            .filter_map(|key| {
+                let window = windows.get(key)?;
+                (window.used >= key.limit())
+                    .then(|| FAILURE_WINDOW - now.duration_since(window.since))
+            })
+            .max();
+        if let Some(wait) = wait {
+            return Err(wait);
+        }
+        let held = keys
+            .iter()
+            .map(|key| {
+                let window = windows.entry(key.clone()).or_insert(Window {
+                    used: 0,
+                    since: now,
+                });
+                window.used += 1;
+                (key.clone(), window.since)
+            })
+            .collect();
+        Ok(Reservation {
+            limiter: self,
+            held,
+        })
+    }
+
+    /// Gives back one slot of `key`'s window opened at `since`; nothing if that window has
+    /// passed meanwhile (a newer one does not owe it).
+    fn give_back(windows: &mut HashMap<AttemptKey, Window>, key: &AttemptKey, since: Instant) {
+        if let Some(window) = windows.get_mut(key)
+            && window.since == since
+        {
+            window.used = window.used.saturating_sub(1);
+            if window.used == 0 {
+                windows.remove(key);
+            }
+        }
+    }
+}
+
+/// One failure counted in advance under each key of an attempt. Dropped unsettled (the check
+/// failed, the storage failed, or the client went away mid-check) it stays counted: the safe
+/// side.
+#[must_use = "a reservation stays counted as a failure unless settled"]
+#[derive(Debug)]
+pub struct Reservation<'a> {
+    /// The limiter it was counted in.
+    limiter: &'a LoginLimiter,
+    /// Each key with the start of the window it was counted in.
+    held: Vec<(AttemptKey, Instant)>,
+}
+
+impl Reservation<'_> {
+    /// The password was right: a login's failures are forgotten (its owner proved the
+    /// password), an address gets its slot back.
+    pub fn succeeded(self) {
+        let mut windows = self
+            .limiter
+            .windows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for (key, since) in &self.held {
+            match key {
+                AttemptKey::Login(_) => {
+                    windows.remove(key);
+                }
+                AttemptKey::Address(_) => LoginLimiter::give_back(&mut windows, key, *since),
+            }
+        }
+    }
+
+    /// The password was never checked (the server was busy): every slot is given back.
+    pub fn unused(self) {
+        let mut windows = self
+            .limiter
+            .windows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for (key, since) in &self.held {
+            LoginLimiter::give_back(&mut windows, key, *since);
+        }
+    }
+
+    /// The password was wrong: the failure stays counted (the same as dropping it; spelled
+    /// out where it is meant).
+    pub fn failed(self) {}
+}
+
+/// The way to a password check: the failure limit, then one of a few permits to run argon2.
+#[derive(Debug)]
+pub struct PasswordGate {
+    /// Failed checks per login and per address.
+    limiter: LoginLimiter,
+    /// One permit per argon2 working area of the store; held for the whole blocking check.
+    permits: Arc<Semaphore>,
+    /// How long an attempt waits for a permit before it is told the server is busy.
+    wait: Duration,
+}
+
+/// An attempt let through a [`PasswordGate`]: its failure counted in advance and a permit to
+/// check the password.
+#[derive(Debug)]
+pub struct Admission<'a> {
+    /// To settle once the password is checked.
+    pub reservation: Reservation<'a>,
+    /// To move into the blocking check, so that it is held until argon2 finishes even if the
+    /// request is dropped meanwhile.
+    pub permit: OwnedSemaphorePermit,
+}
+
+impl PasswordGate {
+    /// A gate letting `checks_at_once` password checks run at a time, each attempt waiting at
+    /// most `wait` for its turn.
+    pub fn new(checks_at_once: usize, wait: Duration) -> PasswordGate {
+        PasswordGate {
+            limiter: LoginLimiter::default(),
+            permits: Arc::new(Semaphore::new(checks_at_once)),
+            wait,
+        }
+    }
+
+    /// Counts a failure under `keys` in advance and waits for a permit to check the password.
+    ///
+    /// # Errors
+    ///
+    /// The answer to give instead of checking: 429 with `Retry-After` if a key has used up its
+    /// failures; 503 with `Retry-After` (and the reservation given back) if no permit came
+    /// within the wait.
+    pub async fn admit(&self, keys: &[AttemptKey]) -> Result<Admission<'_>, Response> {
+        let reservation = self
+            .limiter
+            .reserve(keys, Instant::now())
+            .map_err(too_many_attempts)?;
+        match tokio::time::timeout(self.wait, self.permits.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(Admission {
+                reservation,
+                permit,
+            }),
+            // The semaphore is never closed; a closed one would mean no checks either way.
+            Ok(Err(_)) | Err(_) => {
+                reservation.unused();
+                tracing::warn!("password check refused: every check permit is busy");
+                Err(busy())
+            }
+        }
+    }
+}
+
+/// The 429 answer for an attempt that must wait `wait` for its window to pass.
+fn too_many_attempts(wait: Duration) -> Response {
+    // Rounded up: a client that comes back after `Retry-After` seconds must find the window
+    // passed, not be refused once more.
+    let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+    refusal(
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-attempts",
+            format!("слишком много неудачных попыток ввода пароля; повторите через {seconds} с"),
+        ),
+        seconds,
+    )
+}
+
+/// The 503 answer for an attempt that found every check permit busy.
+fn busy() -> Response {
+    refusal(
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            format!(
+                "сервер занят проверкой других паролей; повторите через {BUSY_RETRY_SECONDS} с"
+            ),
+        ),
+        BUSY_RETRY_SECONDS,
+    )
+}
+
+/// `error` with `Retry-After: seconds`, also given in its details.
+fn refusal(error: ApiError, seconds: u64) -> Response {
+    let error = error.with_details(serde_json::json!({ "retry_after": seconds }));
+    (
+        [(header::RETRY_AFTER, seconds.to_string())],
+        error.into_response(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use super::*;
+
+    fn keys(login: &str) -> [AttemptKey; 2] {
+        [
+            AttemptKey::login(login),
+            AttemptKey::Address(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        ]
+    }
+
+    #[test]
+    fn reservations_in_flight_count_against_the_limit() {
+        let limiter = LoginLimiter::default();
+        let now = Instant::now();
+        let held: Vec<_> = (0..MAX_FAILURES_PER_LOGIN)
+            .map(|_| limiter.reserve(&keys("editor"), now).unwrap())
+            .collect();
+        // Nothing has failed yet, but five checks are under way: a sixth must wait.
+        let wait = limiter.reserve(&keys("editor"), now).unwrap_err();
+        assert_eq!(wait, FAILURE_WINDOW);
+        // Another login from the same address is still let through.
+        limiter.reserve(&keys("director"), now).unwrap().failed();
+        drop(held);
+        let later = now + Duration::from_secs(45);
+        assert_eq!(
+            limiter.reserve(&keys("editor"), later).unwrap_err(),
+            Duration::from_secs(15)
+        );
+        let after_window = now + FAILURE_WINDOW;
+        limiter
+            .reserve(&keys("editor"), after_window)
+            .unwrap()
+            .failed();
+    }
+
+    #[test]
+    fn an_unchecked_attempt_gives_its_slots_back() {
+        let limiter = LoginLimiter::default();
+        let now = Instant::now();
+        for _ in 0..10 * MAX_FAILURES_PER_LOGIN {
+            limiter.reserve(&keys("editor"), now).unwrap().unused();
+        }
+        assert!(limiter.windows.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_right_password_forgets_the_logins_failures_and_frees_its_address_slot() {
+        let limiter = LoginLimiter::default();
+        let now = Instant::now();
+        for _ in 0..MAX_FAILURES_PER_LOGIN - 1 {
+            limiter.reserve(&keys("editor"), now).unwrap().failed();
+        }
+        limiter.reserve(&keys("editor"), now).unwrap().succeeded();
+        let windows = limiter.windows.lock().unwrap();
+        assert!(!windows.contains_key(&AttemptKey::login("editor")));
+        let address = windows[&keys("editor")[1]];
+        assert_eq!(address.used, MAX_FAILURES_PER_LOGIN - 1);
+    }
+
+    #[test]
+    fn the_address_limit_holds_across_logins() {
+        let limiter = LoginLimiter::default();
+        let now = Instant::now();
+        for i in 0..MAX_FAILURES_PER_ADDRESS {
+            limiter
+                .reserve(&keys(&format!("stranger-{i}")), now)
+                .unwrap()
+                .failed();
+        }
+        assert!(limiter.reserve(&keys("someone-else"), now).is_err());
+    }
+
+    #[test]
+    fn a_slot_given_back_after_its_window_passed_does_not_free_the_next_window() {
+        let limiter = LoginLimiter::default();
+        let now = Instant::now();
+        let old = limiter.reserve(&keys("editor"), now).unwrap();
+        let later = now + FAILURE_WINDOW;
+        for _ in 0..MAX_FAILURES_PER_LOGIN {
+            limiter.reserve(&keys("editor"), later).unwrap().failed();
+        }
+        old.unused();
+        assert!(limiter.reserve(&keys("editor"), later).is_err());
+    }
+
+    #[test]
+    fn long_logins_share_one_key() {
+        let typed = "x".repeat(10_000);
+        assert_eq!(
+            AttemptKey::login(&typed),
+            AttemptKey::login(&"x".repeat(LOGIN_KEY_CHARS))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_gate_lets_through_as_many_checks_as_it_has_permits_and_refuses_the_rest() {
+        let gate = PasswordGate::new(2, Duration::from_millis(50));
+        let first = gate.admit(&keys("editor")).await.unwrap();
+        let second = gate.admit(&keys("director")).await.unwrap();
+        let refused = gate.admit(&keys("mentor")).await.unwrap_err();
+        assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(refused.headers()[header::RETRY_AFTER], "1");
+        // The refused attempt was never checked, so it did not count.
+        assert!(
+            !gate
+                .limiter
+                .windows
+                .lock()
+                .unwrap()
+                .contains_key(&AttemptKey::login("mentor"))
+        );
+        first.reservation.failed();
+        drop(first.permit);
+        gate.admit(&keys("mentor"))
+            .await
+            .unwrap()
+            .reservation
+            .succeeded();
+        second.reservation.failed();
+    }
+
+    #[tokio::test]
+    async fn a_used_up_login_is_refused_with_retry_after() {
+        let gate = PasswordGate::new(1, Duration::from_millis(50));
+        for _ in 0..MAX_FAILURES_PER_LOGIN {
+            let admission = gate.admit(&keys("editor")).await.unwrap();
+            admission.reservation.failed();
+        }
+        let refused = gate.admit(&keys("editor")).await.unwrap_err();
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(refused.headers()[header::RETRY_AFTER], "60");
+    }
+}
