@@ -1,6 +1,6 @@
 //! The server's shared state: the repo and its websocket acceptor, the store with accounts and
-//! records, the form catalogue, the login limiter, the channel that tells share decisions
-//! to re-evaluate, and the documents edits arrived for.
+//! records, the form catalogue, the login limiter, the limit on refused registrations, the
+//! channel that tells share decisions to re-evaluate, and the documents edits arrived for.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use tokio::sync::broadcast;
 
 use crate::access::{Changed, Policy};
 use crate::api::auth::LoginLimiter;
+use crate::api::refusals::RefusalLimiter;
 use crate::edits::{ArrivalObserver, Arrivals};
 use crate::{Config, DATABASE_FILE};
 
@@ -34,6 +35,9 @@ pub struct AppState {
     pub catalogue: Arc<Catalogue>,
     /// Failed-login counting.
     pub limiter: Arc<LoginLimiter>,
+    /// Counting of registrations refused because the id is someone else's; lives as long as
+    /// the server (a restart forgets the counts).
+    pub refusals: Arc<RefusalLimiter>,
     /// Tells `/sync` share decisions that a record changed.
     pub changes: broadcast::Sender<Changed>,
     /// Documents changes arrived for over `/sync`, until compared with their decision.
@@ -78,6 +82,7 @@ impl AppState {
             store,
             catalogue: Arc::new(catalogue),
             limiter: Arc::default(),
+            refusals: Arc::default(),
             changes,
             arrivals,
         })
