@@ -1,6 +1,7 @@
 //! The server's shared state: the repo and its websocket acceptor, the store with accounts and
-//! records, the form catalogue, the password gate, the channel that tells share decisions
-//! to re-evaluate, the documents edits arrived for, and the live `/sync` connections.
+//! records, the form catalogue, the password gate, the limit on refused registrations, the
+//! channel that tells share decisions to re-evaluate, the documents edits arrived for, and the
+//! live `/sync` connections.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use tokio::sync::broadcast;
 
 use crate::access::{Changed, Policy};
 use crate::api::attempts::{PASSWORD_CHECK_WAIT, PasswordGate};
+use crate::api::refusals::RefusalLimiter;
 use crate::edits::{ArrivalObserver, Arrivals};
 use crate::sessions::LiveSessions;
 use crate::{Config, DATABASE_FILE};
@@ -36,6 +38,9 @@ pub struct AppState {
     /// The way to every password check: failed attempts counted per login and address, and
     /// as many checks at once as the store has argon2 working areas.
     pub passwords: Arc<PasswordGate>,
+    /// Counting of registrations refused because the id is someone else's; lives as long as
+    /// the server (a restart forgets the counts).
+    pub refusals: Arc<RefusalLimiter>,
     /// Tells `/sync` share decisions that a record changed.
     pub changes: broadcast::Sender<Changed>,
     /// Documents changes arrived for over `/sync`, until compared with their decision.
@@ -85,6 +90,7 @@ impl AppState {
                 store::PASSWORD_CHECKS_AT_ONCE,
                 PASSWORD_CHECK_WAIT,
             )),
+            refusals: Arc::default(),
             changes,
             arrivals,
             sessions: Arc::default(),

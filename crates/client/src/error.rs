@@ -14,12 +14,9 @@ pub enum ClientError {
     /// A form or region is unknown.
     #[error("{0}")]
     Lookup(#[from] forms::LookupError),
-    /// The text given as a document id is not one.
-    #[error("bad document id {id:?}")]
-    BadId {
-        /// The text given.
-        id: String,
-    },
+    /// The text given as a document id is not one in its canonical spelling.
+    #[error("bad document id")]
+    BadId(#[source] store::DocumentIdError),
     /// The replica has no such document (and no server gave it).
     #[error("document {id} not found")]
     NotFound {
@@ -77,7 +74,7 @@ impl ClientError {
             ClientError::Store(e) => format!("локальное хранилище: {e}"),
             ClientError::Document(e) => e.message_ru(),
             ClientError::Lookup(e) => e.message_ru(),
-            ClientError::BadId { id } => format!("«{id}» — не идентификатор документа"),
+            ClientError::BadId(e) => e.message_ru(),
             ClientError::NotFound { id } => format!("документ {id} не найден"),
             ClientError::ServerUnreachable { url, reason } => {
                 format!("сервер {url} недоступен: {reason}")

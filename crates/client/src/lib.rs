@@ -21,5 +21,5 @@ mod sync;
 pub use account::{Logout, Registration, Session};
 pub use api::{ApiClient, ApiError};
 pub use error::ClientError;
-pub use replica::{DATABASE_FILE, DocSummary, Replica};
+pub use replica::{DATABASE_FILE, DocSummary, Replica, document_id};
 pub use sync::{DocSync, SyncProgress, SyncReport};

@@ -1,7 +1,6 @@
 //! One person's local copy of their documents.
 
 use std::path::Path;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use document::{Author, Edit, FieldChange, HistoryEntry, ImportSummary};
@@ -249,8 +248,21 @@ impl Replica {
     }
 }
 
-/// Parses a document id as printed by `ravenstvo new` (an `automerge:` URL is accepted too).
+/// Parses a document id as printed by `ravenstvo new` (surrounding spaces and an `automerge:`
+/// URL prefix are dropped). Any other spelling of the id's bytes (a UUID, hex) is refused, as
+/// the server refuses it: one document, one id.
 pub(crate) fn parse_id(id: &str) -> Result<DocumentId, ClientError> {
     let bare = id.trim().trim_start_matches("automerge:");
-    DocumentId::from_str(bare).map_err(|_| ClientError::BadId { id: id.to_owned() })
+    store::repo_document_id(bare).map_err(ClientError::BadId)
+}
+
+/// The document id `id` as the server expects it (the base58check spelling `ravenstvo new`
+/// prints; surrounding spaces and an `automerge:` prefix are dropped), for calls about
+/// documents this replica may not hold.
+///
+/// # Errors
+///
+/// [`ClientError::BadId`] for anything else, including a UUID or hex spelling of an id.
+pub fn document_id(id: &str) -> Result<String, ClientError> {
+    Ok(parse_id(id)?.to_string())
 }

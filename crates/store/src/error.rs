@@ -108,6 +108,10 @@ pub enum StoreError {
         /// The lifetime asked for.
         ttl: std::time::Duration,
     },
+    /// A document id not in its canonical spelling was given to register; nothing was
+    /// written.
+    #[error("invalid document id")]
+    BadDocumentId(#[source] crate::DocumentIdError),
     /// A document with this id is already registered.
     #[error("document {id} is already registered")]
     DuplicateDocument {

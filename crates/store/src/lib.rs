@@ -6,11 +6,14 @@
 //! applies the versioned schema steps of `migrations.rs`, and offers blocking operations;
 //! [`SqliteStorage`] (`storage.rs`) implements samod's `Storage` trait on top of it, on tokio's
 //! blocking pool, retrying failures and reporting them through [`StorageHealth`] (`health.rs`);
-//! `key.rs` maps samod storage keys to text keys; `accounts.rs` adds organisations, users
-//! (argon2id password hashes), memberships and bearer tokens (stored as SHA-256) to [`Store`];
+//! `key.rs` maps samod storage keys to text keys; `ids.rs` accepts a document id only in its
+//! canonical (base58check) spelling ([`document_id`]), for every id that comes from outside;
+//! `accounts.rs` adds organisations, users (argon2id password hashes), memberships and bearer
+//! tokens (stored as SHA-256) to [`Store`];
 //! `passwords.rs` makes and checks those hashes in at most [`PASSWORD_CHECKS_AT_ONCE`] argon2
-//! working areas per process, reused rather than allocated per check;
-//! `records.rs` the document registry, lifecycle states, pinned submissions and signatures;
+//! working areas per process, reused rather than allocated per check; `records.rs` the document registry (ids spelled
+//! canonically; records registered under another spelling are quarantined by migration 4),
+//! lifecycle states, pinned submissions and signatures;
 //! `audit.rs` the hash-chained audit log that every act is appended to in its own transaction.
 //!
 //! This crate knows SQLite, samod's storage trait and tokio, and stores the pure types of
@@ -21,6 +24,7 @@ mod accounts;
 mod audit;
 mod error;
 mod health;
+mod ids;
 mod key;
 mod migrations;
 mod passwords;
@@ -31,6 +35,7 @@ mod store;
 pub use audit::{AuditBreak, AuditEntry, AuditRow};
 pub use error::StoreError;
 pub use health::{HealthSnapshot, StorageFailure, StorageHealth, StorageOp};
+pub use ids::{DocumentIdError, document_id, repo_document_id};
 pub use key::{key_from_str, key_to_string};
 pub use passwords::PASSWORD_CHECKS_AT_ONCE;
 pub use records::{DocumentRecord, Pinned, SignatureRecord, SubmissionRecord};

@@ -5,6 +5,8 @@
 //! own `BEGIN IMMEDIATE` transaction that also records it in `schema_migrations`, so a crash
 //! leaves the database at a whole version, and two processes opening the same file at once do
 //! not both apply it (the second waits for the write lock, then sees the version recorded).
+//! A step whose data change SQL cannot express (checking a base58check spelling) adds a
+//! [`Migration::repair`], run in the same transaction after its statements.
 
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -18,6 +20,8 @@ pub(crate) struct Migration {
     pub(crate) description: &'static str,
     /// The statements, run with `execute_batch` inside the step's transaction.
     pub(crate) sql: &'static str,
+    /// Rust run after `sql` in the same transaction, for data changes SQL cannot express.
+    pub(crate) repair: Option<fn(&Connection) -> rusqlite::Result<()>>,
 }
 
 /// Every migration, oldest first.
@@ -37,6 +41,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
             value TEXT NOT NULL
         );
     ",
+        repair: None,
     },
     Migration {
         version: 2,
@@ -76,6 +81,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         );
         CREATE INDEX tokens_by_user ON tokens (user_id);
     ",
+        repair: None,
     },
     Migration {
         version: 3,
@@ -152,6 +158,19 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
             hash TEXT NOT NULL
         );
     ",
+        repair: None,
+    },
+    Migration {
+        version: 4,
+        description: "quarantine documents registered under a non-canonical id",
+        sql: "
+        -- Set when a record is taken out of use; such a record is never loaded again. Earlier
+        -- code accepted any spelling samod parses (a UUID, hex) when registering, so a record
+        -- could name another school's document by an alias of its id. The repair marks every
+        -- record whose id is not base58check (see records::quarantine_aliases).
+        ALTER TABLE documents ADD COLUMN quarantined_at TEXT;
+    ",
+        repair: Some(crate::records::quarantine_aliases),
     },
 ];
 
@@ -190,6 +209,9 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             continue;
         }
         tx.execute_batch(migration.sql).map_err(failed)?;
+        if let Some(repair) = migration.repair {
+            repair(&tx).map_err(failed)?;
+        }
         tx.execute(
             "INSERT INTO schema_migrations (version, applied_at)
              VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",

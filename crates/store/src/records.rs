@@ -2,6 +2,10 @@
 //! document is registered), each document's lifecycle [`State`], the pinned content of every
 //! submission and the directors' signatures bound to its hash.
 //!
+//! A document's id is the only text of its bytes: [`Store::register_document`] takes only the
+//! canonical spelling ([`crate::document_id`]), and records that earlier code registered under
+//! another spelling are quarantined (migration 4, [`quarantine_aliases`]) and never loaded.
+//!
 //! Every change of state goes through [`Store::transition`], which runs `workflow::apply` on the
 //! stored state inside one immediate transaction together with the rows it implies and the audit
 //! row: two requests at once are serialised, so two submits of the same version make one
@@ -96,14 +100,18 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`StoreError::DuplicateDocument`] if the id is taken; [`StoreError::UnknownOrganisation`]
-    /// for an owner or party that does not exist; [`StoreError::Sqlite`] if the database fails.
+    /// [`StoreError::BadDocumentId`] if the id is not spelled canonically (the caller should
+    /// have parsed it with [`crate::document_id`]); [`StoreError::DuplicateDocument`] if the id
+    /// is taken; [`StoreError::UnknownOrganisation`] for an owner or party that does not
+    /// exist; [`StoreError::Sqlite`] if the database fails.
     pub fn register_document(
         &self,
         document: &DocumentRef,
         region: &str,
         by: &UserId,
     ) -> Result<DocumentRecord, StoreError> {
+        // Checked here too, so that no caller can key a record by an alias of another's bytes.
+        crate::document_id(document.id.as_str()).map_err(StoreError::BadDocumentId)?;
         let state = State::new(document.id.clone());
         let state_json = serde_json::to_string(&state).map_err(StoreError::Json)?;
         let parties = serde_json::to_string(&document.parties).map_err(StoreError::Json)?;
@@ -290,17 +298,21 @@ impl Store {
         })
     }
 
-    /// Every submission of every document, by document and round: the regional registry's
-    /// source, filtered by the caller.
+    /// Every submission of every document in use (not quarantined), by document and round:
+    /// the regional registry's source, filtered by the caller.
     ///
     /// # Errors
     ///
     /// [`StoreError::Sqlite`] if the query fails.
     pub fn all_submissions(&self) -> Result<Vec<SubmissionRecord>, StoreError> {
         self.read(|conn| {
-            conn.prepare_cached(&format!("{SELECT_SUBMISSION} ORDER BY document, round"))?
-                .query_map([], submission_from_row)?
-                .collect()
+            conn.prepare_cached(&format!(
+                "{SELECT_SUBMISSION}
+                 WHERE document IN (SELECT id FROM documents WHERE quarantined_at IS NULL)
+                 ORDER BY document, round"
+            ))?
+            .query_map([], submission_from_row)?
+            .collect()
         })
     }
 
@@ -330,17 +342,66 @@ impl Store {
     }
 }
 
+/// The records in use: a quarantined record is never loaded, so it cannot be shown, changed
+/// or taken for a duplicate. Callers add `AND …` and `ORDER BY …`.
 const SELECT_RECORD: &str = "SELECT id, form, region, owner_school, parties, created_by,
-    created_at, state, updated_at FROM documents";
+    created_at, state, updated_at FROM documents WHERE quarantined_at IS NULL";
 
 const SELECT_SUBMISSION: &str = "SELECT document, round, heads, form_id, form_version,
     requirements_id, requirements_version, content_sha256, content, submitted_by, submitted_at,
     decided_at, collected_at FROM submissions";
 
 fn load_record(conn: &Connection, id: &DocumentId) -> rusqlite::Result<Option<DocumentRecord>> {
-    conn.prepare_cached(&format!("{SELECT_RECORD} WHERE id = ?1"))?
+    conn.prepare_cached(&format!("{SELECT_RECORD} AND id = ?1"))?
         .query_row([id.as_str()], record_from_row)
         .optional()
+}
+
+/// Quarantines every record in use whose id is not spelled canonically, each with an audit
+/// row, on `conn` inside the migration's transaction (migration 4).
+///
+/// Such a record was registered by earlier code that accepted any spelling samod parses. It
+/// never served its registrant over `/sync` (the share policy looks records up by the
+/// canonical spelling samod prints), so the only thing it still did was lead REST calls to
+/// the content of whatever document has the same bytes: possibly another school's. It is
+/// therefore taken out of use rather than renamed (renaming could collide with, or take over,
+/// the rightful canonical record); its rows stay for the audit trail. An owner who registered
+/// their own document that way registers it again under the canonical id.
+pub(crate) fn quarantine_aliases(conn: &Connection) -> rusqlite::Result<()> {
+    let rows: Vec<(String, String, String)> = conn
+        .prepare("SELECT id, owner_school, created_by FROM documents WHERE quarantined_at IS NULL")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, owner_school, created_by) in rows {
+        let canonical = match crate::document_id(&id) {
+            Ok(_) => continue,
+            Err(crate::DocumentIdError::NotCanonical { canonical, .. }) => Some(canonical),
+            Err(crate::DocumentIdError::NotAnId { .. }) => None,
+        };
+        conn.execute(
+            "UPDATE documents SET quarantined_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE id = ?1",
+            [&id],
+        )?;
+        append(
+            conn,
+            &AuditEntry {
+                // Nobody asked for it: the program did it, as for what the server observes.
+                actor: "system".to_owned(),
+                action: "quarantine-document".to_owned(),
+                subject: id.clone(),
+                heads: String::new(),
+                details: serde_json::json!({
+                    "reason": "the id is not spelled in base58check",
+                    "same_bytes_as": canonical,
+                    "owner_school": owner_school,
+                    "created_by": created_by,
+                }),
+            },
+        )?;
+        tracing::warn!(document = %id, canonical = ?canonical, %owner_school, "record under a non-canonical id quarantined");
+    }
+    Ok(())
 }
 
 fn record_from_row(row: &Row<'_>) -> rusqlite::Result<DocumentRecord> {

@@ -45,9 +45,33 @@ fn fixture() -> Fixture {
     }
 }
 
+/// A canonical document id: base58check of 16 bytes, as samod prints it.
+fn doc_id(byte: u8) -> DocumentId {
+    let bytes = samod::DocumentId::try_from(vec![byte; 16]).unwrap();
+    store::document_id(&bytes.to_string()).unwrap()
+}
+
+/// The same bytes as `id`, spelled as a UUID (which samod parses too).
+fn uuid_alias(id: &DocumentId) -> String {
+    let bytes: samod::DocumentId = id.as_str().parse().unwrap();
+    let hex: String = bytes
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
 fn agreement(store: &Store) -> DocumentId {
     let doc = DocumentRef::new(
-        DocumentId::new("doc-1"),
+        doc_id(1),
         FormKind::PartnershipAgreement,
         OrgId::new("school"),
         Some(OrgId::new("mentor")),
@@ -95,12 +119,7 @@ fn registration_fixes_owner_and_parties_and_is_audited() {
             .register_document(&again, "lipetsk", &UserId::new("editor")),
         Err(StoreError::DuplicateDocument { .. })
     ));
-    let stranger = DocumentRef::new(
-        "doc-2".into(),
-        FormKind::SchoolProgramme,
-        "ghost".into(),
-        None,
-    );
+    let stranger = DocumentRef::new(doc_id(2), FormKind::SchoolProgramme, "ghost".into(), None);
     assert!(matches!(
         f.store
             .register_document(&stranger, "lipetsk", &UserId::new("editor")),
@@ -236,4 +255,107 @@ fn the_audit_chain_detects_deleted_rows_in_the_middle_and_at_the_end() {
     let broken = g.store.verify_audit().unwrap().unwrap_err();
     assert_eq!(broken.seq, 5, "{broken}");
     assert!(broken.problem.contains("missing"), "{}", broken.problem);
+}
+
+#[test]
+fn only_a_canonically_spelled_id_can_be_registered() {
+    let f = fixture();
+    let victim = agreement(&f.store);
+    for alias in [
+        uuid_alias(&victim),
+        uuid_alias(&doc_id(3)),
+        "doc-3".to_owned(),
+    ] {
+        let doc = DocumentRef::new(
+            DocumentId::new(alias.as_str()),
+            FormKind::StimulusPolicyChange,
+            OrgId::new("mentor"),
+            None,
+        );
+        assert!(
+            matches!(
+                f.store
+                    .register_document(&doc, "lipetsk", &UserId::new("mentor-director")),
+                Err(StoreError::BadDocumentId(_))
+            ),
+            "{alias}"
+        );
+        assert_eq!(f.store.document(&doc.id).unwrap(), None);
+    }
+    assert_eq!(f.store.documents().unwrap().len(), 1);
+}
+
+#[test]
+fn records_registered_under_an_alias_by_earlier_code_are_quarantined_on_upgrade() {
+    let Fixture { _dir, path, store } = fixture();
+    let victim = agreement(&store);
+    let alias = uuid_alias(&victim);
+    drop(store);
+    // The database as version-3 code could leave it: another school's record under a UUID
+    // spelling of the victim's bytes, and one under a text that is no id at all.
+    {
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        for (id, owner, by) in [
+            (alias.as_str(), "mentor", "mentor-director"),
+            ("doc-9", "school", "editor"),
+        ] {
+            raw.execute(
+                "INSERT INTO documents (id, form, region, owner_school, parties, created_by,
+                     created_at, status, state, updated_at)
+                 SELECT ?1, form, region, ?2, '[]', ?3, created_at, status, state, updated_at
+                 FROM documents WHERE id = ?4",
+                [id, owner, by, victim.as_str()],
+            )
+            .unwrap();
+        }
+        raw.execute_batch(
+            "ALTER TABLE documents DROP COLUMN quarantined_at;
+             DELETE FROM schema_migrations WHERE version = 4;",
+        )
+        .unwrap();
+    }
+
+    let store = Store::open(&path).unwrap();
+    let ids: Vec<DocumentId> = store
+        .documents()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.document.id)
+        .collect();
+    assert_eq!(ids, std::slice::from_ref(&victim));
+    assert_eq!(
+        store.document(&DocumentId::new(alias.as_str())).unwrap(),
+        None
+    );
+    assert!(matches!(
+        store.transition(
+            &DocumentId::new(alias.as_str()),
+            &submit("h1"),
+            &UserId::new("mentor-director"),
+            Some(&pinned("v1")),
+        ),
+        Err(StoreError::UnknownDocument { .. })
+    ));
+    let log = store.audit_log().unwrap();
+    let quarantined: Vec<(&str, serde_json::Value)> = log
+        .iter()
+        .filter(|row| row.action == "quarantine-document")
+        .map(|row| {
+            (
+                row.subject.as_str(),
+                serde_json::from_str(&row.details).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(quarantined.len(), 2, "{quarantined:?}");
+    assert_eq!(quarantined[0].0, alias);
+    assert_eq!(quarantined[0].1["same_bytes_as"], victim.as_str());
+    assert_eq!(quarantined[0].1["owner_school"], "mentor");
+    assert_eq!(quarantined[1].0, "doc-9");
+    assert_eq!(quarantined[1].1["same_bytes_as"], serde_json::Value::Null);
+    assert_eq!(store.verify_audit().unwrap(), Ok(log.len()));
+    drop(store);
+    // Once: opening again quarantines nothing more.
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.audit_log().unwrap().len(), log.len());
 }

@@ -4,12 +4,15 @@
 use api_types::{
     ChangeView, DiffView, DocumentDetail, DocumentSummary, ErrorBody, RegisterRequest,
 };
+use std::net::SocketAddr;
+use std::time::Instant;
+
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::IntoParams;
-use workflow::{Action, DocumentRef, FormKind, OrgId, OrgKind, Role};
+use workflow::{Action, Directory, DocumentRef, FormKind, OrgId, OrgKind, Role};
 
 use crate::access::{Changed, directory};
 use crate::api::auth::Caller;
@@ -48,26 +51,59 @@ pub async fn list(
 
 /// Registers a document created by a school's replica: fixes its owner school, parties and
 /// region on the server, so that the school's team and its mentor school can sync it.
+///
+/// Document ids are chosen by clients and global, so whether an id is taken cannot be hidden
+/// from whoever tries to register it: a refusal tells, and so would a success followed by a
+/// 404 on sync. What the answers guarantee instead:
+///
+/// - an id not spelled canonically (a UUID or hex spelling of some document's bytes) is
+///   refused with 422 before anything is looked up, so no alias can become a second record
+///   leading to another document's content;
+/// - the caller's school registering the same document again (same form, owner and parties)
+///   gets 200 with the summary: offline clients retry after a lost response, and a retry must
+///   not look like a failure;
+/// - an id taken by a document the caller may read, registered otherwise, gets 409
+///   `already-registered` (they can see that document anyway);
+/// - an id taken by a document the caller cannot read gets one generic 409 `id-unavailable`,
+///   the same body whatever the document (no owner, form, state or even the id), is appended
+///   to the audit log as a security event with the caller's address, and counts towards a
+///   per-user limit ([`RefusalLimiter`](crate::api::refusals::RefusalLimiter)). Past the
+///   limit every registration of that user is refused with 429 until the window ends, before
+///   anything is looked up, so the limit itself reveals nothing.
 #[utoipa::path(post, path = "/api/documents", tag = "documents", security(("bearer" = [])),
     request_body = RegisterRequest,
     responses(
         (status = 201, body = DocumentSummary),
+        (status = 200, description = "Уже зарегистрирован так же (повтор)", body = DocumentSummary),
         (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 422, body = ErrorBody),
+        (status = 429, description = "Слишком много отказов", body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     caller: Caller,
     JsonBody(request): JsonBody<RegisterRequest>,
 ) -> Result<(StatusCode, Json<DocumentSummary>), ApiError> {
+    let now = Instant::now();
+    if let Some(wait) = state.refusals.wait(&caller.user, now) {
+        let seconds = wait.as_secs().max(1);
+        tracing::info!(user = %caller.user, seconds, "registration refused: too many refused ids");
+        return Err(ApiError::too_many(
+            "too-many-refusals",
+            format!(
+                "слишком много отказов в регистрации документов с чужими идентификаторами; \
+                 повторите через {seconds} с"
+            ),
+            seconds,
+        ));
+    }
     let unprocessable = |error: &str, message: String| {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error, message)
     };
-    if request.id.parse::<samod::DocumentId>().is_err() {
-        return Err(unprocessable(
-            "bad-id",
-            format!("{:?} не идентификатор документа automerge-repo", request.id),
-        ));
-    }
+    let id = store::document_id(&request.id).map_err(|e| {
+        tracing::debug!(user = %caller.user, error = %e, "registration with a bad id");
+        unprocessable("bad-id", e.message_ru())
+    })?;
     let form: FormKind = request
         .form
         .parse()
@@ -138,21 +174,18 @@ pub async fn register(
         .catalogue
         .requirement_set(form.form_id(), &region)
         .map_err(|e| unprocessable("no-requirements", e.message_ru()))?;
-    let document = DocumentRef::new(request.id.as_str().into(), form, owner, mentor);
+    let document = DocumentRef::new(id, form, owner, mentor);
     let store = state.store.clone();
     let user = caller.user.clone();
+    let asked = document.clone();
     let registered =
-        tokio::task::spawn_blocking(move || store.register_document(&document, &region, &user))
+        tokio::task::spawn_blocking(move || store.register_document(&asked, &region, &user))
             .await
             .map_err(ApiError::internal)?;
     let record = match registered {
         Ok(record) => record,
-        Err(store::StoreError::DuplicateDocument { id }) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "already-registered",
-                format!("документ {id} уже зарегистрирован"),
-            ));
+        Err(store::StoreError::DuplicateDocument { .. }) => {
+            return registered_before(&state, &dir, &caller, &document, peer, now).await;
         }
         Err(other) => return Err(other.into()),
     };
@@ -160,6 +193,64 @@ pub async fn register(
     Ok((
         StatusCode::CREATED,
         Json(views::summary(&dir, &caller, &record)),
+    ))
+}
+
+/// The answer to registering `asked` when its id is taken (see [`register`]): the summary
+/// again for the same registration by someone who may read it, 409 `already-registered` for
+/// another registration by them, and the generic, audited, counted 409 `id-unavailable` for
+/// anyone else.
+async fn registered_before(
+    state: &AppState,
+    dir: &Directory,
+    caller: &Caller,
+    asked: &DocumentRef,
+    peer: SocketAddr,
+    now: Instant,
+) -> Result<(StatusCode, Json<DocumentSummary>), ApiError> {
+    let store = state.store.clone();
+    let id = asked.id.clone();
+    let existing = blocking(move || store.document(&id))
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("{} is taken but has no record", asked.id)))?;
+    if authorize(dir, caller, &existing, Action::Read).is_ok() {
+        let mut parties = existing.document.all_parties();
+        let mut asked_parties = asked.all_parties();
+        parties.sort();
+        asked_parties.sort();
+        let same = existing.document.form == asked.form
+            && existing.document.owner_school == asked.owner_school
+            && parties == asked_parties;
+        if same {
+            tracing::debug!(document = %asked.id, user = %caller.user, "registered again");
+            return Ok((StatusCode::OK, Json(views::summary(dir, caller, &existing))));
+        }
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "already-registered",
+            format!(
+                "документ {} уже зарегистрирован с другой формой или другими сторонами; \
+                 его состояние: ravenstvo status {}",
+                asked.id, asked.id
+            ),
+        ));
+    }
+    state.refusals.refuse(&caller.user, now);
+    let store = state.store.clone();
+    let event = store::AuditEntry {
+        actor: caller.user.as_str().to_owned(),
+        action: "register-refused".to_owned(),
+        subject: asked.id.as_str().to_owned(),
+        heads: String::new(),
+        details: serde_json::json!({ "address": peer.ip().to_string() }),
+    };
+    blocking(move || store.audit(&event)).await?;
+    tracing::warn!(document = %asked.id, user = %caller.user, address = %peer.ip(), "registration of someone else's id refused");
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        "id-unavailable",
+        "этот идентификатор документа уже занят; создайте новый документ (ravenstvo new) и \
+         зарегистрируйте его",
     ))
 }
 

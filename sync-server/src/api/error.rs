@@ -16,6 +16,8 @@ pub struct ApiError {
     status: StatusCode,
     // Boxed: handlers return `Result<_, ApiError>` everywhere and the happy path stays small.
     body: Box<ErrorBody>,
+    /// Seconds to send as `Retry-After` (a rate limit's answer), if any.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -28,7 +30,17 @@ impl ApiError {
                 message: message.into(),
                 details: Value::Null,
             }),
+            retry_after: None,
         }
+    }
+
+    /// 429: `message` and code `error`, to be retried after `seconds` (sent as `Retry-After`
+    /// and as `details.retry_after`).
+    pub fn too_many(error: &str, message: impl Into<String>, seconds: u64) -> ApiError {
+        let mut too_many = ApiError::new(StatusCode::TOO_MANY_REQUESTS, error, message)
+            .with_details(serde_json::json!({ "retry_after": seconds }));
+        too_many.retry_after = Some(seconds);
+        too_many
     }
 
     /// Its Russian message (for logs of work no request waits for).
@@ -84,7 +96,13 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(*self.body)).into_response()
+        let mut response = (self.status, Json(*self.body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

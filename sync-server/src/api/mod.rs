@@ -4,6 +4,11 @@
 //! every document handler asks the permission table through [`authorize`] before it looks at
 //! the document. Errors are [`ApiError`](error::ApiError)s: `{error, message, details}` with a
 //! Russian message.
+//!
+//! A document id from a client is parsed only by `store::document_id`, which accepts the
+//! canonical (base58check) spelling alone: an id spelled otherwise (a UUID, hex) is refused
+//! before any lookup, as an unknown id is (404 in paths, 422 when registering), so no alias
+//! of one document's bytes can stand for another record.
 
 pub mod attempts;
 pub mod auth;
@@ -11,6 +16,7 @@ pub mod documents;
 pub mod error;
 pub mod lifecycle;
 pub mod openapi;
+pub mod refusals;
 pub mod registry;
 pub mod views;
 
@@ -70,15 +76,16 @@ pub async fn blocking<T: Send + 'static>(
         .map_err(ApiError::from)
 }
 
-/// The document `id` with the organisation tree, if the caller has any standing toward it;
-/// 404 otherwise (the same answer as for an unknown id).
+/// The document `id` (as a client spelled it) with the organisation tree, if the caller has
+/// any standing toward it; 404 otherwise: for an unknown id, and for an id not spelled
+/// canonically, which is refused before anything is looked up.
 pub async fn visible(
     state: &AppState,
     caller: &Caller,
     id: &str,
 ) -> Result<(Directory, DocumentRecord), ApiError> {
+    let doc = store::document_id(id).map_err(|_| ApiError::no_document(id))?;
     let store = state.store.clone();
-    let doc = DocumentId::new(id);
     let (dir, record) = blocking(move || Ok((directory(&store)?, store.document(&doc)?))).await?;
     let record = record.ok_or_else(|| ApiError::no_document(id))?;
     let record = observe_edits(state, record).await?;
@@ -117,11 +124,10 @@ pub fn authorize(
 }
 
 /// The server's live copy of document `id`, loaded from storage (or asked of connected peers).
+/// Only a canonically spelled id finds content (records hold no other spelling).
 pub async fn handle(state: &AppState, id: &DocumentId) -> Result<DocHandle, ApiError> {
-    let doc_id: samod::DocumentId = id
-        .as_str()
-        .parse()
-        .map_err(|_| ApiError::no_document(id.as_str()))?;
+    let doc_id =
+        store::repo_document_id(id.as_str()).map_err(|_| ApiError::no_document(id.as_str()))?;
     state
         .repo
         .find(doc_id)

@@ -292,15 +292,13 @@ impl Guard {
 }
 
 /// The canonical text form of a document id field, or why it is refused: only the
-/// base58check form samod prints (or its 16 raw bytes) is accepted, never a UUID spelling.
+/// base58check form samod prints (`store::document_id`, the one parser of ids from outside)
+/// or its 16 raw bytes are accepted, never a UUID spelling.
 fn canonical(field: DocumentIdField<'_>) -> Result<String, String> {
     match field {
-        DocumentIdField::Text(text) => match text.parse::<samod::DocumentId>() {
-            Ok(id) if id.to_string() == text => Ok(text.to_owned()),
-            _ => Err(format!(
-                "documentId {text:?} is not a canonical document id"
-            )),
-        },
+        DocumentIdField::Text(text) => store::document_id(text)
+            .map(|id| id.as_str().to_owned())
+            .map_err(|error| format!("documentId {text:?}: {error}")),
         DocumentIdField::Bytes(bytes) => samod::DocumentId::try_from(bytes.to_vec())
             .map(|id| id.to_string())
             .map_err(|_| format!("documentId of {} bytes is not a document id", bytes.len())),

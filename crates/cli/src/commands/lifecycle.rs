@@ -10,6 +10,12 @@ use serde_json::Value;
 
 use super::{EXIT_REFUSED, action_ru, client_error, table, usage};
 
+/// The document id typed by the user in the spelling the server accepts, or a usage error
+/// (exit 2) naming that spelling: a UUID or hex spelling of an id is refused here already.
+fn document_id(id: &str) -> anyhow::Result<String> {
+    client::document_id(id).map_err(client_error)
+}
+
 /// Lists the documents the user may read on the server, with what they may do now.
 pub async fn documents(replica: Arc<Replica>, json: bool) -> anyhow::Result<ExitCode> {
     let docs = replica
@@ -68,6 +74,7 @@ fn headline(doc: &DocumentSummary) {
 
 /// Prints a document's status, rounds, submissions, signatures, decisions and comments.
 pub async fn status(replica: Arc<Replica>, id: String, json: bool) -> anyhow::Result<ExitCode> {
+    let id = document_id(&id)?;
     let detail = replica
         .call(move |api| api.document(&id))
         .await
@@ -206,6 +213,7 @@ pub async fn submit(replica: Arc<Replica>, id: String) -> anyhow::Result<ExitCod
 
 /// A director signs the submission under review for their school.
 pub async fn sign(replica: Arc<Replica>, id: String) -> anyhow::Result<ExitCode> {
+    let id = document_id(&id)?;
     let doc = replica
         .call(move |api| api.sign(&id))
         .await
@@ -249,6 +257,7 @@ pub async fn review(
     verdict: Verdict,
     comments: Vec<String>,
 ) -> anyhow::Result<ExitCode> {
+    let id = document_id(&id)?;
     let comments = parse_comments(&comments)?;
     match verdict {
         Verdict::Return if comments.is_empty() => {
@@ -285,6 +294,7 @@ pub async fn changes(
     to: Option<String>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
+    let id = document_id(&id)?;
     let explicit_from = from.is_some();
     let diff = replica
         .call(move |api| api.diff(&id, from.as_deref(), to.as_deref()))
@@ -352,6 +362,7 @@ fn shorten(value: &Value) -> String {
 
 /// The regional coordinator accepts the approved submission into the registry.
 pub async fn collect(replica: Arc<Replica>, id: String) -> anyhow::Result<ExitCode> {
+    let id = document_id(&id)?;
     let doc = replica
         .call(move |api| api.collect(&id))
         .await
