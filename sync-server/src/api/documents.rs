@@ -80,7 +80,7 @@ pub async fn list(
         (status = 429, description = "Слишком много отказов", body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(crate::net::ClientAddr(peer)): ConnectInfo<crate::net::ClientAddr>,
     caller: Caller,
     JsonBody(request): JsonBody<RegisterRequest>,
 ) -> Result<(StatusCode, Json<DocumentSummary>), ApiError> {
