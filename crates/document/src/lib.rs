@@ -15,7 +15,8 @@
 //! Layout: `layout` (root keys, [`create`], [`meta`]), `edit` ([`Edit`], [`apply`]), `import`
 //! ([`import`]), `read` ([`to_json`], [`get`]), `fingerprint` ([`content_sha256`] of canonical JSON), `write` (minimal writes shared by edits and
 //! imports), `schema` (what the schema says about a place), `history` (change messages,
-//! [`history`], heads as text), `diff` ([`diff`]), `pointer`, `error`.
+//! [`history`], heads as text), `diff` ([`diff`]), `pointer`, `error`. Every walk over a
+//! document is bounded by [`MAX_DEPTH`].
 
 mod diff;
 mod edit;
@@ -35,5 +36,5 @@ pub use error::{DocError, PointerProblem};
 pub use fingerprint::{canonical_json, content_sha256, text_sha256};
 pub use history::{Author, HistoryEntry, format_heads, history, parse_heads};
 pub use import::{ImportSummary, import};
-pub use layout::{Meta, create, meta};
+pub use layout::{MAX_DEPTH, Meta, create, meta};
 pub use read::{get, to_json, to_json_at};
