@@ -9,14 +9,16 @@
 //! a table keep their identity, different fields never clash.
 //!
 //! The crate is pure model code: no IO, no async, no knowledge of storage or networks. It
-//! depends on `forms` (the schemas) and `automerge` only; `store`, `client`, the CLI and the
-//! sync server depend on it.
+//! depends on `forms` (the schemas) and `automerge` only (and `flate2`, which automerge uses
+//! too, to inflate received changes no further than a limit); `store`, `client`, the CLI and
+//! the sync server depend on it.
 //!
 //! Layout: `layout` (root keys, [`create`], [`meta`]), `edit` ([`Edit`], [`apply`]), `import`
 //! ([`import`]), `read` ([`to_json`], [`get`]), `fingerprint` ([`content_sha256`] of canonical JSON), `write` (minimal writes shared by edits and
 //! imports), `schema` (what the schema says about a place), `history` (change messages,
-//! [`history`], heads as text), `diff` ([`diff`]), `pointer`, `error`. Every walk over a
-//! document is bounded by [`MAX_DEPTH`].
+//! [`history`], heads as text), `diff` ([`diff`]), [`incoming`] (judging a received sync message
+//! before it is applied, with `incoming/format.rs` reading Automerge's binary format),
+//! `pointer`, `error`. Every walk over a document is bounded by [`MAX_DEPTH`].
 
 mod diff;
 mod edit;
@@ -24,6 +26,7 @@ mod error;
 mod fingerprint;
 mod history;
 mod import;
+pub mod incoming;
 mod layout;
 mod pointer;
 mod read;
