@@ -316,7 +316,8 @@ impl ApiClient {
     /// # Errors
     ///
     /// [`ApiError::Refused`]: 422 `invalid-document` (the report in `details`), 422
-    /// `unknown-version` (sync first), 409 `transition-refused`, 409 `not-synced`, 403.
+    /// `unknown-version` (sync first), 422 `document-too-deep`, 409 `transition-refused`, 409
+    /// `not-synced`, 403.
     pub fn submit(&self, id: &str, heads: &[String]) -> Result<SubmitResponse, ApiError> {
         let body = SubmitRequest {
             heads: heads.to_vec(),

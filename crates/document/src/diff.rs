@@ -3,13 +3,17 @@
 //! Both versions are read with the identities of their objects, so a row is followed by its
 //! identity, not its index: a row inserted above another does not make the rows below look
 //! changed. Texts and scalars are compared by value.
+//!
+//! Both trees are read to at most [`crate::MAX_DEPTH`] levels (a deeper version is refused with
+//! [`DocError::TooDeep`]), so comparing them, and turning their nodes into JSON, recurses no
+//! deeper.
 
-use automerge::{Automerge, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, ValueRef};
+use automerge::{Automerge, ChangeHash, ObjId, ObjType, ScalarValue};
 use serde_json::{Map, Value};
 
 use crate::error::DocError;
 use crate::pointer;
-use crate::read::{Reader, check_heads, no_data, scalar_to_json};
+use crate::read::{Reader, Tree, check_heads, no_data, scalar_to_json};
 
 /// How a field changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +41,8 @@ pub struct FieldChange {
 
 /// The differences from version `from` to version `to` (heads; the empty heads are the state
 /// before the first change), in document order: scalars and texts that changed, and fields,
-/// rows and items added or removed as a whole.
+/// rows and items added or removed as a whole. A version nested deeper than [`crate::MAX_DEPTH`] is
+/// refused ([`DocError::TooDeep`]).
 pub fn diff(
     doc: &Automerge,
     from: &[ChangeHash],
@@ -91,42 +96,42 @@ fn read_tree(doc: &Automerge, heads: &[ChangeHash]) -> Result<Node, DocError> {
         heads: Some(heads),
     };
     match reader.data()? {
-        Some(data) => node(&reader, &data, ObjType::Map),
+        Some(data) => reader.tree(&data, ObjType::Map, 1),
         None if heads.is_empty() => Ok(Node::Map(Vec::new())),
         None => Err(no_data()),
     }
 }
 
-fn node(reader: &Reader<'_, Automerge>, obj: &ObjId, ty: ObjType) -> Result<Node, DocError> {
-    let heads = reader.heads.unwrap_or_default();
-    let child = |value: &ValueRef<'_>, id: ObjId| -> Result<Node, DocError> {
-        match value {
-            ValueRef::Object(ty) => node(reader, &id, *ty),
-            ValueRef::Scalar(s) => Ok(Node::Scalar(scalar_to_json(&ScalarValue::from(s)))),
-        }
-    };
-    Ok(match ty {
-        ObjType::Map | ObjType::Table => {
-            let mut entries = reader
-                .doc
-                .map_range_at(obj, .., heads)
-                .map(|item| Ok((item.key.to_string(), child(&item.value, item.id())?)))
-                .collect::<Result<Vec<_>, DocError>>()?;
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Node::Map(entries)
-        }
-        ObjType::List => Node::List(
-            reader
-                .doc
-                .list_range_at(obj, .., heads)
-                .map(|item| {
-                    let id = matches!(item.value, ValueRef::Object(_)).then(|| item.id());
-                    Ok((id, child(&item.value, item.id())?))
-                })
-                .collect::<Result<_, DocError>>()?,
-        ),
-        ObjType::Text => Node::Text(reader.text(obj)?),
-    })
+/// The diff's tree is read like JSON (iteratively, to at most [`crate::MAX_DEPTH`] levels), keeping the
+/// identities of list elements that are objects, and the keys of maps sorted.
+impl Tree for Node {
+    type Fields = Vec<(String, Node)>;
+    type Items = Vec<(Option<ObjId>, Node)>;
+
+    fn scalar(value: &ScalarValue) -> Self {
+        Node::Scalar(scalar_to_json(value))
+    }
+
+    fn text(text: String) -> Self {
+        Node::Text(text)
+    }
+
+    fn insert(map: &mut Self::Fields, key: String, value: Self) {
+        map.push((key, value));
+    }
+
+    fn push(list: &mut Self::Items, id: Option<ObjId>, value: Self) {
+        list.push((id, value));
+    }
+
+    fn map(mut map: Self::Fields) -> Self {
+        map.sort_by(|a, b| a.0.cmp(&b.0));
+        Node::Map(map)
+    }
+
+    fn list(list: Self::Items) -> Self {
+        Node::List(list)
+    }
 }
 
 impl Node {

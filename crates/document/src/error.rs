@@ -84,6 +84,14 @@ pub enum DocError {
         /// The text as given.
         input: String,
     },
+    /// The document nests objects deeper than [`crate::MAX_DEPTH`] levels: no form does, and
+    /// reading it would take a frame per level. Only a peer writing past our edit checks makes
+    /// such a document.
+    #[error("the document nests deeper than {limit} levels")]
+    TooDeep {
+        /// The limit, [`crate::MAX_DEPTH`].
+        limit: usize,
+    },
     /// Automerge refused an operation (a bug of ours or a corrupt document).
     #[error("automerge: {0}")]
     Automerge(#[from] AutomergeError),
@@ -177,6 +185,15 @@ impl DocError {
             DocError::BadHeads { input } => {
                 format!("«{input}» — не список версий (шестнадцатеричные хэши через запятую)")
             }
+            DocError::TooDeep { limit } => format!(
+                "документ вложен глубже {limit} {} — в формах так глубоко не бывает, \
+                 прочитать его нельзя",
+                if limit % 10 == 1 && limit % 100 != 11 {
+                    "уровня"
+                } else {
+                    "уровней"
+                }
+            ),
             DocError::Automerge(e) => format!("внутренняя ошибка документа: {e}"),
         }
     }
@@ -228,6 +245,20 @@ mod tests {
         assert_eq!(plural(11, ROWS), "строк");
         assert_eq!(plural(21, ROWS), "строка");
         assert_eq!(plural(0, ROWS), "строк");
+    }
+
+    #[test]
+    fn too_deep_names_the_limit_in_russian() {
+        let e = DocError::TooDeep { limit: 32 };
+        assert_eq!(
+            e.message_ru(),
+            "документ вложен глубже 32 уровней — в формах так глубоко не бывает, прочитать его нельзя"
+        );
+        assert!(
+            DocError::TooDeep { limit: 21 }
+                .message_ru()
+                .contains("21 уровня")
+        );
     }
 
     #[test]

@@ -26,6 +26,15 @@ pub(crate) const REGION: &str = "region";
 /// Root key of the form data.
 pub(crate) const DATA: &str = "data";
 
+/// The deepest an object of a form document may lie below the Automerge root: the `data` map is
+/// at depth 1, a section at 2, a table at 2 with its rows at 3 and a text in a row at 4. No form
+/// nests more than a few levels (tested in `forms`), so this refuses nothing a person can type;
+/// it bounds every walk over a document (reading it as JSON, diffs, validation, hashing), which
+/// refuses deeper documents with [`DocError::TooDeep`] instead of exhausting its stack, and
+/// received sync messages are held to it ([`crate::incoming`]). The same bound as
+/// [`forms::MAX_DEPTH`], which holds the JSON side to it.
+pub const MAX_DEPTH: usize = forms::MAX_DEPTH;
+
 /// What a document is: which form (and which version of its schema) and for which region.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Meta {

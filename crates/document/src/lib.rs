@@ -9,13 +9,16 @@
 //! a table keep their identity, different fields never clash.
 //!
 //! The crate is pure model code: no IO, no async, no knowledge of storage or networks. It
-//! depends on `forms` (the schemas) and `automerge` only; `store`, `client`, the CLI and the
-//! sync server depend on it.
+//! depends on `forms` (the schemas) and `automerge` only (and `flate2`, which automerge uses
+//! too, to inflate received changes no further than a limit); `store`, `client`, the CLI and
+//! the sync server depend on it.
 //!
 //! Layout: `layout` (root keys, [`create`], [`meta`]), `edit` ([`Edit`], [`apply`]), `import`
 //! ([`import`]), `read` ([`to_json`], [`get`]), `fingerprint` ([`content_sha256`] of canonical JSON), `write` (minimal writes shared by edits and
 //! imports), `schema` (what the schema says about a place), `history` (change messages,
-//! [`history`], heads as text), `diff` ([`diff`]), `pointer`, `error`.
+//! [`history`], heads as text), `diff` ([`diff`]), [`incoming`] (judging a received sync message
+//! before it is applied, with `incoming/format.rs` reading Automerge's binary format),
+//! `pointer`, `error`. Every walk over a document is bounded by [`MAX_DEPTH`].
 
 mod diff;
 mod edit;
@@ -36,10 +39,5 @@ pub use error::{DocError, PointerProblem};
 pub use fingerprint::{canonical_json, content_sha256, text_sha256};
 pub use history::{Author, HistoryEntry, format_heads, history, parse_heads};
 pub use import::{ImportSummary, import};
-pub use layout::{Meta, create, meta};
+pub use layout::{MAX_DEPTH, Meta, create, meta};
 pub use read::{get, to_json, to_json_at};
-
-/// The deepest an object may lie below a document's root. The forms nest a few levels
-/// (document → data → section → table → row → text); nothing typeable against a schema comes
-/// near this, and every walk of a document stops here instead of overflowing its stack.
-pub const MAX_DEPTH: usize = 32;

@@ -2,14 +2,20 @@
 //!
 //! Texts read as strings, maps as objects, lists as arrays. Values Automerge has but JSON does
 //! not (bytes, values of future versions) read as `null`; counters and timestamps as numbers.
+//!
+//! Reading keeps the objects it is inside on an explicit stack (its thread's stack use is the
+//! same at any depth) and refuses an object deeper than [`MAX_DEPTH`] ([`DocError::TooDeep`]),
+//! whatever a peer wrote into the CRDT: the JSON it builds, whose `Drop`, `PartialEq` and
+//! `Serialize` recurse, is never deeper than that.
 
 use std::borrow::Cow;
 
+use automerge::iter::{ListRange, MapRange};
 use automerge::{Automerge, ChangeHash, ObjId, ObjType, Prop, ReadDoc, ScalarValue, ValueRef};
 use serde_json::{Map, Number, Value};
 
 use crate::error::{DocError, PointerProblem};
-use crate::layout::DATA;
+use crate::layout::{DATA, MAX_DEPTH};
 use crate::pointer;
 
 /// Reads a document (or a transaction on it) as it is now or as it was at `heads`.
@@ -73,56 +79,136 @@ impl<'a, D: ReadDoc> Reader<'a, D> {
         }
     }
 
-    /// An object as JSON.
-    pub(crate) fn object(&self, obj: &ObjId, ty: ObjType) -> Result<Value, DocError> {
-        Ok(match ty {
-            ObjType::Map | ObjType::Table => {
-                let mut map = Map::new();
-                let range = match self.heads {
-                    None => self.doc.map_range(obj, ..),
-                    Some(heads) => self.doc.map_range_at(obj, .., heads),
-                };
-                for item in range {
-                    let value = self.value_ref(&item.value, || item.id())?;
-                    map.insert(item.key.into_owned(), value);
-                }
-                Value::Object(map)
-            }
-            ObjType::List => {
-                let range = match self.heads {
-                    None => self.doc.list_range(obj, ..),
-                    Some(heads) => self.doc.list_range_at(obj, .., heads),
-                };
-                let mut items = Vec::new();
-                for item in range {
-                    items.push(self.value_ref(&item.value, || item.id())?);
-                }
-                Value::Array(items)
-            }
-            ObjType::Text => Value::String(self.text(obj)?),
-        })
+    /// An object as JSON; `depth` is the object's depth below the root (the data map's is 1).
+    pub(crate) fn object(&self, obj: &ObjId, ty: ObjType, depth: usize) -> Result<Value, DocError> {
+        self.tree(obj, ty, depth)
     }
 
-    /// A value met while iterating an object; `id` is only computed for nested objects.
-    fn value_ref(
+    /// An object as a tree of `T` (JSON, or the diff's nodes); `depth` is the object's depth
+    /// below the root. The objects being read are kept on an explicit stack, not the thread's:
+    /// the thread's stack use is the same at any depth, and an object deeper than
+    /// [`MAX_DEPTH`] is refused before it is read.
+    pub(crate) fn tree<T: Tree>(
         &self,
-        value: &ValueRef<'_>,
-        id: impl FnOnce() -> ObjId,
-    ) -> Result<Value, DocError> {
-        match value {
-            ValueRef::Object(ty) => self.object(&id(), *ty),
-            ValueRef::Scalar(scalar) => Ok(scalar_to_json(&ScalarValue::from(scalar))),
+        obj: &ObjId,
+        ty: ObjType,
+        depth: usize,
+    ) -> Result<T, DocError> {
+        /// Where a finished object goes.
+        enum Slot {
+            Top,
+            Key(String),
+            Item(ObjId),
+        }
+        /// An object being read: what is left of it, what is read so far, and its slot.
+        enum Open<'a, T: Tree> {
+            Map(MapRange<'a>, T::Fields, Slot),
+            List(ListRange<'a>, T::Items, Slot),
+        }
+        let open = |obj: &ObjId,
+                    ty: ObjType,
+                    slot: Slot|
+         -> Result<Result<Open<'a, T>, (T, Slot)>, DocError> {
+            Ok(match ty {
+                ObjType::Map | ObjType::Table => {
+                    let range = match self.heads {
+                        None => self.doc.map_range(obj, ..),
+                        Some(heads) => self.doc.map_range_at(obj, .., heads),
+                    };
+                    Ok(Open::Map(range, T::Fields::default(), slot))
+                }
+                ObjType::List => {
+                    let range = match self.heads {
+                        None => self.doc.list_range(obj, ..),
+                        Some(heads) => self.doc.list_range_at(obj, .., heads),
+                    };
+                    Ok(Open::List(range, T::Items::default(), slot))
+                }
+                ObjType::Text => Err((T::text(self.text(obj)?), slot)),
+            })
+        };
+        /// Puts a finished value into the object below it on the stack, or returns it.
+        fn place<T: Tree>(stack: &mut [Open<'_, T>], slot: Slot, value: T) -> Option<T> {
+            match (stack.last_mut(), slot) {
+                (Some(Open::Map(_, map, _)), Slot::Key(key)) => T::insert(map, key, value),
+                (Some(Open::List(_, list, _)), Slot::Item(id)) => T::push(list, Some(id), value),
+                _ => return Some(value),
+            }
+            None
+        }
+
+        if depth > MAX_DEPTH {
+            return Err(too_deep());
+        }
+        let mut stack = match open(obj, ty, Slot::Top)? {
+            Ok(first) => vec![first],
+            Err((value, _)) => return Ok(value),
+        };
+        loop {
+            // The depth of the objects inside the one on top of the stack.
+            let inner = depth + stack.len();
+            let top = stack
+                .last_mut()
+                .expect("the stack holds the object being read");
+            let next = match top {
+                Open::Map(range, map, _) => range.next().map(|item| match item.value {
+                    ValueRef::Object(ty) => {
+                        let id = item.id();
+                        Some((ty, Slot::Key(item.key.into_owned()), id))
+                    }
+                    ValueRef::Scalar(scalar) => {
+                        let value = T::scalar(&ScalarValue::from(&scalar));
+                        T::insert(map, item.key.into_owned(), value);
+                        None
+                    }
+                }),
+                Open::List(range, list, _) => range.next().map(|item| match item.value {
+                    ValueRef::Object(ty) => {
+                        let id = item.id();
+                        Some((ty, Slot::Item(id.clone()), id))
+                    }
+                    ValueRef::Scalar(scalar) => {
+                        T::push(list, None, T::scalar(&ScalarValue::from(&scalar)));
+                        None
+                    }
+                }),
+            };
+            match next {
+                // A scalar, already placed.
+                Some(None) => {}
+                Some(Some((ty, slot, id))) => {
+                    if inner > MAX_DEPTH {
+                        return Err(too_deep());
+                    }
+                    match open(&id, ty, slot)? {
+                        Ok(opened) => stack.push(opened),
+                        Err((text, slot)) => {
+                            place(&mut stack, slot, text);
+                        }
+                    }
+                }
+                None => {
+                    let (value, slot) = match stack.pop().expect("the object just read") {
+                        Open::Map(_, map, slot) => (T::map(map), slot),
+                        Open::List(_, list, slot) => (T::list(list), slot),
+                    };
+                    if let Some(value) = place(&mut stack, slot, value) {
+                        return Ok(value);
+                    }
+                }
+            }
         }
     }
 
-    /// A value returned by [`Reader::get`] as JSON.
+    /// A value returned by [`Reader::get`] as JSON (`depth`: where it is, if an object).
     pub(crate) fn value(
         &self,
         value: &automerge::Value<'_>,
         id: &ObjId,
+        depth: usize,
     ) -> Result<Value, DocError> {
         match value {
-            automerge::Value::Object(ty) => self.object(id, *ty),
+            automerge::Value::Object(ty) => self.object(id, *ty, depth),
             automerge::Value::Scalar(scalar) => Ok(scalar_to_json(scalar)),
         }
     }
@@ -136,7 +222,12 @@ impl<'a, D: ReadDoc> Reader<'a, D> {
         let segments = pointer::segments(pointer)?;
         let mut current: (automerge::Value<'a>, ObjId) =
             (automerge::Value::Object(ObjType::Map), data.clone());
+        // The depth of `current` were it an object; the data map's is 1.
+        let mut depth = 1;
         for segment in &segments {
+            if depth > MAX_DEPTH {
+                return Err(too_deep());
+            }
             let (automerge::Value::Object(ty), obj) = &current else {
                 return Ok(None);
             };
@@ -157,8 +248,58 @@ impl<'a, D: ReadDoc> Reader<'a, D> {
                 Some(next) => current = next,
                 None => return Ok(None),
             }
+            depth += 1;
         }
-        self.value(&current.0, &current.1).map(Some)
+        self.value(&current.0, &current.1, depth).map(Some)
+    }
+}
+
+/// What [`Reader::tree`] builds from a document's objects.
+pub(crate) trait Tree: Sized {
+    /// A map being read.
+    type Fields: Default;
+    /// A list being read.
+    type Items: Default;
+    /// A scalar value.
+    fn scalar(value: &ScalarValue) -> Self;
+    /// A text.
+    fn text(text: String) -> Self;
+    /// Adds a key of a map being read.
+    fn insert(map: &mut Self::Fields, key: String, value: Self);
+    /// Adds an element of a list being read; `id` is the element's object id, if an object.
+    fn push(list: &mut Self::Items, id: Option<ObjId>, value: Self);
+    /// A map read whole.
+    fn map(map: Self::Fields) -> Self;
+    /// A list read whole.
+    fn list(list: Self::Items) -> Self;
+}
+
+impl Tree for Value {
+    type Fields = Map<String, Value>;
+    type Items = Vec<Value>;
+
+    fn scalar(value: &ScalarValue) -> Self {
+        scalar_to_json(value)
+    }
+
+    fn text(text: String) -> Self {
+        Value::String(text)
+    }
+
+    fn insert(map: &mut Self::Fields, key: String, value: Self) {
+        map.insert(key, value);
+    }
+
+    fn push(list: &mut Self::Items, _id: Option<ObjId>, value: Self) {
+        list.push(value);
+    }
+
+    fn map(map: Self::Fields) -> Self {
+        Value::Object(map)
+    }
+
+    fn list(list: Self::Items) -> Self {
+        Value::Array(list)
     }
 }
 
@@ -176,15 +317,17 @@ pub(crate) fn scalar_to_json(scalar: &ScalarValue) -> Value {
     }
 }
 
-/// The data section of a document as JSON: texts as strings.
+/// The data section of a document as JSON: texts as strings. A document nested deeper than
+/// [`MAX_DEPTH`] is refused ([`DocError::TooDeep`]).
 pub fn to_json(doc: &Automerge) -> Result<Value, DocError> {
     let reader = Reader::now(doc);
     let data = reader.data()?.ok_or_else(no_data)?;
-    reader.object(&data, ObjType::Map)
+    reader.object(&data, ObjType::Map, 1)
 }
 
 /// The data section as it was at `heads` (see [`crate::parse_heads`]). The empty heads are the
-/// state before anything was written: an empty `{}`.
+/// state before anything was written: an empty `{}`. A version nested deeper than
+/// [`MAX_DEPTH`] is refused ([`DocError::TooDeep`]).
 pub fn to_json_at(doc: &Automerge, heads: &[ChangeHash]) -> Result<Value, DocError> {
     check_heads(doc, heads)?;
     let reader = Reader {
@@ -192,7 +335,7 @@ pub fn to_json_at(doc: &Automerge, heads: &[ChangeHash]) -> Result<Value, DocErr
         heads: Some(heads),
     };
     match reader.data()? {
-        Some(data) => reader.object(&data, ObjType::Map),
+        Some(data) => reader.object(&data, ObjType::Map, 1),
         None if heads.is_empty() => Ok(Value::Object(Map::new())),
         None => Err(no_data()),
     }
@@ -200,7 +343,8 @@ pub fn to_json_at(doc: &Automerge, heads: &[ChangeHash]) -> Result<Value, DocErr
 
 /// The value at `pointer` of the data (`""` is the whole data), or `None` when the document has
 /// nothing there. A pointer that is malformed, or that addresses a list element by something
-/// other than an index, is an error.
+/// other than an index, is an error; so is a value (or a way to it) nested deeper than
+/// [`MAX_DEPTH`].
 pub fn get(doc: &Automerge, pointer: &str) -> Result<Option<Value>, DocError> {
     let reader = Reader::now(doc);
     let data = reader.data()?.ok_or_else(no_data)?;
@@ -218,6 +362,11 @@ pub(crate) fn check_heads(doc: &Automerge, heads: &[ChangeHash]) -> Result<(), D
         }),
         None => Ok(()),
     }
+}
+
+/// The error for an object deeper than [`MAX_DEPTH`].
+pub(crate) fn too_deep() -> DocError {
+    DocError::TooDeep { limit: MAX_DEPTH }
 }
 
 pub(crate) fn no_data() -> DocError {

@@ -162,7 +162,10 @@ impl<'t, 'd, 'c> Writer<'t, 'd, 'c> {
         items: &[Value],
     ) -> Result<(), DocError> {
         let item_pattern = format!("{pattern}/*");
-        let Value::Array(old) = Reader::now(&*self.tx).object(obj, ObjType::List)? else {
+        // The list's depth bounds the read: a list already too deep (written by a peer past
+        // our checks) is refused rather than read.
+        let depth = self.tx.parents(obj)?.count();
+        let Value::Array(old) = Reader::now(&*self.tx).object(obj, ObjType::List, depth)? else {
             unreachable!("a list reads as an array")
         };
         // Gaps, and the stretches inside a gap, are rewritten from the last to the first so

@@ -34,6 +34,14 @@ pub enum EditError {
         /// What the value is, in Russian.
         got: String,
     },
+    /// The value would nest deeper than any form allows ([`crate::MAX_DEPTH`]).
+    #[error("{pointer}: nested deeper than {limit} levels")]
+    TooDeep {
+        /// The first place inside the value that lies too deep.
+        pointer: String,
+        /// The limit, [`crate::MAX_DEPTH`].
+        limit: usize,
+    },
 }
 
 impl Catalogue {
@@ -50,9 +58,10 @@ impl Catalogue {
             .map(|node| kind_of(&self.docs, node)))
     }
 
-    /// Checks that `value` may be written at `pointer` of a draft of `form`: the place exists
-    /// and the value (recursively) has the kinds the schema gives. Emptiness and limits are
-    /// not checked here: that is validation's job.
+    /// Checks that `value` may be written at `pointer` of a draft of `form`: the place exists,
+    /// the value nests no deeper than [`crate::MAX_DEPTH`] there, and it (recursively) has the
+    /// kinds the schema gives. Emptiness and limits are not checked here: that is validation's
+    /// job.
     pub fn check_edit(&self, form: &str, pointer: &str, value: &Value) -> Result<(), EditError> {
         let form = self.form(form)?;
         let root = self
@@ -64,6 +73,15 @@ impl Catalogue {
             .ok_or_else(|| EditError::UnknownField {
                 pointer: pointer.to_owned(),
             })?;
+        // Before the recursive check, and before anything writes the value: the depth bound is
+        // what keeps both (and every later reading of the document) within a small stack.
+        let base = pointer.bytes().filter(|b| *b == b'/').count();
+        if let Some(place) = crate::depth::too_deep(value, base, crate::MAX_DEPTH) {
+            return Err(EditError::TooDeep {
+                pointer: format!("{pointer}{place}"),
+                limit: crate::MAX_DEPTH,
+            });
+        }
         self.check_node(node, pointer, value)
     }
 
@@ -137,6 +155,10 @@ impl EditError {
             } => {
                 format!("{pointer}: здесь должно быть «{expected}», а указано: {got}")
             }
+            EditError::TooDeep { pointer, limit } => format!(
+                "{pointer}: значение вложено глубже {limit} {} — в формах так глубоко не бывает",
+                crate::messages::levels_genitive(*limit)
+            ),
         }
     }
 }

@@ -11,6 +11,7 @@
 
 pub mod baseline;
 mod catalogue;
+mod depth;
 mod edit_check;
 mod error;
 mod fast_logic;
@@ -24,6 +25,7 @@ mod unique;
 mod validate;
 
 pub use catalogue::{Catalogue, Form, ID_PREFIX, Region, RequirementSet};
+pub use depth::MAX_DEPTH;
 pub use edit_check::EditError;
 pub use error::{LoadError, LookupError};
 pub use outline::{FieldKind, FieldLine, without_empty};

@@ -84,6 +84,15 @@ fn number(limit: &Value) -> String {
     }
 }
 
+/// «уровня» or «уровней» after «глубже N»: the genitive, singular after 1, 21, 31 …
+pub(crate) fn levels_genitive(n: usize) -> &'static str {
+    if n % 10 == 1 && n % 100 != 11 {
+        "уровня"
+    } else {
+        "уровней"
+    }
+}
+
 /// Plural of «символ» / «строка» / «пункт» after a number.
 fn plural<'a>(n: u64, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
     match (n % 10, n % 100) {

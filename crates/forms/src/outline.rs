@@ -7,8 +7,9 @@ use crate::catalogue::Catalogue;
 use crate::error::LookupError;
 use crate::schema_docs::{self, Node, SchemaDocs};
 
-/// How deep the outline descends (guards against recursive schemas).
-const MAX_DEPTH: usize = 12;
+/// How deep the walks over a schema descend (guards against recursive schemas); a value nested
+/// deeper than this keeps its order as it is.
+const MAX_SCHEMA_DEPTH: usize = 12;
 
 /// What kind of value a field holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +111,7 @@ fn required_keys(docs: &SchemaDocs, node: Node<'_>) -> Vec<String> {
 }
 
 fn walk(docs: &SchemaDocs, node: Node<'_>, at: &str, depth: usize, out: &mut Vec<FieldLine>) {
-    if depth > MAX_DEPTH {
+    if depth > MAX_SCHEMA_DEPTH {
         return;
     }
     let required = required_keys(docs, node);
@@ -182,7 +183,7 @@ pub(crate) fn kind_of(docs: &SchemaDocs, node: Node<'_>) -> FieldKind {
 }
 
 fn skeleton(docs: &SchemaDocs, node: Node<'_>, depth: usize) -> Value {
-    if depth > MAX_DEPTH {
+    if depth > MAX_SCHEMA_DEPTH {
         return Value::Null;
     }
     match kind_of(docs, node) {
@@ -234,7 +235,7 @@ impl Catalogue {
 }
 
 fn reorder(docs: &SchemaDocs, node: Option<Node<'_>>, value: &mut Value, depth: usize) {
-    if depth > MAX_DEPTH {
+    if depth > MAX_SCHEMA_DEPTH {
         return;
     }
     match value {
@@ -284,7 +285,9 @@ fn containers(docs: &SchemaDocs, node: Node<'_>, depth: usize) -> Value {
         .into_iter()
         .filter_map(|(key, child)| {
             let value = match kind_of(docs, child) {
-                FieldKind::Section if depth < MAX_DEPTH => containers(docs, child, depth + 1),
+                FieldKind::Section if depth < MAX_SCHEMA_DEPTH => {
+                    containers(docs, child, depth + 1)
+                }
                 FieldKind::Table | FieldKind::List(_) => Value::Array(Vec::new()),
                 FieldKind::Text | FieldKind::Narrative => Value::String(String::new()),
                 _ => return None,
@@ -298,18 +301,75 @@ fn containers(docs: &SchemaDocs, node: Node<'_>, depth: usize) -> Value {
 /// once their own empty fields are gone. Rows of tables are kept (their place matters) even when
 /// empty. An unfilled field and an empty one mean the same to a person; validation should say
 /// «не заполнено» for both.
+///
+/// The copy is made with an explicit stack rather than by recursion, so a value of any depth
+/// is copied without exhausting the thread's stack (validation then refuses one nested deeper
+/// than [`crate::MAX_DEPTH`]).
 pub fn without_empty(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter_map(|(k, v)| {
-                    let v = without_empty(v);
-                    (!is_empty(&v)).then(|| (k.clone(), v))
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(without_empty).collect()),
-        other => other.clone(),
+    /// An object or array being copied: its children still to visit, what is kept of them so
+    /// far, and the key it goes under in its parent (`None` in an array or at the top).
+    struct Frame<'v> {
+        children: Children<'v>,
+        kept: Value,
+        key: Option<&'v String>,
+    }
+    enum Children<'v> {
+        Object(serde_json::map::Iter<'v>),
+        Array(std::slice::Iter<'v, Value>),
+    }
+    fn open<'v>(value: &'v Value, key: Option<&'v String>) -> Option<Frame<'v>> {
+        let (children, kept) = match value {
+            Value::Object(map) => (Children::Object(map.iter()), Value::Object(Map::new())),
+            Value::Array(items) => (
+                Children::Array(items.iter()),
+                Value::Array(Vec::with_capacity(items.len())),
+            ),
+            _ => return None,
+        };
+        Some(Frame {
+            children,
+            kept,
+            key,
+        })
+    }
+    /// Adds a finished child to its parent: an object drops it when empty, an array keeps it.
+    fn keep(parent: &mut Value, key: Option<&String>, child: Value) {
+        match (parent, key) {
+            (Value::Object(map), Some(key)) => {
+                if !is_empty(&child) {
+                    map.insert(key.clone(), child);
+                }
+            }
+            (Value::Array(items), _) => items.push(child),
+            _ => unreachable!("object children have keys, array children do not"),
+        }
+    }
+
+    let Some(top) = open(value, None) else {
+        return value.clone();
+    };
+    let mut stack = vec![top];
+    loop {
+        let frame = stack
+            .last_mut()
+            .expect("the stack holds the value being copied");
+        let next = match &mut frame.children {
+            Children::Object(entries) => entries.next().map(|(key, child)| (Some(key), child)),
+            Children::Array(items) => items.next().map(|child| (None, child)),
+        };
+        match next {
+            Some((key, child)) => match open(child, key) {
+                Some(inner) => stack.push(inner),
+                None => keep(&mut frame.kept, key, child.clone()),
+            },
+            None => {
+                let done = stack.pop().expect("the frame just looked at");
+                match stack.last_mut() {
+                    Some(parent) => keep(&mut parent.kept, done.key, done.kept),
+                    None => return done.kept,
+                }
+            }
+        }
     }
 }
 

@@ -209,6 +209,9 @@ impl<'a> Subject<'a> {
 }
 
 /// Borrows a `serde_json::Value` into the arena as a `DataValue` without copying strings.
+///
+/// It recurses once per level: `validate` refuses documents nested deeper than
+/// [`crate::MAX_DEPTH`] before any rule sees them.
 fn to_data<'a>(value: &'a Value, arena: &'a Bump) -> DataValue<'a> {
     match value {
         Value::Null => DataValue::Null,

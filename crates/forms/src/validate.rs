@@ -13,6 +13,9 @@ use crate::report::{Finding, Report, Severity};
 use crate::rules::{Rule, Subject, Violation};
 use crate::schema_docs;
 
+/// The rule id of the finding for a document nested deeper than [`crate::MAX_DEPTH`].
+const DEPTH_RULE: &str = "document.depth";
+
 /// Largest arena kept between validations (bytes); a larger one is freed.
 const ARENA_KEPT: usize = 1 << 20;
 
@@ -26,6 +29,10 @@ impl Catalogue {
     ///
     /// An invalid document is not an error: the report lists what is wrong. Only an unknown
     /// form or region (or a region without requirements for the form) is.
+    ///
+    /// A document nested deeper than [`crate::MAX_DEPTH`] gets a single finding,
+    /// `document.depth`, and nothing else looks at it: the schema validator, the rules and
+    /// the messages all walk values recursively, and no form nests anywhere near that deep.
     pub fn validate(&self, form: &str, region: &str, doc: &Value) -> Result<Report, LookupError> {
         let set = self.requirement_set(form, region)?;
         let form = self.form(form)?;
@@ -40,6 +47,21 @@ impl Catalogue {
             errors: Vec::new(),
             warnings: Vec::new(),
         };
+        if let Some(place) = crate::depth::too_deep(doc, 0, crate::MAX_DEPTH) {
+            let message = format!(
+                "данные вложены глубже {} {} — в формах так глубоко не бывает, документ не проверить",
+                crate::MAX_DEPTH,
+                messages::levels_genitive(crate::MAX_DEPTH)
+            );
+            report.errors.push(Finding {
+                message: messages::finding(&self.field_name(form, &place), &message, None),
+                pointer: place,
+                rule: DEPTH_RULE.to_owned(),
+                severity: Severity::Error,
+            });
+            report.valid = false;
+            return Ok(report);
+        }
         let schema_broken = !form.validator.is_valid(doc);
         if schema_broken {
             self.schema_findings(form, doc, &mut report);

@@ -341,12 +341,13 @@ pub async fn diff(
     };
     let changes = handle
         .with_document(|doc| document::diff(doc, &from, &to))
-        .map_err(|e| {
-            ApiError::new(
+        .map_err(|e| match e {
+            document::DocError::TooDeep { .. } => ApiError::too_deep(&e),
+            e => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "bad-heads",
                 e.message_ru(),
-            )
+            ),
         })?;
     let form = state.catalogue.form(record.document.form.form_id()).ok();
     Ok(Json(DiffView {

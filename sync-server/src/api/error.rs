@@ -78,6 +78,17 @@ impl ApiError {
         )
     }
 
+    /// 422 `document-too-deep`: the document (as a peer wrote it over /sync, past the editing
+    /// checks) nests deeper than any form, so it cannot be read; `error` says how deep.
+    pub fn too_deep(error: &document::DocError) -> ApiError {
+        tracing::debug!(%error, "document too deep to read");
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "document-too-deep",
+            error.message_ru(),
+        )
+    }
+
     /// 500: our storage failed. Logged with its cause; the client learns only that it did.
     pub fn internal(error: impl std::fmt::Display) -> ApiError {
         tracing::error!(%error, "request failed inside the server");

@@ -55,15 +55,16 @@ pub async fn submit(
     let handle = handle(&state, &record.document.id).await?;
     let content = handle
         .with_document(|doc| document::to_json_at(doc, &heads))
-        .map_err(|e| {
-            ApiError::new(
+        .map_err(|e| match e {
+            document::DocError::TooDeep { .. } => ApiError::too_deep(&e),
+            e => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "unknown-version",
                 format!(
                     "сервер не знает этой версии документа — синхронизируйте его и повторите: {}",
                     e.message_ru()
                 ),
-            )
+            ),
         })?;
     let (report, pinned) = judge(&state.catalogue, &record, &content)?;
     let Some(pinned) = pinned else {

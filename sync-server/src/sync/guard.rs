@@ -209,7 +209,7 @@ impl Guard {
             return (Verdict::Forward, message);
         }
         let handle = self.live_copy(&id).await;
-        let limits = self.limits.clone();
+        let limits = self.limits;
         let judge = move |message: Vec<u8>| {
             let outcome = {
                 let envelope = Envelope::read(&message);
