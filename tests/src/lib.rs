@@ -263,6 +263,23 @@ pub const DEMO_USERS: &[(&str, &str)] = &[
     ("sukhodol-editor", "demo-sukhodol"),
 ];
 
+/// A document `login` may write, from the demo region (`GET /api/documents`).
+///
+/// # Panics
+///
+/// If the login fails or the user may write none.
+pub fn writable_document(server: &Server, login: &str) -> String {
+    let (status, body) = Api::demo(server, login).get("/api/documents");
+    assert_eq!(status, 200, "{body}");
+    body.as_array()
+        .expect("a list")
+        .iter()
+        .find(|d| d["permissions"].to_string().contains("\"write\""))
+        .and_then(|d| d["id"].as_str())
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("{login} may write no demo document"))
+}
+
 /// The demo password of `login`.
 pub fn demo_password(login: &str) -> &'static str {
     DEMO_USERS

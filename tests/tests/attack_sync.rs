@@ -20,14 +20,7 @@ fn token(server: &Server, login: &str) -> String {
 
 /// A document of the demo editor's school that the editor may write.
 fn editors_draft(server: &Server) -> String {
-    let (status, body) = Api::demo(server, "editor").get("/api/documents");
-    assert_eq!(status, 200);
-    body.as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["permissions"].to_string().contains("\"write\""))
-        .map(|d| d["id"].as_str().unwrap().to_owned())
-        .expect("the demo has a draft the editor may write")
+    e2e::writable_document(server, "editor")
 }
 
 /// The server's current heads of `doc`, as `who` sees them.
