@@ -146,7 +146,12 @@ fn a_huge_document_id_is_refused_before_it_is_decoded() {
     let token = token(&server, "sukhodol-editor");
     for size in [250_000, 1_000_000] {
         let mut attacker = RawPeer::connect(&server.addr(), &token, "u:sukhodol-editor:a");
-        let long = "1".repeat(size);
+        // Base58 digits, which samod decodes in time quadratic in the length.
+        let long: String = "2Tpb2jjghmYMcGmkHth9jcr6wE8i"
+            .chars()
+            .cycle()
+            .take(size)
+            .collect();
         let start = Instant::now();
         let message = attacker.sync_message("request", &long, &[0x42]);
         attacker.send(&message);
