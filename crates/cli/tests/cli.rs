@@ -272,6 +272,19 @@ fn forms_show_with_region_prints_its_requirements() {
         text.contains(&format!("[{region}.")),
         "region rules are listed by id: {text}"
     );
+    let set: Value = serde_json::from_str(
+        &std::fs::read_to_string(forms_dir().join(format!("regions/{region}/{form}.json")))
+            .unwrap(),
+    )
+    .unwrap();
+    for rule in set["rules"].as_array().unwrap() {
+        let quoted = format!(
+            "Источник ({}): «{}»",
+            rule["source"].as_str().unwrap(),
+            rule["quote"].as_str().unwrap()
+        );
+        assert!(text.contains(&quoted), "{quoted} is not printed: {text}");
+    }
 }
 
 #[test]

@@ -348,7 +348,7 @@ fn load_form(
     let rules_path = dir.join(format!("{id}{RULES_SUFFIX}"));
     let rules = if rules_path.exists() {
         let raw: RawRules = parse(&rules_path, read_json(&rules_path)?)?;
-        compile_rules(&rules_path, &raw.rules, engine, registry)?
+        compile_rules(&rules_path, &raw.rules, false, engine, registry)?
     } else {
         Vec::new()
     };
@@ -419,7 +419,7 @@ fn load_region(
                 "must be a date YYYY-MM-DD",
             ));
         }
-        let rules = compile_rules(&path, &raw_set.rules, engine, registry)?;
+        let rules = compile_rules(&path, &raw_set.rules, true, engine, registry)?;
         for (i, rule) in rules.iter().enumerate() {
             if form.rules.iter().any(|r| r.id == rule.id) {
                 return Err(LoadError::invalid(
@@ -453,13 +453,14 @@ fn load_region(
 fn compile_rules(
     path: &Path,
     raw: &[Value],
+    regional: bool,
     engine: &Engine,
     registry: &jsonschema::Registry<'static>,
 ) -> Result<Vec<Rule>, LoadError> {
     let mut rules: Vec<Rule> = Vec::with_capacity(raw.len());
     for (i, value) in raw.iter().enumerate() {
         let place = format!("/rules/{i}");
-        let rule = Rule::compile(value, path, &place, engine, registry)?;
+        let rule = Rule::compile(value, path, &place, regional, engine, registry)?;
         if rules.iter().any(|r| r.id == rule.id) {
             return Err(LoadError::invalid(
                 path,

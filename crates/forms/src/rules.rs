@@ -42,6 +42,9 @@ pub struct Rule {
     pub message: String,
     /// Where the requirement comes from (seed file and line, or `general`).
     pub source: String,
+    /// The exact words of the source sentence the rule encodes. Every regional rule has one
+    /// (the loader refuses a requirement set without it); general rules cite no document.
+    pub quote: Option<String>,
     /// Array the rule is checked per element of, as pointer segments (`*` = every element).
     each: Option<Vec<String>>,
     /// The pointer of that array when it is a single one (no `*` on the way), escaped.
@@ -116,6 +119,8 @@ struct RawRule {
     #[serde(default)]
     unique: bool,
     source: String,
+    #[serde(default)]
+    quote: Option<String>,
 }
 
 /// A place a rule found broken: the finding's pointer.
@@ -263,11 +268,13 @@ impl Target<'_, '_> {
 }
 
 impl Rule {
-    /// Parses and compiles one rule; `place` is its JSON pointer inside `file`.
+    /// Parses and compiles one rule; `place` is its JSON pointer inside `file`. A regional
+    /// rule must quote its source.
     pub(crate) fn compile(
         raw: &Value,
         file: &Path,
         place: &str,
+        regional: bool,
         engine: &Engine,
         registry: &jsonschema::Registry<'static>,
     ) -> Result<Self, LoadError> {
@@ -293,6 +300,26 @@ impl Rule {
                     format!("{field} must not be empty"),
                 ));
             }
+        }
+        match &raw.quote {
+            Some(quote) if quote.trim().is_empty() => {
+                return Err(LoadError::invalid(
+                    file,
+                    at("quote"),
+                    format!("rule {:?}: quote must not be empty", raw.id),
+                ));
+            }
+            None if regional => {
+                return Err(LoadError::invalid(
+                    file,
+                    place,
+                    format!(
+                        "rule {:?} has no `quote`: a regional rule quotes the words of its source",
+                        raw.id
+                    ),
+                ));
+            }
+            _ => {}
         }
         if !pointer::is_valid(&raw.pointer) {
             return Err(LoadError::invalid(
@@ -415,6 +442,7 @@ impl Rule {
             requirement: raw.requirement,
             message: raw.message,
             source: raw.source,
+            quote: raw.quote,
             each,
             pointer: raw.pointer,
             when,

@@ -95,7 +95,8 @@ fn mini_forms() -> tempfile::TempDir {
                     "each": "/plan",
                     "pointer": "/hours",
                     "schema": {"minimum": 36},
-                    "source": "004_57eef827f54cfc46.txt:186"
+                    "source": "004_57eef827f54cfc46.txt:186",
+                    "quote": "объемом не менее 36 часов каждая"
                 },
                 {
                     "id": "north.staff-4",
@@ -104,7 +105,8 @@ fn mini_forms() -> tempfile::TempDir {
                     "message": "обучается меньше 4 человек",
                     "pointer": "/plan",
                     "logic": {">=": [{"reduce": [{"var": "doc.plan"}, {"+": [{"var": "accumulator"}, {"var": "current.participants"}]}, 0]}, 4]},
-                    "source": "004_57eef827f54cfc46.txt:186"
+                    "source": "004_57eef827f54cfc46.txt:186",
+                    "quote": "не менее 4 человек от каждой школы"
                 }
             ]
         }),
@@ -290,7 +292,8 @@ fn adding_a_region_is_adding_files() {
             "rules": [{
                 "id": "south.kind-required", "severity": "error",
                 "requirement": "Указан вид обучения.", "message": "не указан вид обучения",
-                "pointer": "", "schema": {"required": ["kind"]}, "source": "test"
+                "pointer": "", "schema": {"required": ["kind"]}, "source": "test",
+                "quote": "указывается вид обучения"
             }]
         }),
     );
@@ -365,6 +368,33 @@ fn rule_without_a_check_is_refused() {
     assert!(
         message.contains("exactly one of `logic`, `schema` and `unique`"),
         "{message}"
+    );
+}
+
+#[test]
+fn regional_rule_without_a_quote_is_refused_by_name() {
+    let message = load_error(|root| {
+        let path = root.join("regions/north/training.json");
+        let mut set: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        set["rules"][1].as_object_mut().unwrap().remove("quote");
+        fs::write(path, set.to_string()).unwrap();
+    });
+    assert!(message.contains("regions/north/training.json"), "{message}");
+    assert!(
+        message.contains("/rules/1") && message.contains("\"north.staff-4\" has no `quote`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn general_rules_need_no_quote_and_keep_the_regional_one() {
+    let catalogue = Catalogue::load(mini_forms().path()).unwrap();
+    let form = catalogue.form("training").unwrap();
+    assert!(form.rules.iter().all(|rule| rule.quote.is_none()));
+    let set = catalogue.requirement_set("training", "north").unwrap();
+    assert_eq!(
+        set.rules[0].quote.as_deref(),
+        Some("объемом не менее 36 часов каждая")
     );
 }
 

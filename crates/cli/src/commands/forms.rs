@@ -76,6 +76,9 @@ fn print_rules(rules: &[Rule]) {
             Severity::Warning => "рекомендуется",
         };
         println!("  • {} ({kind}) [{}]", rule.requirement, rule.id);
+        if let Some(quote) = &rule.quote {
+            println!("    Источник ({}): «{quote}»", rule.source);
+        }
     }
 }
 
