@@ -36,7 +36,7 @@ fn lipetsk_small_school(staff: u64, trained: u64) -> Value {
 
 #[test]
 fn lipetsk_small_school_complies_by_training_all_its_staff() {
-    let catalogue = Catalogue::load(&forms_dir()).unwrap();
+    let catalogue = Catalogue::load(forms_dir()).unwrap();
     let doc = lipetsk_small_school(7, 7);
     assert_eq!(
         rules_broken(&catalogue, "school-programme", "lipetsk", &doc),
@@ -46,7 +46,7 @@ fn lipetsk_small_school_complies_by_training_all_its_staff() {
 
 #[test]
 fn lipetsk_small_school_training_fewer_than_all_its_staff_breaks_the_minimum() {
-    let catalogue = Catalogue::load(&forms_dir()).unwrap();
+    let catalogue = Catalogue::load(forms_dir()).unwrap();
     let doc = lipetsk_small_school(7, 6);
     assert_eq!(
         rules_broken(&catalogue, "school-programme", "lipetsk", &doc),
@@ -56,10 +56,49 @@ fn lipetsk_small_school_training_fewer_than_all_its_staff_breaks_the_minimum() {
 
 #[test]
 fn lipetsk_school_of_ten_or_more_still_trains_at_least_ten() {
-    let catalogue = Catalogue::load(&forms_dir()).unwrap();
+    let catalogue = Catalogue::load(forms_dir()).unwrap();
     let doc = lipetsk_small_school(12, 9);
     assert_eq!(
         rules_broken(&catalogue, "school-programme", "lipetsk", &doc),
         ["lipetsk.pd-staff-min-10"]
     );
+}
+
+/// A programme whose self-diagnosis ends three weeks after the programme starts.
+fn late_self_diagnosis(region: &str) -> Value {
+    let mut doc = valid_example("school-programme", region);
+    let start = doc["period"]["start"].as_str().unwrap().to_owned();
+    let (year, rest) = start.split_once('-').unwrap();
+    let (month, _) = rest.split_once('-').unwrap();
+    doc["self_diagnosis"]["date"] = json!(format!("{year}-{month}-22"));
+    assert!(doc["self_diagnosis"]["date"].as_str().unwrap() > start.as_str());
+    doc
+}
+
+#[test]
+fn oryol_accepts_a_self_diagnosis_after_the_programme_starts() {
+    // Oryol develops its self-diagnosis model during the project (003:25, 39).
+    let catalogue = Catalogue::load(forms_dir()).unwrap();
+    let set = catalogue
+        .requirement_set("school-programme", "oryol")
+        .unwrap();
+    assert!(set.waives("programme.self-diagnosis-before-start"));
+    let doc = late_self_diagnosis("oryol");
+    assert_eq!(
+        rules_broken(&catalogue, "school-programme", "oryol", &doc),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn other_regions_still_want_the_self_diagnosis_before_the_start() {
+    let catalogue = Catalogue::load(forms_dir()).unwrap();
+    for region in ["lipetsk", "leningrad", "mordovia"] {
+        let doc = late_self_diagnosis(region);
+        assert_eq!(
+            rules_broken(&catalogue, "school-programme", region, &doc),
+            ["programme.self-diagnosis-before-start"],
+            "{region}"
+        );
+    }
 }
