@@ -102,3 +102,67 @@ fn other_regions_still_want_the_self_diagnosis_before_the_start() {
         );
     }
 }
+
+/// A Mordovia programme of a school of category `status`, with or without its agreement with
+/// a mentor school and its high-result partner.
+fn mordovia_school(status: Option<&str>, mentor: bool, high_result: bool) -> Value {
+    let mut doc = valid_example("school-programme", "mordovia");
+    match status {
+        Some(status) => doc["school_profile"]["status"] = json!(status),
+        None => {
+            doc.as_object_mut().unwrap().remove("school_profile");
+        }
+    }
+    let network = &mut doc["network_interaction"];
+    if !mentor {
+        network.as_object_mut().unwrap().remove("mentor_agreement");
+    }
+    if !high_result {
+        network["partners"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|p| p["kind"] != "high_result");
+    }
+    doc
+}
+
+#[test]
+fn mordovia_partner_follows_the_school_category() {
+    // 002:340: a low-result school agrees with a high-result school; 002:344: a school in
+    // adverse social conditions with a mentor school; a school that is both, with both.
+    let catalogue = Catalogue::load(forms_dir()).unwrap();
+    let judge = |status, mentor, high_result| {
+        let doc = mordovia_school(status, mentor, high_result);
+        rules_broken(&catalogue, "school-programme", "mordovia", &doc)
+    };
+    let none: Vec<String> = Vec::new();
+    assert_eq!(judge(Some("low_results"), false, true), none);
+    assert_eq!(
+        judge(Some("low_results"), true, false),
+        ["mordovia.high-result-agreement"]
+    );
+    assert_eq!(judge(Some("adverse_conditions"), true, false), none);
+    assert_eq!(
+        judge(Some("adverse_conditions"), false, true),
+        ["mordovia.mentor-agreement"]
+    );
+    assert_eq!(judge(Some("both"), true, true), none);
+    assert_eq!(
+        judge(Some("both"), false, false),
+        [
+            "mordovia.high-result-agreement",
+            "mordovia.mentor-agreement"
+        ]
+    );
+}
+
+#[test]
+fn mordovia_without_a_school_category_demands_neither_agreement() {
+    let catalogue = Catalogue::load(forms_dir()).unwrap();
+    let doc = mordovia_school(None, false, false);
+    let broken = rules_broken(&catalogue, "school-programme", "mordovia", &doc);
+    assert!(
+        !broken.iter().any(|r| r.ends_with("-agreement")),
+        "{broken:?}"
+    );
+}
