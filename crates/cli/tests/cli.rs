@@ -288,6 +288,28 @@ fn forms_show_with_region_prints_its_requirements() {
 }
 
 #[test]
+fn forms_show_prints_the_general_rules_a_region_waives_with_their_source() {
+    let out = ravenstvo()
+        .args(["forms", "show", "school-programme", "--region", "oryol"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Общие правила, которые Орловская область не применяет"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[programme.self-diagnosis-before-start]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("«Разработка модели самодиагностики общеобразовательных организаций.»"),
+        "{text}"
+    );
+}
+
+#[test]
 fn template_is_a_document_the_validator_judges() {
     let (form, region, _) = example(".valid.json");
     let out = ravenstvo()

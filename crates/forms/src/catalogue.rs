@@ -81,6 +81,32 @@ pub struct RequirementSet {
     pub rules: Vec<Rule>,
     /// How `rules` are checked per table row, planned once.
     pub(crate) tables: Tables,
+    /// The form's general rules this region does not apply, each because its documents say
+    /// otherwise.
+    pub waivers: Vec<Waiver>,
+}
+
+/// A general rule of a form that one region does not apply: its documents demand otherwise
+/// (Oryol develops its self-diagnosis model during the project, so a self-diagnosis after the
+/// programme starts is normal there). Quoted like a regional rule.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    /// Id of the general rule not applied, e.g. `programme.self-diagnosis-before-start`.
+    pub rule: String,
+    /// Why the region does not apply it, in plain Russian.
+    pub reason: String,
+    /// The source file and line(s), as a rule's `source`.
+    pub source: String,
+    /// The exact words of the cited line(s) that make the rule inapplicable.
+    pub quote: String,
+}
+
+impl RequirementSet {
+    /// Whether the region does not apply the form's general rule `rule`.
+    pub fn waives(&self, rule: &str) -> bool {
+        self.waivers.iter().any(|w| w.rule == rule)
+    }
 }
 
 #[derive(Deserialize)]
@@ -100,6 +126,8 @@ struct RawSet {
     title: String,
     basis: String,
     rules: Vec<Value>,
+    #[serde(default)]
+    waives: Vec<Waiver>,
 }
 
 #[derive(Deserialize)]
@@ -429,6 +457,35 @@ fn load_region(
                 ));
             }
         }
+        for (i, waiver) in raw_set.waives.iter().enumerate() {
+            if !form.rules.iter().any(|r| r.id == waiver.rule) {
+                return Err(LoadError::invalid(
+                    &path,
+                    format!("/waives/{i}/rule"),
+                    format!("{:?} is not a base rule of {form_id}", waiver.rule),
+                ));
+            }
+            if raw_set.waives[..i].iter().any(|w| w.rule == waiver.rule) {
+                return Err(LoadError::invalid(
+                    &path,
+                    format!("/waives/{i}/rule"),
+                    format!("rule {:?} is waived twice", waiver.rule),
+                ));
+            }
+            for (field, text) in [
+                ("reason", &waiver.reason),
+                ("source", &waiver.source),
+                ("quote", &waiver.quote),
+            ] {
+                if text.trim().is_empty() {
+                    return Err(LoadError::invalid(
+                        &path,
+                        format!("/waives/{i}/{field}"),
+                        "must not be empty",
+                    ));
+                }
+            }
+        }
         sets.insert(
             form_id.to_owned(),
             RequirementSet {
@@ -439,6 +496,7 @@ fn load_region(
                 basis: raw_set.basis,
                 tables: Tables::plan(&rules),
                 rules,
+                waivers: raw_set.waives,
             },
         );
     }

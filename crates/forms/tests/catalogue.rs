@@ -508,3 +508,39 @@ fn edits_are_type_checked_without_demanding_validity() {
         Some(FieldKind::Text)
     );
 }
+
+#[test]
+fn waiving_a_rule_the_form_does_not_have_is_refused() {
+    let message = load_error(|root| {
+        let path = root.join("regions/north/training.json");
+        let mut set: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        set["waives"] = json!([{
+            "rule": "training.no-such-rule",
+            "reason": "Область так решила.",
+            "source": "004_57eef827f54cfc46.txt:186",
+            "quote": "не менее 4 человек от каждой школы"
+        }]);
+        fs::write(path, set.to_string()).unwrap();
+    });
+    assert!(message.contains("regions/north/training.json"), "{message}");
+    assert!(message.contains("/waives/0/rule"), "{message}");
+}
+
+#[test]
+fn a_waived_general_rule_is_not_checked_in_that_region() {
+    let dir = mini_forms();
+    let path = dir.path().join("regions/north/training.json");
+    let mut set: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    set["waives"] = json!([{
+        "rule": "training.period-order",
+        "reason": "Область так решила.",
+        "source": "004_57eef827f54cfc46.txt:186",
+        "quote": "не менее 4 человек от каждой школы"
+    }]);
+    fs::write(path, set.to_string()).unwrap();
+    let catalogue = Catalogue::load(dir.path()).unwrap();
+    let mut doc = good_doc();
+    doc["period"] = json!({"start": "2026-05-01", "end": "2025-09-01"});
+    let report = catalogue.validate("training", "north", &doc).unwrap();
+    assert!(report.valid, "{:?}", report.errors);
+}

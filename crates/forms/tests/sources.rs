@@ -1,6 +1,6 @@
 //! Every regional rule is traced to its sentence: the source documents live in
 //! `forms/sources/` (copies of `../shared/seeds/`, so that a clean clone can check them), and
-//! each rule's `quote` must be words of the line(s) its `source` cites.
+//! each rule's (and each waiver's) `quote` must be words of the line(s) its `source` cites.
 
 use std::path::{Path, PathBuf};
 
@@ -36,36 +36,43 @@ fn cited(source: &str) -> Result<(&str, usize, usize), String> {
 }
 
 #[test]
-fn every_regional_rule_quotes_the_lines_it_cites() {
+fn every_regional_rule_and_waiver_quotes_the_lines_it_cites() {
     let catalogue = Catalogue::load(forms_dir()).unwrap();
     let mut problems = Vec::new();
     let mut quoted = 0;
     for region in catalogue.regions() {
         for set in region.sets.values() {
-            for rule in &set.rules {
+            let rules = set.rules.iter().map(|rule| {
                 let quote = rule.quote.as_deref().expect("the loader demands a quote");
-                let (file, first, last) = match cited(&rule.source) {
+                (rule.id.clone(), rule.source.as_str(), quote)
+            });
+            let waivers = set.waivers.iter().map(|waiver| {
+                let id = format!("{} waiving {}", set.id, waiver.rule);
+                (id, waiver.source.as_str(), waiver.quote.as_str())
+            });
+            for (id, source, quote) in rules.chain(waivers) {
+                let (file, first, last) = match cited(source) {
                     Ok(cited) => cited,
                     Err(problem) => {
-                        problems.push(format!("{}: {problem}", rule.id));
+                        problems.push(format!("{}: {problem}", id));
                         continue;
                     }
                 };
                 let path = forms_dir().join("sources").join(file);
                 let Ok(text) = std::fs::read_to_string(&path) else {
-                    problems.push(format!("{}: no source file {}", rule.id, path.display()));
+                    problems.push(format!("{}: no source file {}", id, path.display()));
                     continue;
                 };
                 let lines: Vec<&str> = text.lines().collect();
                 if last > lines.len() {
-                    problems.push(format!("{}: {file} has {} lines", rule.id, lines.len()));
+                    problems.push(format!("{}: {file} has {} lines", id, lines.len()));
                     continue;
                 }
                 let passage = normalise(&lines[first - 1..last].join("\n"));
                 if !passage.contains(&normalise(quote)) {
                     problems.push(format!(
                         "{}: «{quote}» is not in {}:\n    {passage}",
-                        rule.id, rule.source
+                        id, source
                     ));
                     continue;
                 }

@@ -62,6 +62,13 @@ pub fn show(
         );
         println!("  Основание: {}", set.basis);
         print_rules(&set.rules);
+        if !set.waivers.is_empty() {
+            println!("\nОбщие правила, которые {} не применяет", region.name);
+            for waiver in &set.waivers {
+                println!("  • [{}] {}", waiver.rule, waiver.reason);
+                println!("    Источник ({}): «{}»", waiver.source, waiver.quote);
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
