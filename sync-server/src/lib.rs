@@ -24,6 +24,7 @@ pub mod net;
 pub mod sessions;
 mod state;
 pub mod sync;
+pub mod window;
 
 use std::future::Future;
 use std::path::PathBuf;

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::http::{StatusCode, header};
@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::api::error::ApiError;
+use crate::window::FixedWindow;
 
 /// Failed checks allowed per login within [`FAILURE_WINDOW`].
 const MAX_FAILURES_PER_LOGIN: u32 = 5;
@@ -66,16 +67,7 @@ impl AttemptKey {
 pub struct LoginLimiter {
     /// The current window of every key that failed or is being checked within the last
     /// [`FAILURE_WINDOW`]; older windows are forgotten as new reservations come.
-    windows: Mutex<HashMap<AttemptKey, Window>>,
-}
-
-/// One key's failures in its current window.
-#[derive(Debug, Clone, Copy)]
-struct Window {
-    /// Failures plus attempts being checked now.
-    used: u32,
-    /// When the window opened (its first reservation).
-    since: Instant,
+    windows: Mutex<HashMap<AttemptKey, FixedWindow>>,
 }
 
 impl LoginLimiter {
@@ -85,16 +77,12 @@ impl LoginLimiter {
     /// All keys are checked and counted under one lock, so concurrent attempts cannot together
     /// get more checks than a limit. The caller settles the [`Reservation`].
     pub fn reserve(&self, keys: &[AttemptKey], now: Instant) -> Result<Reservation<'_>, Duration> {
-        let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut windows = self.windows();
         // Forget old windows so the map does not grow with every name ever tried.
-        windows.retain(|_, window| now.duration_since(window.since) < FAILURE_WINDOW);
+        windows.retain(|_, window| !window.has_passed(now, FAILURE_WINDOW));
         let wait = keys
             .iter()
-            .filter_map(|key| {
-                let window = windows.get(key)?;
-                (window.used >= key.limit())
-                    .then(|| FAILURE_WINDOW - now.duration_since(window.since))
-            })
+            .filter_map(|key| windows.get(key)?.wait(key.limit(), now, FAILURE_WINDOW))
             .max();
         if let Some(wait) = wait {
             return Err(wait);
@@ -102,12 +90,11 @@ impl LoginLimiter {
         let held = keys
             .iter()
             .map(|key| {
-                let window = windows.entry(key.clone()).or_insert(Window {
-                    used: 0,
-                    since: now,
-                });
-                window.used += 1;
-                (key.clone(), window.since)
+                let window = windows
+                    .entry(key.clone())
+                    .or_insert_with(|| FixedWindow::open(now));
+                window.add(now, FAILURE_WINDOW);
+                (key.clone(), window.since())
             })
             .collect();
         Ok(Reservation {
@@ -116,14 +103,19 @@ impl LoginLimiter {
         })
     }
 
+    /// The windows, locked (a poisoned lock still holds valid counts).
+    fn windows(&self) -> MutexGuard<'_, HashMap<AttemptKey, FixedWindow>> {
+        self.windows.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Gives back one slot of `key`'s window opened at `since`; nothing if that window has
     /// passed meanwhile (a newer one does not owe it).
-    fn give_back(windows: &mut HashMap<AttemptKey, Window>, key: &AttemptKey, since: Instant) {
+    fn give_back(windows: &mut HashMap<AttemptKey, FixedWindow>, key: &AttemptKey, since: Instant) {
         if let Some(window) = windows.get_mut(key)
-            && window.since == since
+            && window.since() == since
         {
-            window.used = window.used.saturating_sub(1);
-            if window.used == 0 {
+            window.give_back();
+            if window.count() == 0 {
                 windows.remove(key);
             }
         }
@@ -146,11 +138,7 @@ impl Reservation<'_> {
     /// The password was right: a login's failures are forgotten (its owner proved the
     /// password), an address gets its slot back.
     pub fn succeeded(self) {
-        let mut windows = self
-            .limiter
-            .windows
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut windows = self.limiter.windows();
         for (key, since) in &self.held {
             match key {
                 AttemptKey::Login(_) => {
@@ -163,11 +151,7 @@ impl Reservation<'_> {
 
     /// The password was never checked (the server was busy): every slot is given back.
     pub fn unused(self) {
-        let mut windows = self
-            .limiter
-            .windows
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut windows = self.limiter.windows();
         for (key, since) in &self.held {
             LoginLimiter::give_back(&mut windows, key, *since);
         }
@@ -336,7 +320,7 @@ mod tests {
         let windows = limiter.windows.lock().unwrap();
         assert!(!windows.contains_key(&AttemptKey::login("editor")));
         let address = windows[&keys("editor")[1]];
-        assert_eq!(address.used, MAX_FAILURES_PER_LOGIN - 1);
+        assert_eq!(address.count(), MAX_FAILURES_PER_LOGIN - 1);
     }
 
     #[test]

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use workflow::UserId;
 
+use crate::window::FixedWindow;
+
 /// Refused registrations of other people's ids allowed per user within [`REFUSAL_WINDOW`].
 /// An honest client never meets one (its ids are random and its own retries succeed), so
 /// ten is generous.
@@ -22,7 +24,7 @@ pub const REFUSAL_WINDOW: Duration = Duration::from_secs(3600);
 pub struct RefusalLimiter {
     /// Per user: refusals so far and when the window began. Entries of past windows are
     /// dropped as refusals are counted, so the map holds only this hour's probers.
-    refused: Mutex<HashMap<UserId, (u32, Instant)>>,
+    refused: Mutex<HashMap<UserId, FixedWindow>>,
 }
 
 impl RefusalLimiter {
@@ -30,16 +32,17 @@ impl RefusalLimiter {
     /// their refusals.
     pub fn wait(&self, user: &UserId, now: Instant) -> Option<Duration> {
         let refused = self.refused.lock().unwrap_or_else(|e| e.into_inner());
-        let (count, since) = refused.get(user)?;
-        let elapsed = now.saturating_duration_since(*since);
-        (*count >= MAX_REFUSALS && elapsed < REFUSAL_WINDOW).then(|| REFUSAL_WINDOW - elapsed)
+        refused.get(user)?.wait(MAX_REFUSALS, now, REFUSAL_WINDOW)
     }
 
     /// Counts one refused registration of `user`.
     pub fn refuse(&self, user: &UserId, now: Instant) {
         let mut refused = self.refused.lock().unwrap_or_else(|e| e.into_inner());
-        refused.retain(|_, (_, since)| now.saturating_duration_since(*since) < REFUSAL_WINDOW);
-        refused.entry(user.clone()).or_insert((0, now)).0 += 1;
+        refused.retain(|_, window| !window.has_passed(now, REFUSAL_WINDOW));
+        refused
+            .entry(user.clone())
+            .or_insert_with(|| FixedWindow::open(now))
+            .add(now, REFUSAL_WINDOW);
     }
 }
 

@@ -21,6 +21,7 @@
 //! reconnecting one resynchronises from scratch, so nothing it holds is lost.
 
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use document::incoming::{Limits, check_sync_message};
@@ -29,6 +30,7 @@ use workflow::DocumentId;
 
 use crate::state::AppState;
 use crate::sync::wire::{DocumentIdField, Envelope, doc_unavailable};
+use crate::window::FixedWindow;
 
 /// The largest ephemeral payload relayed (presence and cursors are a few hundred bytes).
 pub const MAX_EPHEMERAL_BYTES: usize = 64 * 1024;
@@ -69,7 +71,8 @@ pub struct Guard {
     registered: HashSet<String>,
     /// The server's live copies of documents this peer synced, for judging their changes.
     handles: HashMap<String, DocHandle>,
-    unknown: (u32, Instant),
+    /// Requests for documents the server has no record of, in the current window.
+    unknown: FixedWindow,
     limits: Limits,
 }
 
@@ -84,7 +87,7 @@ impl Guard {
             joined: false,
             registered: HashSet::new(),
             handles: HashMap::new(),
-            unknown: (0, Instant::now()),
+            unknown: FixedWindow::open(Instant::now()),
             limits: Limits::default(),
         }
     }
@@ -125,8 +128,13 @@ impl Guard {
         };
         match (envelope.kind, document) {
             ("sync" | "request", Some(id)) => {
-                let has_data = envelope.data.is_some_and(|data| !data.is_empty());
-                self.judge_sync(id, has_data, message).await
+                let data = envelope.data.filter(|data| !data.is_empty()).map(|data| {
+                    // Where the payload lies in the message, so that judging it (perhaps on
+                    // another thread) needs no second read of the envelope.
+                    let start = data.as_ptr() as usize - message.as_ptr() as usize;
+                    start..start + data.len()
+                });
+                self.judge_sync(id, data, message).await
             }
             ("ephemeral", Some(id)) => {
                 let size = envelope.data.map_or(0, <[u8]>::len);
@@ -183,17 +191,11 @@ impl Guard {
     async fn judge_sync(
         &mut self,
         id: String,
-        has_data: bool,
+        data: Option<Range<usize>>,
         message: Vec<u8>,
     ) -> (Verdict, Vec<u8>) {
         if !self.is_registered(&id).await {
-            let (count, since) = &mut self.unknown;
-            if since.elapsed() > UNKNOWN_WINDOW {
-                *count = 0;
-                *since = Instant::now();
-            }
-            *count += 1;
-            if *count > MAX_UNKNOWN_REQUESTS {
+            if self.unknown.add(Instant::now(), UNKNOWN_WINDOW) > MAX_UNKNOWN_REQUESTS {
                 return (
                     Verdict::Close(format!(
                         "more than {MAX_UNKNOWN_REQUESTS} requests for unknown documents in {} s",
@@ -205,21 +207,16 @@ impl Guard {
             let reply = doc_unavailable(&self.server_peer, &self.peer, &id);
             return (Verdict::Reply(reply), message);
         }
-        if !has_data {
+        let Some(data) = data else {
             return (Verdict::Forward, message);
-        }
+        };
         let handle = self.live_copy(&id).await;
         let limits = self.limits;
         let judge = move |message: Vec<u8>| {
-            let outcome = {
-                let envelope = Envelope::read(&message);
-                let data = envelope.ok().and_then(|e| e.data).unwrap_or_default();
-                match &handle {
-                    Some(handle) => {
-                        handle.with_document(|doc| check_sync_message(doc, data, &limits))
-                    }
-                    None => check_sync_message(&automerge::Automerge::new(), data, &limits),
-                }
+            let data = &message[data];
+            let outcome = match &handle {
+                Some(handle) => handle.with_document(|doc| check_sync_message(doc, data, &limits)),
+                None => check_sync_message(&automerge::Automerge::new(), data, &limits),
             };
             (outcome, message)
         };
