@@ -118,6 +118,17 @@ impl Server {
         wait_with_timeout(&mut child, Duration::from_secs(20)).is_some_and(|s| s.success())
     }
 
+    /// Asserts that `sync-server audit verify` finds this server's audit chain intact.
+    ///
+    /// # Panics
+    ///
+    /// If the chain is broken or cannot be read.
+    pub fn assert_audit_holds(&self) {
+        let data = self.data_dir.to_str().expect("a UTF-8 path");
+        let out = server_command(&["audit", "verify", "--data-dir", data]);
+        assert!(out.status.success(), "{out:?}");
+    }
+
     /// Kills with SIGKILL: no chance to flush anything.
     pub fn kill(mut self) {
         let mut child = self.child.take().expect("running");

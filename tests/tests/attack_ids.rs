@@ -6,7 +6,7 @@
 //! read or submitted under an alias of its id. Re-registering an existing id is idempotent for
 //! the owner school and a generic, audited, rate-limited refusal for anyone who cannot read it.
 
-use e2e::{Api, Replica, Server, example, server_command};
+use e2e::{Api, Replica, Server, example};
 use serde_json::{Value, json};
 
 /// The form both schools use: it has no mentor school, so a registration needs only the id.
@@ -115,12 +115,6 @@ fn audited(server: &Server, action: &str) -> Vec<(String, String, Value)> {
         .collect()
 }
 
-fn assert_audit_chain_holds(server: &Server) {
-    let data = server.data_dir.to_str().unwrap().to_owned();
-    let out = server_command(&["audit", "verify", "--data-dir", &data]);
-    assert!(out.status.success(), "{out:?}");
-}
-
 #[test]
 fn another_schools_document_cannot_be_registered_read_or_submitted_through_an_alias_of_its_id() {
     let dir = tempfile::tempdir().unwrap();
@@ -190,7 +184,7 @@ fn another_schools_document_cannot_be_registered_read_or_submitted_through_an_al
             "{actor} registered {subject}"
         );
     }
-    assert_audit_chain_holds(&server);
+    server.assert_audit_holds();
 }
 
 #[test]
@@ -287,5 +281,5 @@ fn the_owner_registers_again_idempotently_and_a_stranger_gets_one_generic_limite
     let (status, body) = owner.post("/api/documents", &json!({"id": unused_id(9), "form": FORM}));
     assert_eq!(status, 201, "{body}");
     assert_eq!(record(&owner, &doc).0, "draft");
-    assert_audit_chain_holds(&server);
+    server.assert_audit_holds();
 }

@@ -7,7 +7,7 @@
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use e2e::{Api, Server, demo_password, rss, server_command};
+use e2e::{Api, Server, demo_password, rss};
 use serde_json::{Value, json};
 
 /// What a burst of requests got back, by the answers the server may give to a password check.
@@ -113,13 +113,6 @@ fn failed_logins(server: &Server) -> Vec<String> {
         .collect()
 }
 
-/// Asserts that `sync-server audit verify` finds the chain intact.
-fn assert_audit_holds(server: &Server) {
-    let data = server.data_dir.to_str().expect("a UTF-8 path");
-    let out = server_command(&["audit", "verify", "--data-dir", data]);
-    assert!(out.status.success(), "{out:?}");
-}
-
 /// Resident memory of the server in MiB.
 fn rss_mib(server: &Server) -> u64 {
     rss(server.pid()) / (1024 * 1024)
@@ -192,7 +185,7 @@ fn thirty_parallel_guesses_at_one_login_get_at_most_five_checks() {
         );
         assert_eq!(status, 429, "the login is locked for the minute: {body}");
     }
-    assert_audit_holds(&server);
+    server.assert_audit_holds();
 }
 
 #[test]
@@ -219,7 +212,7 @@ fn a_hundred_parallel_logins_from_one_address_get_at_most_fifty_checks() {
         tally.checked_wrong,
         "one audit row per checked login"
     );
-    assert_audit_holds(&server);
+    server.assert_audit_holds();
 }
 
 #[test]
@@ -262,7 +255,7 @@ fn a_hundred_parallel_logins_leave_the_server_memory_bounded() {
         settled < before + MAX_GROWTH_MIB,
         "RSS grew from {before} to {settled} MiB"
     );
-    assert_audit_holds(&server);
+    server.assert_audit_holds();
 }
 
 #[test]
@@ -292,5 +285,5 @@ fn thirty_parallel_guesses_at_the_current_password_get_at_most_five_checks() {
         );
         assert_eq!(status, 429, "{body}");
     }
-    assert_audit_holds(&server);
+    server.assert_audit_holds();
 }

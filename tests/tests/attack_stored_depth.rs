@@ -4,7 +4,7 @@
 
 use automerge::transaction::Transactable;
 use automerge::{ObjType, ROOT, ReadDoc};
-use e2e::{Api, Server, server_command, writable_document};
+use e2e::{Api, Server, writable_document};
 use samod::Repo;
 use serde_json::json;
 use store::{SqliteStorage, Store};
@@ -68,13 +68,7 @@ async fn a_deep_document_already_stored_is_refused_by_every_reader_after_a_resta
             assert_eq!(status, 200, "{path}: {body}");
         }
         assert_eq!(editor.get("/healthz").0, 200, "the server is still up");
-        let audit = server_command(&[
-            "audit",
-            "verify",
-            "--data-dir",
-            server.data_dir.to_str().unwrap(),
-        ]);
-        assert!(audit.status.success(), "{audit:?}");
+        server.assert_audit_holds();
         assert!(server.stop(), "the server stops cleanly");
     })
     .await

@@ -34,16 +34,6 @@ fn healthy(server: &Server) -> bool {
     Api::anonymous(server).get("/healthz").0 == 200
 }
 
-fn audit_holds(server: &Server) {
-    let output = server_command(&[
-        "audit",
-        "verify",
-        "--data-dir",
-        server.data_dir.to_str().unwrap(),
-    ]);
-    assert!(output.status.success(), "{output:?}");
-}
-
 /// Writes one field of `doc` through `peer` and reports whether the server's heads moved.
 fn write_moves_heads(server: &Server, peer: &mut RawPeer, doc: &str) -> bool {
     let before = heads(server, "editor", doc);
@@ -136,7 +126,7 @@ fn a_connection_ends_with_its_token() {
         );
     }
     assert!(healthy(&server));
-    audit_holds(&server);
+    server.assert_audit_holds();
 }
 
 #[test]
@@ -172,7 +162,7 @@ fn a_huge_document_id_is_refused_before_it_is_decoded() {
     let message = attacker.sync_message("request", &uuid, &[0x42]);
     attacker.send(&message);
     assert!(attacker.closed_within(Duration::from_secs(5)));
-    audit_holds(&server);
+    server.assert_audit_holds();
 }
 
 /// The bytes of a base58 string (the id and its 4-byte checksum).
@@ -245,7 +235,7 @@ fn requests_for_unknown_documents_are_answered_bounded_and_forgotten() {
     assert!(fetch_start.elapsed() < Duration::from_secs(5));
     let after = rss(server.pid());
     assert!(after < before + (40 << 20), "RSS {before} → {after}");
-    audit_holds(&server);
+    server.assert_audit_holds();
 }
 
 /// A canonical automerge-repo id of 16 pseudo-random bytes (base58check).
@@ -412,7 +402,7 @@ fn changes_too_large_or_too_deep_are_refused_whole() {
     // An honest edit after all that still goes through.
     let mut peer = RawPeer::connect(&server.addr(), &token(&server, "editor"), "u:editor:honest");
     assert!(write_moves_heads(&server, &mut peer, &doc));
-    audit_holds(&server);
+    server.assert_audit_holds();
 }
 
 #[test]
@@ -447,7 +437,7 @@ fn a_compressed_change_that_inflates_to_a_gibibyte_is_refused() {
     assert!(healthy(&server));
     assert_eq!(heads(&server, "editor", &doc), before_heads);
     assert!(after < before + (100 << 20), "RSS {before} → {after}");
-    audit_holds(&server);
+    server.assert_audit_holds();
 }
 
 /// A compressed-change chunk (type 2) whose raw deflate stream inflates to `size` zero bytes,
