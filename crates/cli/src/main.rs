@@ -48,7 +48,8 @@ enum Command {
         /// Регион, например leningrad (для проверки файла).
         #[arg(long, requires = "form")]
         region: Option<String>,
-        /// Файл документа (JSON, «-» — стандартный ввод) или идентификатор документа.
+        /// Файл документа (JSON, «-» — стандартный ввод) или идентификатор документа; с
+        /// --format json-lines — файл строк JSON (по документу в строке).
         target: String,
         /// Вид вывода.
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -369,6 +370,9 @@ pub enum Format {
     Text,
     /// JSON-отчёт для программ.
     Json,
+    /// Много документов за один запуск: на входе по строке JSON на документ
+    /// ({"form": …, "region": …, "document": …}), на выходе по строке отчёта на каждую.
+    JsonLines,
 }
 
 fn main() -> ExitCode {
@@ -389,6 +393,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let catalogue = commands::load_catalogue(cli.forms_dir.as_deref())?;
     let local = commands::Local::new(cli.data_dir, cli.author);
     match cli.command {
+        Command::Validate {
+            form,
+            region,
+            target,
+            format: Format::JsonLines,
+        } => commands::validate::lines(
+            &catalogue,
+            form.as_deref(),
+            region.as_deref(),
+            target.as_ref(),
+        ),
         Command::Validate {
             form: Some(form),
             region: Some(region),
