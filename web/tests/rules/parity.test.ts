@@ -1,0 +1,90 @@
+/**
+ * The browser's validator gives the server's reports: every example of forms/examples, odd
+ * strings in every text field of a valid example, and PARITY_VARIANTS (3000) seeded random
+ * variants (PARITY_SEED), each judged by the Rust CLI and by the TypeScript port, compared
+ * whole: verdict, versions, and every finding's rule, pointer, severity and message in order.
+ */
+
+import { describe, expect, it } from 'vitest';
+
+import { type Json, validate } from '../../src/rules';
+import { catalogue, examples, rustReports } from './harness';
+import { mutate, ODD_STRINGS, random } from './mutate';
+
+const VARIANTS = Number(process.env.PARITY_VARIANTS ?? 3000);
+const SEED = Number(process.env.PARITY_SEED ?? 20251205);
+
+type Case = { name: string; form: string; region: string; document: Json };
+
+function compare(cases: Case[]): void {
+  const rust = rustReports(cases);
+  expect(rust).toHaveLength(cases.length);
+  const differing: string[] = [];
+  cases.forEach((c, i) => {
+    const ts = validate(catalogue, c.form, c.region, c.document);
+    if (JSON.stringify(ts) !== JSON.stringify(rust[i])) {
+      differing.push(`${c.name}\n  документ: ${JSON.stringify(c.document).slice(0, 400)}\n  rust: ${JSON.stringify(rust[i])}\n  ts:   ${JSON.stringify(ts)}`);
+    }
+  });
+  expect(differing.slice(0, 5).join('\n\n'), `${differing.length} из ${cases.length} отчётов расходятся`).toBe('');
+}
+
+describe('the TypeScript validator agrees with ravenstvo validate', () => {
+  const all = examples();
+
+  it('on every example, whose verdict its name states', () => {
+    expect(all.length).toBeGreaterThan(100);
+    compare(all);
+    for (const example of all) {
+      const report = validate(catalogue, example.form, example.region, example.document);
+      const [, , verdict, ...rule] = example.name.replace(/\.json$/, '').split('.');
+      const id = rule.join('.');
+      if (verdict === 'valid') expect(report.errors.length + report.warnings.length, example.name).toBe(0);
+      if (verdict === 'invalid') {
+        expect(report.valid, example.name).toBe(false);
+        expect(report.errors.every((f) => f.rule === id), example.name).toBe(true);
+      }
+      if (verdict === 'warning') {
+        expect(report.valid, example.name).toBe(true);
+        expect(report.warnings.every((f) => f.rule === id) && report.warnings.length > 0, example.name).toBe(true);
+      }
+    }
+  });
+
+  it('on odd strings in every text field of the valid examples', () => {
+    const cases: Case[] = [];
+    for (const example of all.filter((e) => e.name.endsWith('.valid.json'))) {
+      const texts: (string | number)[][] = [];
+      const walk = (value: Json, path: (string | number)[]) => {
+        if (typeof value === 'string') texts.push(path);
+        else if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]));
+        else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+      };
+      walk(example.document, []);
+      texts.forEach((path, n) => {
+        const document = structuredClone(example.document);
+        const parent = path.slice(0, -1).reduce<Json>((here, step) => (here as Record<string, Json>)[step as string], document) as Record<string, Json>;
+        parent[path[path.length - 1] as string] = ODD_STRINGS[n % ODD_STRINGS.length];
+        cases.push({ ...example, name: `${example.name} ${path.join('/')}`, document });
+      });
+    }
+    expect(cases.length).toBeGreaterThan(100);
+    compare(cases);
+  });
+
+  it(`on ${VARIANTS} random variants of the examples (seed ${SEED})`, () => {
+    const next = random(SEED);
+    const cases: Case[] = [];
+    for (let i = 0; i < VARIANTS; i++) {
+      const example = all[Math.floor(next() * all.length)];
+      cases.push({ ...example, name: `вариант ${i} от ${example.name}`, document: mutate(example.document, next) });
+    }
+    compare(cases);
+    // The variants reach both verdicts and every kind of finding, or the test proves little.
+    const reports = cases.map((c) => validate(catalogue, c.form, c.region, c.document));
+    const rules = new Set(reports.flatMap((r) => [...r.errors, ...r.warnings].map((f) => f.rule.split('.')[0])));
+    expect(reports.some((r) => r.valid)).toBe(true);
+    expect(reports.some((r) => !r.valid)).toBe(true);
+    expect(rules.has('schema')).toBe(true);
+  }, 600_000);
+});
