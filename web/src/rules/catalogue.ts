@@ -8,6 +8,7 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 
 import type { Json } from './logic';
+import { isEmail } from './formats';
 import { compileRule, type Rule } from './rules';
 import { SchemaDocs } from './schemaDocs';
 
@@ -69,6 +70,7 @@ function field(value: Json, key: string): Json | undefined {
 export function newAjv(): Ajv2020 {
   const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: false, validateFormats: true });
   addFormats(ajv);
+  ajv.addFormat('email', { type: 'string', validate: isEmail });
   return ajv;
 }
 

@@ -89,7 +89,7 @@ export function validate(catalogue: Catalogue, formId: string, regionId: string,
   }
   const schemaBroken = !form.validator(document);
   if (schemaBroken) schemaFindings(catalogue, form, document, report);
-  const subject = { doc: document, schemaBroken };
+  const subject = { doc: document, docs: catalogue.docs, schemaBroken };
   const lists: [Region | undefined, Rule[]][] = [
     [undefined, form.rules],
     [region, set.rules],
@@ -117,7 +117,7 @@ export function validate(catalogue: Catalogue, formId: string, regionId: string,
 function schemaFindings(catalogue: Catalogue, form: Form, document: Json, report: Report): void {
   const root = catalogue.docs.root(form.uri)!;
   const seen = new Set<string>();
-  for (const error of schemaErrors(form.validator, document)) {
+  for (const error of schemaErrors(form.validator, document, catalogue.docs, root)) {
     const key = `${error.keyword}\u0000${error.at}`;
     if (seen.has(key)) continue;
     seen.add(key);

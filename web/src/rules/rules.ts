@@ -10,6 +10,7 @@ import type { ValidateFunction } from 'ajv';
 import { evaluate, type Json, LogicError, truthy, unknownOperator } from './logic';
 import { escape, parseIndex, segments, valueAt } from './pointer';
 import { schemaErrors } from './schemaFindings';
+import type { SchemaDocs } from './schemaDocs';
 
 /** How serious a finding is. */
 export type Severity = 'error' | 'warning';
@@ -34,6 +35,8 @@ export interface Rule {
 /** What every rule of one validation looks at. */
 export interface Subject {
   doc: Json;
+  /** The catalogue's schema documents (for the order of a schema fragment's errors). */
+  docs: SchemaDocs;
   /** Whether the document broke its base schema: a rule that cannot be evaluated is silent. */
   schemaBroken: boolean;
 }
@@ -115,14 +118,14 @@ export const CHECKS: Record<string, CheckKind> = {
         throw new RuleError(`${where}/schema: неверная JSON Schema: ${(error as Error).message}`);
       }
     },
-    check(rule, _subject, target, out) {
+    check(rule, subject, target, out) {
       const value = valueAt(target.value, rule.pointerSegments);
       if (value === undefined) return;
       const validate = rule.compiled as ValidateFunction;
       if (validate(value)) return;
       const here = targetPointer(target) + rule.pointer;
       const seen = new Set<string>();
-      for (const error of schemaErrors(validate, value)) {
+      for (const error of schemaErrors(validate, value, subject.docs, { base: '', value: validate.schema as Json })) {
         const at = here + error.at;
         if (!seen.has(at)) {
           seen.add(at);

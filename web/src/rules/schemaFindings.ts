@@ -73,8 +73,28 @@ function childIndex(parent: Json, segment: string): number {
   return 0;
 }
 
+/**
+ * Whether `jsonschema` checks `required` together with a closed object's properties (an
+ * object with `properties`, `additionalProperties: false` and exactly one required field: its
+ * fused validator): then the missing field is reported after the fields' own errors and the
+ * unexpected ones.
+ */
+function requiredAfterProperties(node: Node | undefined): boolean {
+  const schema = node?.value;
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return false;
+  const properties = schema.properties;
+  return (
+    Array.isArray(schema.required) &&
+    schema.required.length === 1 &&
+    schema.additionalProperties === false &&
+    typeof properties === 'object' &&
+    properties !== null &&
+    Object.keys(properties).length > 0
+  );
+}
+
 /** The sort key of an error: its place in `jsonschema`'s depth-first walk. */
-function orderKey(error: ErrorObject, document: Json): number[] {
+function orderKey(error: ErrorObject, document: Json, docs: SchemaDocs, root: Node): number[] {
   const key: number[] = [];
   let here: Json | undefined = document;
   for (const segment of segments(error.instancePath)) {
@@ -83,7 +103,11 @@ function orderKey(error: ErrorObject, document: Json): number[] {
   }
   const via = /\/(allOf|then|else)\/(?:\d+\/)?[^/]+$/.exec(error.schemaPath);
   if (via) key.push(via[1] === 'allOf' ? PRIORITY.allOf : PRIORITY.if);
-  key.push(PRIORITY[error.keyword] ?? 80);
+  if (error.keyword === 'required' && !via && requiredAfterProperties(docs.nodeAt(root, error.instancePath))) {
+    key.push(PRIORITY.additionalProperties + 0.5);
+  } else {
+    key.push(PRIORITY[error.keyword] ?? 80);
+  }
   return key;
 }
 
@@ -98,9 +122,9 @@ function compareKeys(a: number[], b: number[]): number {
  * The errors of a failed ajv validation, as `jsonschema` reports them: folded sub-errors
  * dropped, unexpected fields of one object in one error, in its order, not yet deduplicated.
  */
-export function schemaErrors(validate: ValidateFunction, document: Json): SchemaError[] {
+export function schemaErrors(validate: ValidateFunction, document: Json, docs: SchemaDocs, root: Node): SchemaError[] {
   const raw = (validate.errors ?? []).filter((e) => !FOLDED.test(e.schemaPath.replace(/\/[^/]+$/, '')) && e.keyword !== 'if');
-  const keyed = raw.map((error, i) => ({ error, i, key: orderKey(error, document) }));
+  const keyed = raw.map((error, i) => ({ error, i, key: orderKey(error, document, docs, root) }));
   keyed.sort((a, b) => compareKeys(a.key, b.key) || a.i - b.i);
   const out: SchemaError[] = [];
   const extras = new Map<string, SchemaError>();

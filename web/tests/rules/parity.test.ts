@@ -70,7 +70,7 @@ describe('the TypeScript validator agrees with ravenstvo validate', () => {
     }
     expect(cases.length).toBeGreaterThan(100);
     compare(cases);
-  });
+  }, 120_000);
 
   it(`on ${VARIANTS} random variants of the examples (seed ${SEED})`, () => {
     const next = random(SEED);
