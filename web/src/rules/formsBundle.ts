@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /**
  * Build-time side of the catalogue (Node only): reads `forms/` into one JSON bundle, and a
  * Vite plugin that serves it to the browser as the module `virtual:ravenstvo-forms`, so the

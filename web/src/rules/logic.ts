@@ -375,10 +375,8 @@ export const OPERATORS: Record<string, Operator> = {
       return Array.isArray(value) ? value : [value];
     });
     const data = frames[frames.length - 1].data;
-    return wanted.filter((key) => {
-      const found = lookup(data, typeof key === 'string' ? key : toText(key));
-      return found === undefined || found === null || found === '';
-    });
+    // A field that is present counts, even when it holds `null` or `""` (unlike json-logic-js).
+    return wanted.filter((key) => lookup(data, typeof key === 'string' ? key : toText(key)) === undefined);
   },
   max: extreme((a, b) => b > a),
   min: extreme((a, b) => b < a),
@@ -395,7 +393,7 @@ function quantifier(decide: (items: Json[], test: (item: Json, i: number) => boo
 function extreme(better: (best: number, candidate: number) => boolean): Operator {
   return ({ args, evaluate, frames }) => {
     const values = args.map((arg) => evaluate(arg, frames));
-    if (values.length === 0) return null;
+    if (values.length === 0) throw new LogicError('invalid arguments');
     let best: number | undefined;
     for (const value of values) {
       if (typeof value !== 'number') throw new LogicError('invalid arguments');

@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /** Shared by the rules tests: the catalogue from the repository's forms/, and the Rust CLI. */
 
 import { execFileSync } from 'node:child_process';

@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /**
  * The browser's validator gives the server's reports: every example of forms/examples, odd
  * strings in every text field of a valid example, and PARITY_VARIANTS (3000) seeded random
