@@ -34,3 +34,18 @@ fi
 
 echo "== cargo test"
 cargo test --workspace --locked
+
+# --- web/src/rules: the browser's validator held to `ravenstvo validate` (built above) by the
+# parity tests over forms/examples and seeded variants, and logic.ts to datalogic's answers.
+web=web
+if ! cmp -s "$web/package-lock.json" "$web/node_modules/.installed-package-lock.json"; then
+  echo "== npm ci --prefix $web"
+  if ! npm_log=$(npm ci --prefix "$web" --no-audit --no-fund --loglevel=error 2>&1); then
+    echo "$npm_log" >&2
+    exit 1
+  fi
+  cp "$web/package-lock.json" "$web/node_modules/.installed-package-lock.json"
+fi
+echo "== web: rules (vitest tests/rules)"
+(cd "$web" && npx vitest run tests/rules)
+# --- end of web/src/rules

@@ -73,6 +73,19 @@ describe('the TypeScript validator agrees with ravenstvo validate', () => {
     compare(cases);
   }, 120_000);
 
+  it('on documents that are no form at all, nest too deep, or are empty', () => {
+    let deep: Json = 'лист';
+    for (let i = 0; i < 40; i++) deep = i % 2 ? { a: deep } : [deep];
+    const shapes: Json[] = [null, [], [1, 2, 3], 'текст', 0, true, {}, { title: deep }, deep, { неизвестно: 1, 'a/b~c': [] }];
+    const cases: Case[] = [];
+    for (const example of all.filter((e) => e.name.endsWith('.valid.json'))) {
+      shapes.forEach((document, i) => cases.push({ ...example, name: `${example.name} форма ${i}`, document }));
+    }
+    compare(cases);
+    const report = validate(catalogue, all[0].form, all[0].region, deep);
+    expect(report.errors.map((f) => f.rule)).toEqual(['document.depth']);
+  });
+
   it(`on ${VARIANTS} random variants of the examples (seed ${SEED})`, () => {
     const next = random(SEED);
     const cases: Case[] = [];
