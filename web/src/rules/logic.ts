@@ -14,20 +14,23 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 /** Evaluation failed the way datalogic fails (a wrong type underneath); the rule decides. */
 export class LogicError extends Error {}
 
-/** One frame of the evaluation's context: the data `var` reads, and the iteration index. */
-interface Frame {
+/** One frame of the evaluation's context: the data `var` reads (an iteration's element). */
+export interface Frame {
   data: Json;
-  index?: number;
 }
 
-/** What an operator gets: its raw arguments, the frames, and the evaluator for arguments. */
+/** A compiled piece of JSON Logic: its value in the given frames (the last is the current). */
+export type Compiled = (frames: Frame[]) => Json;
+
+/** What an operator gets: its compiled arguments (run as it needs them) and the raw ones. */
 export interface Call {
-  args: unknown[];
+  args: Compiled[];
+  raw: unknown[];
   frames: Frame[];
-  evaluate(logic: unknown, frames?: Frame[]): Json;
+  evaluate(arg: Compiled, frames?: Frame[]): Json;
 }
 
-/** One operator: evaluates its (unevaluated) arguments as it needs them. */
+/** One operator: evaluates its arguments as it needs them. */
 export type Operator = (call: Call) => Json;
 
 /** JavaScript truthiness, as datalogic's default `TruthyEvaluator::JavaScript`. */
@@ -147,8 +150,12 @@ function compareOrdered(a: Json, b: Json, op: Order): boolean {
   return false;
 }
 
+const SURROGATE = /[\ud800-\udfff]/;
+
 /** Code-point order of two strings, as Rust compares `str` (UTF-8 bytes). */
 function codePointLess(l: string, r: string): number {
+  // Without surrogates UTF-16 units are code points, and JavaScript's order is the same.
+  if (!SURROGATE.test(l) && !SURROGATE.test(r)) return l < r ? -1 : l > r ? 1 : 0;
   const a = Array.from(l);
   const b = Array.from(r);
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
@@ -192,9 +199,12 @@ function equality(strict: boolean, negate: boolean): Operator {
 
 /** The value at a dotted path (`doc.period.start`, `rows.0.x`), or `undefined` if absent. */
 function lookup(data: Json, path: string): Json | undefined {
-  if (path === '') return data;
+  return lookupSteps(data, path === '' ? [] : path.split('.'));
+}
+
+function lookupSteps(data: Json, steps: string[]): Json | undefined {
   let here: Json | undefined = data;
-  for (const segment of path.split('.')) {
+  for (const segment of steps) {
     if (isObject(here)) {
       here = Object.prototype.hasOwnProperty.call(here, segment) ? here[segment] : undefined;
     } else if (Array.isArray(here) && /^\d+$/.test(segment)) {
@@ -216,10 +226,10 @@ function iterable(value: Json): Json[] | undefined {
 }
 
 function arithmetic(identity: number, combine: (a: number, b: number) => number): Operator {
-  return ({ args, evaluate, frames }) => {
+  return ({ args, raw, evaluate, frames }) => {
     if (args.length === 0) return identity;
     if (args.length === 1) {
-      if (Array.isArray(args[0])) throw new LogicError('NaN');
+      if (Array.isArray(raw[0])) throw new LogicError('NaN');
       const value = evaluate(args[0], frames);
       const items = Array.isArray(value) ? value : [value];
       let result = identity;
@@ -243,13 +253,11 @@ function arithmetic(identity: number, combine: (a: number, b: number) => number)
 /** Every operator of our rules, as datalogic evaluates it. */
 export const OPERATORS: Record<string, Operator> = {
   var: ({ args, evaluate, frames }) => {
+    // Paths are literals in our rules; a computed one is evaluated like any argument.
     const [pathLogic, fallback] = args;
-    const path = evaluate(pathLogic, frames);
+    const path = pathLogic === undefined ? '' : evaluate(pathLogic, frames);
     const frame = frames[frames.length - 1];
     const name = typeof path === 'number' ? String(path) : typeof path === 'string' ? path : '';
-    if (name === 'index' && frame.index !== undefined && lookup(frame.data, name) === undefined) {
-      return frame.index;
-    }
     const found = lookup(frame.data, name);
     if (found !== undefined) return found;
     return fallback === undefined ? null : evaluate(fallback, frames);
@@ -323,7 +331,7 @@ export const OPERATORS: Record<string, Operator> = {
   substr: ({ args, evaluate, frames }) => {
     if (args.length === 0) return '';
     const chars = Array.from(toText(evaluate(args[0], frames)));
-    const integer = (arg: unknown): number | undefined => {
+    const integer = (arg: Compiled | undefined): number | undefined => {
       if (arg === undefined) return undefined;
       const value = evaluate(arg, frames);
       return typeof value === 'number' && Number.isInteger(value) ? value : undefined;
@@ -350,21 +358,21 @@ export const OPERATORS: Record<string, Operator> = {
     const source = evaluate(args[0], frames);
     const items = Array.isArray(source) ? source : isObject(source) ? Object.values(source) : [];
     let accumulator = initial;
-    items.forEach((current, index) => {
-      accumulator = evaluate(args[1], [...frames, { data: { current, accumulator }, index }]);
+    items.forEach((current) => {
+      accumulator = evaluate(args[1], [...frames, { data: { current, accumulator } }]);
     });
     return accumulator;
   },
   filter: ({ args, evaluate, frames }) => {
     if (args.length !== 2) throw new LogicError('invalid arguments');
     const items = iterable(evaluate(args[0], frames)) ?? [];
-    return items.filter((data, index) => truthy(evaluate(args[1], [...frames, { data, index }])));
+    return items.filter((data) => truthy(evaluate(args[1], [...frames, { data }])));
   },
   map: ({ args, evaluate, frames }) => {
     if (args.length !== 2) throw new LogicError('invalid arguments');
     const source = evaluate(args[0], frames);
     const items = iterable(source) ?? [source];
-    return items.map((data, index) => evaluate(args[1], [...frames, { data, index }]));
+    return items.map((data) => evaluate(args[1], [...frames, { data }]));
   },
   some: quantifier((items, test) => items.some(test)),
   all: quantifier((items, test) => items.length > 0 && items.every(test)),
@@ -382,11 +390,11 @@ export const OPERATORS: Record<string, Operator> = {
   min: extreme((a, b) => b < a),
 };
 
-function quantifier(decide: (items: Json[], test: (item: Json, i: number) => boolean) => boolean): Operator {
+function quantifier(decide: (items: Json[], test: (item: Json) => boolean) => boolean): Operator {
   return ({ args, evaluate, frames }) => {
     if (args.length !== 2) throw new LogicError('invalid arguments');
     const items = iterable(evaluate(args[0], frames)) ?? [];
-    return decide(items, (data, index) => truthy(evaluate(args[1], [...frames, { data, index }])));
+    return decide(items, (data) => truthy(evaluate(args[1], [...frames, { data }])));
   };
 }
 
@@ -422,23 +430,56 @@ export function unknownOperator(logic: unknown, at = ''): { at: string; op: stri
   return undefined;
 }
 
+/**
+ * Compiles `logic` once into a function of the data; running it throws {@link LogicError}
+ * where datalogic fails. An unknown operator fails when it is met, as in datalogic (the
+ * catalogue refuses rules with one at load: see {@link unknownOperator}).
+ */
+export function compile(logic: unknown): (data: Json) => Json {
+  const run = build(logic);
+  return (data) => run([{ data }]);
+}
+
+function build(node: unknown): Compiled {
+  if (Array.isArray(node)) {
+    const items = node.map(build);
+    return (frames) => items.map((item) => item(frames));
+  }
+  if (typeof node !== 'object' || node === null) return () => node as Json;
+  const keys = Object.keys(node);
+  if (keys.length !== 1) {
+    const fields = keys.map((key) => [key, build((node as Record<string, unknown>)[key])] as const);
+    return (frames) => {
+      const out: { [key: string]: Json } = {};
+      for (const [key, field] of fields) out[key] = field(frames);
+      return out;
+    };
+  }
+  const op = keys[0];
+  const operator = OPERATORS[op];
+  if (!operator) {
+    return () => {
+      throw new LogicError(`unknown operator ${op}`);
+    };
+  }
+  const value = (node as Record<string, unknown>)[op];
+  const raw = Array.isArray(value) ? value : [value];
+  const args = raw.map(build);
+  if (op === 'var' && raw.length === 1 && typeof raw[0] === 'string') {
+    // The common case, a literal path: split once.
+    const path = raw[0];
+    const steps = path === '' ? [] : path.split('.');
+    return (frames) => {
+      const frame = frames[frames.length - 1];
+      const found = lookupSteps(frame.data, steps);
+      return found === undefined ? null : found;
+    };
+  }
+  const run = (arg: Compiled, frames: Frame[]) => arg(frames);
+  return (frames) => operator({ args, raw, frames, evaluate: (arg, f = frames) => run(arg, f) });
+}
+
 /** Evaluates `logic` on `data` as datalogic does; throws {@link LogicError} where it fails. */
 export function evaluate(logic: unknown, data: Json): Json {
-  const run = (node: unknown, frames: Frame[]): Json => {
-    if (Array.isArray(node)) return node.map((item) => run(item, frames));
-    if (typeof node !== 'object' || node === null) return node as Json;
-    const keys = Object.keys(node);
-    if (keys.length !== 1) {
-      const out: { [key: string]: Json } = {};
-      for (const key of keys) out[key] = run((node as Record<string, unknown>)[key], frames);
-      return out;
-    }
-    const op = keys[0];
-    const operator = OPERATORS[op];
-    if (!operator) throw new LogicError(`unknown operator ${op}`);
-    const raw = (node as Record<string, unknown>)[op];
-    const args = Array.isArray(raw) ? raw : [raw];
-    return operator({ args, frames, evaluate: (l, f = frames) => run(l, f) });
-  };
-  return run(logic, [{ data }]);
+  return compile(logic)(data);
 }

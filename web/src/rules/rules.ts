@@ -7,7 +7,7 @@
 import type Ajv2020 from 'ajv/dist/2020';
 import type { ValidateFunction } from 'ajv';
 
-import { evaluate, type Json, LogicError, truthy, unknownOperator } from './logic';
+import { compile, type Json, LogicError, truthy, unknownOperator } from './logic';
 import { escape, parseIndex, segments, valueAt } from './pointer';
 import { schemaErrors } from './schemaFindings';
 import type { SchemaDocs } from './schemaDocs';
@@ -26,7 +26,8 @@ export interface Rule {
   /** Where a finding points: relative to the element with `each`, absolute otherwise. */
   pointer: string;
   pointerSegments: string[];
-  when?: unknown;
+  /** The rule's `when`, compiled. */
+  when?: Logic;
   kind: string;
   /** What the check's kind compiled from the rule (its logic, its validator). */
   compiled: unknown;
@@ -70,11 +71,14 @@ function targetPointer(target: Target): string {
   return target.index === undefined ? '' : `${target.array}/${target.index}`;
 }
 
+/** Compiled JSON Logic of a rule. */
+type Logic = (data: Json) => Json;
+
 /** JSON Logic on `{doc, item, index}`; `undefined` where evaluation fails (datalogic's Err). */
-function holds(logic: unknown, subject: Subject, target: Target): boolean | undefined {
+function holds(logic: Logic, subject: Subject, target: Target): boolean | undefined {
   const data: Json = target.index === undefined ? { doc: subject.doc } : { doc: subject.doc, item: target.value, index: target.index };
   try {
-    return truthy(evaluate(logic, data));
+    return truthy(logic(data));
   } catch (error) {
     if (error instanceof LogicError || error instanceof RangeError) return undefined;
     throw error;
@@ -99,10 +103,10 @@ export const CHECKS: Record<string, CheckKind> = {
     compile: (raw, where) => {
       const unknown = unknownOperator(raw.logic);
       if (unknown) throw new RuleError(`${where}/logic${unknown.at}: неизвестная операция JSON Logic «${unknown.op}»`);
-      return raw.logic;
+      return compile(raw.logic);
     },
     check(rule, subject, target, out) {
-      const answer = holds(rule.compiled, subject, target);
+      const answer = holds(rule.compiled as Logic, subject, target);
       // A rule that cannot be evaluated on a well-typed document counts as broken.
       const passed = answer === undefined ? subject.schemaBroken : answer;
       if (!passed) out.push(targetPointer(target) + rule.pointer);
@@ -177,7 +181,7 @@ export function compileRule(raw: Json, file: string, place: string, ajv: Ajv2020
     each: typeof raw.each === 'string' ? segments(raw.each) : undefined,
     pointer,
     pointerSegments: segments(pointer),
-    when: raw.when,
+    when: raw.when === undefined ? undefined : compile(raw.when),
     kind: kind.field,
     compiled: kind.compile(raw, where, ajv),
   };
