@@ -8,9 +8,12 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 
 import type { Json } from './logic';
+import { CatalogueError } from './errors';
 import { isEmail } from './formats';
 import { compileRule, type Rule } from './rules';
 import { SchemaDocs } from './schemaDocs';
+
+export { CatalogueError };
 
 /** The files of `forms/` by path relative to it: `*.schema.json`, `*.rules.json`, `regions/…`. */
 export interface FormsBundle {
@@ -44,8 +47,6 @@ export interface Region {
   sets: Map<string, RequirementSet>;
 }
 
-/** Why a bundle cannot be loaded, naming the file and the place. */
-export class CatalogueError extends Error {}
 
 /** Everything `validate` needs, compiled once. */
 export class Catalogue {

@@ -7,6 +7,7 @@
 import type Ajv2020 from 'ajv/dist/2020';
 import type { ValidateFunction } from 'ajv';
 
+import { CatalogueError } from './errors';
 import { compile, type Json, LogicError, truthy, unknownOperator } from './logic';
 import { escape, parseIndex, segments, valueAt } from './pointer';
 import { schemaErrors } from './schemaFindings';
@@ -65,7 +66,7 @@ export interface CheckKind {
 }
 
 /** Why a rule cannot be loaded, naming the file and the place. */
-export class RuleError extends Error {}
+export class RuleError extends CatalogueError {}
 
 function targetPointer(target: Target): string {
   return target.index === undefined ? '' : `${target.array}/${target.index}`;

@@ -1,0 +1,75 @@
+/// <reference types="node" />
+/**
+ * The catalogue as the browser gets it: the Vite plugin serves exactly the bundle of forms/,
+ * it loads into every form and region the server knows, and what the server would refuse to
+ * load (an unknown JSON Logic operator, a rule with no check) is refused here too, by place.
+ */
+
+import { describe, expect, it } from 'vitest';
+
+import { CatalogueError, loadCatalogue, validate } from '../../src/rules';
+import { FORMS_MODULE, formsPlugin, readFormsBundle } from '../../src/rules/formsBundle';
+import { RuleError } from '../../src/rules/rules';
+import { catalogue, examples, FORMS_DIR } from './harness';
+
+describe('the forms bundle', () => {
+  it('holds every schema, rules file and requirement set of forms/', () => {
+    const bundle = readFormsBundle(FORMS_DIR);
+    const files = Object.keys(bundle.files);
+    expect(files).toContain('common.schema.json');
+    expect(files).toContain('school-programme.rules.json');
+    expect(files).toContain('regions/lipetsk/region.json');
+    expect(files.filter((f) => f.startsWith('examples/') || f.startsWith('sources/'))).toEqual([]);
+    const pairs = new Set(examples().map((e) => `${e.form}.${e.region}`));
+    for (const pair of pairs) {
+      const [form, region] = pair.split('.');
+      expect(catalogue.regions.get(region)?.sets.has(form), pair).toBe(true);
+    }
+  });
+
+  it('is what the Vite plugin serves as virtual:ravenstvo-forms', async () => {
+    const plugin = formsPlugin(FORMS_DIR);
+    const resolve = plugin.resolveId as (id: string) => string | undefined;
+    const load = plugin.load as (this: { addWatchFile(f: string): void }, id: string) => string | undefined;
+    const id = resolve(FORMS_MODULE)!;
+    expect(resolve('something-else')).toBeUndefined();
+    const watched: string[] = [];
+    const code = load.call({ addWatchFile: (f) => watched.push(f) }, id)!;
+    expect(watched).toEqual([FORMS_DIR]);
+    const served = JSON.parse(code.replace(/^export default /, '').replace(/;$/, ''));
+    expect(served).toEqual(readFormsBundle(FORMS_DIR));
+  });
+});
+
+describe('loading refuses what the server refuses', () => {
+  const withRule = (rule: object) => {
+    const bundle = structuredClone(readFormsBundle(FORMS_DIR));
+    const file = bundle.files['school-programme.rules.json'] as { rules: object[] };
+    file.rules.push(rule);
+    return bundle;
+  };
+  const base = { id: 'programme.test', severity: 'error', requirement: 'Проверка.', message: 'проверка', source: 'general' };
+
+  it('an unknown JSON Logic operator, naming the rule and the place', () => {
+    const bundle = withRule({ ...base, logic: { and: [true, { regex: ['a', 'b'] }] } });
+    expect(() => loadCatalogue(bundle)).toThrow(RuleError);
+    expect(() => loadCatalogue(bundle)).toThrow(CatalogueError);
+    expect(() => loadCatalogue(bundle)).toThrow(/school-programme\.rules\.json: \/rules\/\d+\/logic\/and\/1: .*«regex»/);
+  });
+
+  it('a rule without exactly one check', () => {
+    expect(() => loadCatalogue(withRule({ ...base }))).toThrow(/ровно одна проверка/);
+    expect(() => loadCatalogue(withRule({ ...base, unique: true }))).toThrow(/нужен each/);
+  });
+
+  it('a requirement set without its rules list', () => {
+    const bundle = structuredClone(readFormsBundle(FORMS_DIR));
+    (bundle.files['regions/lipetsk/school-programme.json'] as { rules?: unknown }).rules = undefined;
+    expect(() => loadCatalogue(bundle)).toThrow(CatalogueError);
+  });
+
+  it('an unknown form or region is an exception naming what exists, not a report', () => {
+    expect(() => validate(catalogue, 'no-such-form', 'lipetsk', {})).toThrow(/school-programme/);
+    expect(() => validate(catalogue, 'school-programme', 'atlantis', {})).toThrow(/lipetsk/);
+  });
+});
