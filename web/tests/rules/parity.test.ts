@@ -77,9 +77,15 @@ describe('the TypeScript validator agrees with ravenstvo validate', () => {
     let deep: Json = 'лист';
     for (let i = 0; i < 40; i++) deep = i % 2 ? { a: deep } : [deep];
     const shapes: Json[] = [null, [], [1, 2, 3], 'текст', 0, true, {}, { title: deep }, deep, { неизвестно: 1, 'a/b~c': [] }];
+    // Keys that are special to JavaScript objects are plain keys to the server.
+    shapes.push(JSON.parse('{"__proto__": {"title": 1}, "constructor": "x", "toString": [], "hasOwnProperty": null}'));
     const cases: Case[] = [];
     for (const example of all.filter((e) => e.name.endsWith('.valid.json'))) {
       shapes.forEach((document, i) => cases.push({ ...example, name: `${example.name} форма ${i}`, document }));
+      const special = structuredClone(example.document) as Record<string, Json>;
+      Object.defineProperty(special, '__proto__', { value: 'x', enumerable: true, configurable: true, writable: true });
+      special.constructor = 1;
+      cases.push({ ...example, name: `${example.name} с __proto__`, document: special });
     }
     compare(cases);
     const report = validate(catalogue, all[0].form, all[0].region, deep);
