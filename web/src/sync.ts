@@ -73,7 +73,16 @@ export class Replica {
       sharePolicy: async () => true,
     });
     this.timer = setInterval(() => this.refresh(), 500);
+    addEventListener("offline", this.wentOffline);
   }
+
+  /** The browser lost its network: a socket that looks open is dead (or soon will be), so it
+   * is closed now and dialled again every `RETRY_MS` until the server answers. */
+  private wentOffline = () => {
+    this.connected = false;
+    this.adapter.socket?.close();
+    this.refresh();
+  };
 
   /** Follows `handle`'s unacknowledged changes in the indicator. */
   watch(handle: DocHandle<unknown>): void {
@@ -157,6 +166,7 @@ export class Replica {
   /** Stops syncing and closes the storage. */
   async close(): Promise<void> {
     clearInterval(this.timer);
+    removeEventListener("offline", this.wentOffline);
     await this.repo.shutdown();
   }
 }

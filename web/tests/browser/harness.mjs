@@ -105,16 +105,18 @@ export async function screenshot(page, name, fullPage = false) {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
 }
 
-/** The Rust CLI as `login`'s replica in its own data dir: `run(args, stdin?)` returns stdout. */
+/** The Rust CLI as `login`'s replica in its own data dir: `run(args, stdin?)` returns stdout
+ * (with `allowFailure`, `{status, stdout}`). */
 export function cli(server, login) {
   const dataDir = join(server.dir, `cli-${login}`);
-  const run = (args, input) => {
+  const run = (args, input, allowFailure = false) => {
     const result = spawnSync(join(BIN, "ravenstvo"), args, {
       input,
       encoding: "utf8",
       cwd: ROOT,
       env: { ...process.env, RAVENSTVO_DATA_DIR: dataDir, RAVENSTVO_AUTHOR: login, RAVENSTVO_FORMS_DIR: join(ROOT, "forms") },
     });
+    if (allowFailure) return { status: result.status, stdout: result.stdout.trim() };
     if (result.status !== 0) {
       throw new Error(`ravenstvo ${args.join(" ")} exited ${result.status}: ${result.stderr}${result.stdout}`);
     }
