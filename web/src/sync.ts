@@ -110,38 +110,38 @@ export class Replica {
     return undefined;
   }
 
-  /** The server's last known version of `handle`'s document (kept across reloads). */
-  serverHeads(handle: DocHandle<unknown>): string[] | null {
-    const storage = this.serverStorage();
-    const info = storage ? handle.getSyncInfo(storage) : undefined;
-    const key = HEADS_KEY + this.session.user + "." + handle.documentId;
-    if (info?.lastHeads) {
-      const decoded = decodeHeads(info.lastHeads);
-      localStorage.setItem(key, JSON.stringify(decoded));
-      return decoded;
-    }
+  private storedHeads(documentId: string): string[] | null {
     try {
-      return JSON.parse(localStorage.getItem(key) ?? "null") as string[] | null;
+      return JSON.parse(localStorage.getItem(HEADS_KEY + this.session.user + "." + documentId) ?? "null") as
+        | string[]
+        | null;
     } catch {
       return null;
     }
   }
 
-  /** Records the server's version of a document learnt over REST. */
+  /**
+   * Records a version the server held (from sync or from REST) if it holds more of this
+   * replica's changes than the one recorded. The server's copy only grows, so of two versions
+   * it held, the one with fewer of our changes missing is the later one; sync messages may
+   * arrive out of order, and REST answers lag, so neither alone is trusted to be the newest.
+   */
   noteServerHeads(documentId: string, heads: string[]): void {
     const handle = this.handles.get(documentId);
-    const key = HEADS_KEY + this.session.user + "." + documentId;
-    const known = handle ? this.serverHeads(handle) : null;
-    // The REST answer may be older than what sync already told; keep the newer.
-    if (!known || !handle || pendingChanges(handle.doc(), heads) <= pendingChanges(handle.doc(), known)) {
-      localStorage.setItem(key, JSON.stringify(heads));
+    const stored = this.storedHeads(documentId);
+    if (handle?.isReady() && stored && pendingChanges(handle.doc(), heads) >= pendingChanges(handle.doc(), stored)) {
+      return;
     }
+    localStorage.setItem(HEADS_KEY + this.session.user + "." + documentId, JSON.stringify(heads));
   }
 
-  /** Local changes of `handle` not yet on the server. */
+  /** Local changes of `handle` not yet on the server (as far as anything the server said). */
   pendingOf(handle: DocHandle<unknown>): number {
     if (!handle.isReady()) return 0;
-    return pendingChanges(handle.doc(), this.serverHeads(handle));
+    const storage = this.serverStorage();
+    const info = storage ? handle.getSyncInfo(storage) : undefined;
+    if (info?.lastHeads) this.noteServerHeads(handle.documentId, decodeHeads(info.lastHeads));
+    return pendingChanges(handle.doc(), this.storedHeads(handle.documentId));
   }
 
   private refresh(): void {

@@ -229,8 +229,29 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
           <p class="note comment">
             Документ возвращён на доработку (раунд {returned.round}
             {returned.reviewed_by ? `, ${returned.reviewed_by}` : ""}
-            {returned.decided_at ? `, ${formatTime(returned.decided_at)}` : ""}): замечаний — {comments.length}.
+            {returned.decided_at ? `, ${formatTime(returned.decided_at)}` : ""}). Замечания:
           </p>
+        )}
+        {returned && comments.length > 0 && (
+          <ul class="comments">
+            {comments.map((comment, i) => {
+              const place = shownPointer(root, doc.data, comment.pointer);
+              return (
+                <li key={i} class="note comment">
+                  <a
+                    href={`#${fieldId(place)}`}
+                    onClick={(e) => {
+                      e.preventDefault();
+                      jumpTo(place);
+                    }}
+                  >
+                    {comment.field ? `${comment.field}: ` : ""}
+                    {comment.text}
+                  </a>
+                </li>
+              );
+            })}
+          </ul>
         )}
       </section>
       {report && <FindingsPanel report={report} place={(p) => shownPointer(root, doc.data, p)} />}

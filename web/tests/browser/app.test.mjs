@@ -187,6 +187,11 @@ test("a returned document shows the reviewer's comments at their fields; another
   await comment.first().waitFor({ timeout: 20000 });
   assert.match(await comment.first().innerText(), /^Замечание: /);
   await expectText(page.locator(".doc-head"), /возвращён на доработку/);
+  // The head lists the comments; each moves the focus to its field, where it is shown too.
+  const listed = page.locator(".doc-head .comments a").first();
+  await listed.click();
+  const focused = await page.evaluate(() => document.activeElement?.closest(".field, .section, .row")?.querySelector(".note.comment")?.textContent ?? "");
+  assert.match(focused, /^Замечание: /);
   await screenshot(page, "08-returned-comments");
   const id = /\/documents\/([^/]+)$/.exec(page.url())[1];
   await context.close();
