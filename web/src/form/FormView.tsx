@@ -212,6 +212,12 @@ function SectionView(props: FieldProps & { pointerNotes: Note[] }) {
   );
 }
 
+/** The number a row gives itself (`number`: «1.2» in a plan), if it has one. */
+function ownNumber(row: unknown): string {
+  const value = row && typeof row === "object" ? (row as Record<string, unknown>).number : undefined;
+  return typeof value === "string" ? value.trim() : "";
+}
+
 /** A table (rows with their own fields) or a list of plain values. */
 function RowsView(props: FieldProps & { pointerNotes: Note[] }) {
   const { field, path, context } = props;
@@ -236,6 +242,7 @@ function RowsView(props: FieldProps & { pointerNotes: Note[] }) {
               <div class="row-head">
                 <span class="row-number" id={`${rowId}-title`}>
                   {isTable ? `Строка ${index + 1}` : `${index + 1}.`}
+                  {isTable && ownNumber(row) && <span class="own-number"> · № {ownNumber(row)}</span>}
                 </span>
                 {!context.readOnly && (
                   <span class="row-actions">
