@@ -13,6 +13,7 @@ import { type FormContext, FormView } from "../form/FormView";
 import type { Field } from "../schema";
 import { recall, remember } from "../session";
 import type { Replica } from "../sync";
+import { sessions } from "../history";
 import { changeMessage, formatTime } from "./Home";
 
 /** How long opening a document waits for it (IndexedDB, then the server), ms. */
@@ -110,7 +111,10 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
 
   const change = useCallback(
     (edit: (doc: FormDoc) => void) => {
-      handle?.change((d) => edit(d), { message: changeMessage(replica, "правка в браузере") });
+      handle?.change((d) => edit(d), {
+        message: changeMessage(replica, "правка в браузере"),
+        time: Math.floor(Date.now() / 1000),
+      });
     },
     [handle, replica],
   );
@@ -254,6 +258,7 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
           </ul>
         )}
       </section>
+      <HistoryPanel doc={doc} />
       {report && <FindingsPanel report={report} place={(p) => shownPointer(root, doc.data, p)} />}
       <FormView root={root} data={doc.data} context={context} />
     </div>
@@ -286,5 +291,28 @@ export function FindingsPanel(props: { report: Report; place: (pointer: string) 
         ))}
       </ul>
     </section>
+  );
+}
+
+/** «Кто и когда менял»: read only when opened (a long history costs a walk over it). */
+function HistoryPanel(props: { doc: FormDoc }) {
+  const [open, setOpen] = useState(false);
+  const list = open ? sessions(props.doc as A.Doc<unknown>) : [];
+  const time = (seconds: number) => (seconds > 0 ? formatTime(new Date(seconds * 1000).toISOString()) : "время не записано");
+  return (
+    <details class="card history" onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+      <summary>История правок: кто и когда менял</summary>
+      {open && (
+        <ol>
+          {list.slice(0, 100).map((s, i) => (
+            <li key={i}>
+              <strong>{s.author}</strong> — {time(s.from)}
+              {s.to !== s.from && ` … ${time(s.to)}`}, правок: {s.changes}
+              {s.messages.length > 0 && ` (${s.messages.slice(0, 3).join("; ")})`}
+            </li>
+          ))}
+        </ol>
+      )}
+    </details>
   );
 }

@@ -148,7 +148,7 @@ function CreateDocument(props: { replica: Replica }) {
       const url = generateAutomergeUrl();
       const { documentId } = parseAutomergeUrl(url);
       const summary = await api.register(documentId, formId, hasMentor(formId) ? mentor || null : null);
-      const doc = A.change(A.init<Record<string, unknown>>(), { message: changeMessage(props.replica, "создан документ") }, (d) => {
+      const doc = A.change(A.init<Record<string, unknown>>(), { message: changeMessage(props.replica, "создан документ"), time: Math.floor(Date.now() / 1000) }, (d) => {
         Object.assign(d, newDocument(form(formId), formId, formVersion(formId), summary.region));
       });
       props.replica.repo.import(A.save(doc), { docId: documentId });

@@ -67,6 +67,11 @@ test("an editor logs in, creates a programme and fills it in; the Rust replica g
   rust(["edit", id, "-m", "из CLI", "set", "/period/end", '"2027-06-30"']);
   rust(["sync"]);
   await eventually(async () => (await period.getByLabel("Окончание").inputValue()) === "2027-06-30", 20000, "the CLI's edit");
+  // «Кто и когда менял»: the browser's user and the CLI's author.
+  await page.getByText("История правок").click();
+  const history = page.locator(".history ol");
+  await expectText(history, /Котова Ирина Сергеевна/);
+  await expectText(history, /editor/);
   await context.close();
 });
 
@@ -203,6 +208,18 @@ test("a returned document shows the reviewer's comments at their fields; another
   await other.page.getByText("документ не найден").waitFor({ timeout: 30000 });
   await screenshot(other.page, "09-stranger");
   await other.context.close();
+});
+
+test("the mentor school's director signs the submitted agreement the school's director signed", async () => {
+  const { context, page } = await newPage(browser);
+  await login(page, server.url, "mentor-director");
+  await page.getByRole("link", { name: /договор о сетевом партнёрстве/ }).click();
+  await page.getByRole("button", { name: "Подписать" }).click();
+  await page.getByText("Подпись поставлена").waitFor({ timeout: 20000 });
+  // Both parties' signatures now: the school's (the demo's) and the mentor school's.
+  await expectText(page.locator(".signatures"), /Подписи: .*МБОУ СОШ с\. Красное.*; /);
+  await screenshot(page, "11-signed");
+  await context.close();
 });
 
 async function expectText(locator, pattern) {

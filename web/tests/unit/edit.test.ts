@@ -86,3 +86,21 @@ describe("edits of a form document", () => {
     expect(shownPointer(programme, data, "")).toBe("");
   });
 });
+
+describe("history", () => {
+  test("changes group into one author's sessions, newest first, with Rust-style messages", async () => {
+    const { sessions, describe: describeMessage } = await import("../../src/history");
+    const message = (author: string) => JSON.stringify({ author_id: `u:${author}:x`, author, message: "правка" });
+    let doc = A.change(fresh(), { message: message("Котова"), time: 1000 }, (d) => setText(d, ["title"], "а"));
+    doc = A.change(doc, { message: message("Котова"), time: 1100 }, (d) => setText(d, ["title"], "аб"));
+    doc = A.change(doc, { message: message("Волков"), time: 1200 }, (d) => setText(d, ["title"], "абв"));
+    doc = A.change(doc, { message: message("Котова"), time: 5000 }, (d) => setText(d, ["title"], "абвг"));
+    const list = sessions(doc).filter((s) => s.to <= 5000);
+    expect(list.map((s) => [s.author, s.changes])).toEqual([
+      ["Котова", 1],
+      ["Волков", 1],
+      ["Котова", 2],
+    ]);
+    expect(describeMessage("не JSON")).toEqual({ author: "неизвестно", message: "не JSON" });
+  });
+});
