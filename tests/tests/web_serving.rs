@@ -167,4 +167,7 @@ fn the_organisations_of_the_callers_region_are_listed() {
     );
     let (status, _) = Api::anonymous(&server).get("/api/organisations");
     assert_eq!(status, 401);
+    let (_, openapi) = Api::anonymous(&server).get("/api/openapi.json");
+    assert!(openapi["paths"]["/api/organisations"]["get"].is_object());
+    assert!(openapi["components"]["schemas"]["OrganisationView"].is_object());
 }

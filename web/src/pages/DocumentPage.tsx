@@ -74,21 +74,25 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
 
   useEffect(() => {
     let live = true;
+    let opened: DocHandle<FormDoc> | null = null;
+    const changed = ({ doc: next }: { doc: FormDoc }) => setDoc(next);
     const signal = AbortSignal.timeout(OPEN_TIMEOUT_MS);
     replica
       .find<FormDoc>(stringifyAutomergeUrl(id as never), signal)
       .then((found) => {
         if (!live) return;
+        opened = found;
         replica.watch(found as DocHandle<unknown>);
         setHandle(found);
         setDoc(found.doc());
-        found.on("change", ({ doc: next }) => setDoc(next));
+        found.on("change", changed);
       })
       .catch(() => {
         if (live) setOpenError("документ не найден: его нет в этом браузере, а сервер недоступен или не дал его");
       });
     return () => {
       live = false;
+      opened?.off("change", changed);
     };
   }, [id, replica]);
 
