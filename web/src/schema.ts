@@ -48,6 +48,8 @@ export interface Field {
   fields?: Field[];
   /** For lists: the kind of their items. */
   item?: Field;
+  /** The longest text allowed, when the schema says. */
+  maxLength?: number;
   /** Bounds people see next to numbers. */
   minimum?: number;
   maximum?: number;
@@ -124,6 +126,7 @@ export class Schemas {
       required,
     };
     if (typeof value.description === "string") field.description = value.description;
+    if (typeof value.maxLength === "number") field.maxLength = value.maxLength;
     if (typeof value.minimum === "number") field.minimum = value.minimum;
     if (typeof value.maximum === "number") field.maximum = value.maximum;
     if (kind === "choice") field.choices = this.choices(resolved) ?? [];

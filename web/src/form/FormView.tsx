@@ -10,6 +10,9 @@ import { fieldId, type Note, type NotesByField, pointerOf } from "../findings";
 import type { Field } from "../schema";
 import { BooleanInput, ChoiceInput, DateInput, NumberInput, TextInput } from "./inputs";
 
+/** Texts allowed to be longer than this are edited in a box of several lines. */
+export const LONG_TEXT = 500;
+
 /** What every field needs besides its own value. */
 export interface FormContext {
   /** Applies an edit to the document in one change. */
@@ -129,7 +132,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
           <TextInput
             {...common}
             value={typeof value === "string" ? value : ""}
-            multiline={field.kind === "narrative"}
+            multiline={field.kind === "narrative" || (field.maxLength ?? 0) > LONG_TEXT}
             onText={(text) => context.change((doc) => setText(doc, path, text))}
           />
         </Labelled>

@@ -43,7 +43,7 @@ export function TextInput(
     "aria-invalid": props.invalid ? true : undefined,
     onInput: (event: Event) => props.onText((event.currentTarget as HTMLInputElement).value),
   };
-  return props.multiline ? <textarea rows={4} {...common} /> : <input type="text" {...common} />;
+  return props.multiline ? <textarea rows={3} {...common} /> : <input type="text" {...common} />;
 }
 
 /** Reads a number as people type it («12,5», «1 000»); `null` for anything else. */
