@@ -6,6 +6,7 @@ import { next as A } from "@automerge/automerge/slim";
 import { type DocHandle, stringifyAutomergeUrl } from "@automerge/automerge-repo/slim";
 import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import { Api, ApiError, type DocumentDetail } from "../api";
+import { navigate } from "../app";
 import { form, formTitle, isForm } from "../catalogue";
 import type { FormDoc } from "../edit";
 import { fieldId, type Finding, isReport, notes, type Report, tokens } from "../findings";
@@ -88,7 +89,7 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
         found.on("change", changed);
       })
       .catch(() => {
-        if (live) setOpenError("документ не найден: его нет в этом браузере, а сервер недоступен или не дал его");
+        if (live) setOpenError("Документ не найден: его нет в этом браузере, а сервер его не дал — нет связи или нет доступа.");
       });
     return () => {
       live = false;
@@ -185,7 +186,24 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
     }
   };
 
-  if (openError) return <p class="card note error">{openError}</p>;
+  if (openError) {
+    return (
+      <section class="card">
+        <p class="note error" role="alert">
+          {openError}
+        </p>
+        <a
+          href="/"
+          onClick={(e) => {
+            e.preventDefault();
+            navigate("/");
+          }}
+        >
+          К моим документам
+        </a>
+      </section>
+    );
+  }
   if (!doc || !handle) return <p class="card">Открываем документ…</p>;
   if (!root) return <p class="card note error">неизвестная форма документа: {formId}</p>;
 

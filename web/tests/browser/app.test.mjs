@@ -205,7 +205,7 @@ test("a returned document shows the reviewer's comments at their fields; another
   await login(other.page, server.url, "sukhodol-editor");
   assert.equal(await other.page.locator(`a[href="/documents/${id}"]`).count(), 0);
   await other.page.goto(`${server.url}/documents/${id}`);
-  await other.page.getByText("документ не найден").waitFor({ timeout: 30000 });
+  await other.page.getByText("Документ не найден").waitFor({ timeout: 30000 });
   await screenshot(other.page, "09-stranger");
   await other.context.close();
 });
