@@ -59,3 +59,15 @@ describe("pointers and notes", () => {
     expect(byField.at("/other")).toEqual([]);
   });
 });
+
+describe("the sync address", () => {
+  test("carries the token and the peer id, over wss on https", async () => {
+    const { syncUrl } = await import("../../src/sync");
+    const plain = new URL(syncUrl("t&1", "u:editor:b-1", { protocol: "http:", host: "127.0.0.1:8080" } as Location));
+    expect(plain.protocol).toBe("ws:");
+    expect(plain.pathname).toBe("/sync");
+    expect(plain.searchParams.get("token")).toBe("t&1");
+    expect(plain.searchParams.get("peer")).toBe("u:editor:b-1");
+    expect(syncUrl("t", "p", { protocol: "https:", host: "example.org" } as Location)).toMatch(/^wss:\/\/example\.org\/sync\?/);
+  });
+});
