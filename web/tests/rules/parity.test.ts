@@ -83,8 +83,9 @@ describe('the TypeScript validator agrees with ravenstvo validate', () => {
     for (const example of all.filter((e) => e.name.endsWith('.valid.json'))) {
       shapes.forEach((document, i) => cases.push({ ...example, name: `${example.name} форма ${i}`, document }));
       const special = structuredClone(example.document) as Record<string, Json>;
-      Object.defineProperty(special, '__proto__', { value: 'x', enumerable: true, configurable: true, writable: true });
-      special.constructor = 1;
+      for (const [key, value] of [['__proto__', 'x'], ['constructor', 1]] as const) {
+        Object.defineProperty(special, key, { value, enumerable: true, configurable: true, writable: true });
+      }
       cases.push({ ...example, name: `${example.name} с __proto__`, document: special });
     }
     compare(cases);
