@@ -1,13 +1,11 @@
 /// <reference types="node" />
 /**
- * Build-time side of the catalogue (Node only): reads `forms/` into one JSON bundle, and a
- * Vite plugin that serves it to the browser as the module `virtual:ravenstvo-forms`, so the
- * browser judges by the very files the server loads.
+ * `forms/` read from disk into a bundle (Node only): what the tests and tools load, the same
+ * files `bundled.ts` has Vite build into the app.
  */
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Plugin } from 'vite';
 
 import type { FormsBundle } from './catalogue';
 
@@ -28,21 +26,4 @@ export function readFormsBundle(dir: string): FormsBundle {
     }
   }
   return { files };
-}
-
-/** The id under which the bundle is imported: `import bundle from 'virtual:ravenstvo-forms'`. */
-export const FORMS_MODULE = 'virtual:ravenstvo-forms';
-
-/** A Vite plugin serving `readFormsBundle(dir)` as the module {@link FORMS_MODULE}. */
-export function formsPlugin(dir: string): Plugin {
-  const resolved = `\0${FORMS_MODULE}`;
-  return {
-    name: 'ravenstvo-forms',
-    resolveId: (id) => (id === FORMS_MODULE ? resolved : undefined),
-    load(id) {
-      if (id !== resolved) return undefined;
-      this.addWatchFile(dir);
-      return `export default ${JSON.stringify(readFormsBundle(dir))};`;
-    },
-  };
 }

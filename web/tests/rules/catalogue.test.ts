@@ -1,6 +1,6 @@
 /// <reference types="node" />
 /**
- * The catalogue as the browser gets it: the Vite plugin serves exactly the bundle of forms/,
+ * The catalogue as the browser gets it: Vite bundles exactly the files of forms/ into the app,
  * it loads into every form and region the server knows, and what the server would refuse to
  * load (an unknown JSON Logic operator, a rule with no check) is refused here too, by place.
  */
@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { CatalogueError, loadCatalogue, validate } from '../../src/rules';
-import { FORMS_MODULE, formsPlugin, readFormsBundle } from '../../src/rules/formsBundle';
+import { browserCatalogue, formsBundle } from '../../src/rules/bundled';
+import { readFormsBundle } from '../../src/rules/formsBundle';
 import { RuleError } from '../../src/rules/rules';
 import { catalogue, examples, FORMS_DIR } from './harness';
 
@@ -27,17 +28,14 @@ describe('the forms bundle', () => {
     }
   });
 
-  it('is what the Vite plugin serves as virtual:ravenstvo-forms', async () => {
-    const plugin = formsPlugin(FORMS_DIR);
-    const resolve = plugin.resolveId as (id: string) => string | undefined;
-    const load = plugin.load as (this: { addWatchFile(f: string): void }, id: string) => string | undefined;
-    const id = resolve(FORMS_MODULE)!;
-    expect(resolve('something-else')).toBeUndefined();
-    const watched: string[] = [];
-    const code = load.call({ addWatchFile: (f) => watched.push(f) }, id)!;
-    expect(watched).toEqual([FORMS_DIR]);
-    const served = JSON.parse(code.replace(/^export default /, '').replace(/;$/, ''));
-    expect(served).toEqual(readFormsBundle(FORMS_DIR));
+  it('is what Vite bundles into the app, and compiles there', () => {
+    const fromDisk = readFormsBundle(FORMS_DIR);
+    expect(Object.keys(formsBundle.files).sort()).toEqual(Object.keys(fromDisk.files).sort());
+    expect(formsBundle).toEqual(fromDisk);
+    const compiled = browserCatalogue();
+    expect(browserCatalogue()).toBe(compiled);
+    const example = examples().find((e) => e.name.endsWith('.valid.json'))!;
+    expect(validate(compiled, example.form, example.region, example.document)).toEqual(validate(catalogue, example.form, example.region, example.document));
   });
 });
 

@@ -13,8 +13,6 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
 import { expect, it } from 'vitest';
 
-import { formsPlugin } from '../../src/rules/formsBundle';
-import { FORMS_DIR } from './harness';
 
 /** Most gzipped bytes the validator with the forms may weigh. */
 const BUDGET = 100 * 1024;
@@ -23,16 +21,15 @@ it(`the validator with forms/ weighs under ${BUDGET / 1024} KB gzipped`, async (
   const dir = mkdtempSync(join(tmpdir(), 'rules-size-'));
   try {
     const entry = join(dir, 'entry.ts');
-    const rules = resolve(__dirname, '../../src/rules/index.ts');
+    const rules = resolve(__dirname, '../../src/rules');
     writeFileSync(
       entry,
-      `import bundle from 'virtual:ravenstvo-forms';\nimport { loadCatalogue, validate } from ${JSON.stringify(rules)};\nexport const catalogue = loadCatalogue(bundle);\nexport { validate };\n`,
+      `import { browserCatalogue } from ${JSON.stringify(`${rules}/bundled.ts`)};\nimport { validate } from ${JSON.stringify(`${rules}/index.ts`)};\nexport const catalogue = browserCatalogue();\nexport { validate };\n`,
     );
     await build({
       configFile: false,
       logLevel: 'silent',
       root: resolve(__dirname, '../..'),
-      plugins: [formsPlugin(FORMS_DIR)],
       build: { outDir: join(dir, 'out'), minify: true, lib: { entry, formats: ['es'], fileName: 'rules' } },
     });
     const files = readdirSync(join(dir, 'out')).filter((f) => f.endsWith('js'));
