@@ -587,7 +587,10 @@ fn load_sets(
                 return Err(LoadError::invalid(
                     &path,
                     format!("/rules/{i}/id"),
-                    format!("rule id {:?} is already a rule of the region's set", rule.id),
+                    format!(
+                        "rule id {:?} is already a rule of the region's set",
+                        rule.id
+                    ),
                 ));
             }
             if form.rules.iter().any(|r| r.id == rule.id) {

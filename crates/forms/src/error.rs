@@ -117,7 +117,10 @@ impl LookupError {
                 let known = if known.is_empty() {
                     "ни у одного муниципалитета региона нет своих требований".to_owned()
                 } else {
-                    format!("свои требования есть у муниципалитетов: {}", known.join(", "))
+                    format!(
+                        "свои требования есть у муниципалитетов: {}",
+                        known.join(", ")
+                    )
                 };
                 format!("у региона «{region}» нет муниципалитета «{municipality}»; {known}")
             }

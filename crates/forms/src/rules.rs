@@ -481,16 +481,14 @@ impl Rule {
         other: &'a Value,
     ) -> Result<bool, ()> {
         let arena = subject.arena;
-        let doc = *subject
-            .doc_data
-            .get_or_init(|| to_data(subject.doc, arena));
+        let doc = *subject.doc_data.get_or_init(|| to_data(subject.doc, arena));
         let fields = arena.alloc_slice_copy(&[("doc", doc), ("other", to_data(other, arena))]);
         let root: &DataValue<'_> = arena.alloc(DataValue::Object(fields));
-        let holds = |compiled: &Compiled| match subject.engine.evaluate(&compiled.logic, root, arena)
-        {
-            Ok(v) => Ok(subject.engine.truthy(v)),
-            Err(_) => Err(()),
-        };
+        let holds =
+            |compiled: &Compiled| match subject.engine.evaluate(&compiled.logic, root, arena) {
+                Ok(v) => Ok(subject.engine.truthy(v)),
+                Err(_) => Err(()),
+            };
         if let Some(when) = &self.when
             && !holds(when)?
         {

@@ -141,7 +141,15 @@ impl Catalogue {
             self.schema_findings(form, doc, &mut report);
         }
         let mut arena = ARENA.with(Cell::take).unwrap_or_default();
-        self.check_rules(form, &layers, doc, others, schema_broken, &arena, &mut report);
+        self.check_rules(
+            form,
+            &layers,
+            doc,
+            others,
+            schema_broken,
+            &arena,
+            &mut report,
+        );
         // Kept for the thread's next validation: one chunk as large as this one needed, so
         // that the next conversion of a similar document allocates nothing.
         let used = arena.allocated_bytes();
@@ -186,8 +194,7 @@ impl Catalogue {
                 violations.clear();
                 if let Some(other_form) = &rule.across {
                     let Some(others) = others else { continue };
-                    if !self.check_across(form, layer, rule, other_form, &subject, others, report)
-                    {
+                    if !self.check_across(form, layer, rule, other_form, &subject, others, report) {
                         violations.push(Violation {
                             pointer: rule.pointer().to_owned(),
                         });

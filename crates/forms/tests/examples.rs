@@ -113,8 +113,10 @@ fn judge(catalogue: &Catalogue, examples: &[Example], example: &Example) -> Resu
     let text = std::fs::read_to_string(&example.path).map_err(|e| e.to_string())?;
     let doc = serde_json::from_str(&text).map_err(|e| format!("malformed JSON: {e}"))?;
     let others = others(examples, example);
-    let others: Vec<(&str, &serde_json::Value)> =
-        others.iter().map(|(form, doc)| (form.as_str(), doc)).collect();
+    let others: Vec<(&str, &serde_json::Value)> = others
+        .iter()
+        .map(|(form, doc)| (form.as_str(), doc))
+        .collect();
     catalogue
         .validate_with(
             &example.form,
