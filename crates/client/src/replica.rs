@@ -120,8 +120,7 @@ impl Replica {
         data: &Value,
         registration: &Registration,
     ) -> Result<String, ClientError> {
-        self.create_in(form, region, None, data, registration)
-            .await
+        self.create_in(form, region, None, data, registration).await
     }
 
     /// Like [`Replica::create_for`], for a school of `municipality` (one of the region's with
@@ -249,14 +248,12 @@ impl Replica {
         let (meta, data) = handle.with_document(|doc| -> Result<_, ClientError> {
             Ok((document::meta(doc)?, document::to_json(doc)?))
         })?;
-        Ok(self
-            .catalogue
-            .validate_in(
-                &meta.form,
-                &meta.region,
-                meta.municipality.as_deref(),
-                &forms::without_empty(&data),
-            )?)
+        Ok(self.catalogue.validate_in(
+            &meta.form,
+            &meta.region,
+            meta.municipality.as_deref(),
+            &forms::without_empty(&data),
+        )?)
     }
 
     /// Stops the repo, waiting for every storage write: call before exiting.
