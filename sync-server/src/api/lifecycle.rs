@@ -131,7 +131,7 @@ impl SubmissionContext {
                     .is_ok_and(|region| region.municipality(id).is_some())
             });
         let store = state.store.clone();
-        let siblings = blocking(move || Ok(store.documents_of(&owner)?)).await?;
+        let siblings = blocking(move || store.documents_of(&owner)).await?;
         let mut others = Vec::new();
         for sibling in siblings {
             if sibling.document.id == record.document.id {
