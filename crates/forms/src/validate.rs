@@ -394,6 +394,10 @@ mod tests {
             let Ok(set) = catalogue.requirement_set(form_id, region) else {
                 continue;
             };
+            // `<form>.<region>.<municipality>.…`: the municipality's set is checked too.
+            let municipal = parts
+                .next()
+                .and_then(|m| catalogue.municipal_set(form_id, region, m).ok().flatten());
             let form = catalogue.form(form_id).unwrap();
             let doc: Value =
                 serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -409,7 +413,10 @@ mod tests {
                 let arena = Bump::new();
                 let broken = !form.validator.is_valid(doc);
                 let subject = Subject::new(&catalogue.engine, &arena, doc, broken);
-                for (rules, tables) in [(&form.rules, &form.tables), (&set.rules, &set.tables)] {
+                let lists = [(&form.rules, &form.tables), (&set.rules, &set.tables)]
+                    .into_iter()
+                    .chain(municipal.map(|m| (&m.rules, &m.tables)));
+                for (rules, tables) in lists {
                     let mut tabled = Vec::new();
                     tables.check(rules, &subject, &mut tabled);
                     for (position, rule) in rules.iter().enumerate() {
