@@ -657,3 +657,49 @@ fn json_lines_of_valid_documents_exit_zero_and_invalid_exit_one() {
     let last: Value = serde_json::from_str(stdout(&out).lines().last().unwrap()).unwrap();
     assert_eq!(last["report"]["valid"], false);
 }
+
+#[test]
+fn json_lines_name_a_municipality_per_line_or_by_flag() {
+    let (form, region, path) = example(".kadoshkino.valid.json");
+    let document: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let with = serde_json::json!({"form": form, "region": region, "municipality": "kadoshkino", "document": document});
+    let without = serde_json::json!({"form": form, "region": region, "document": document});
+    let out = ravenstvo()
+        .args(["validate", "--format", "json-lines", "-"])
+        .write_stdin(format!("{with}\n{without}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let verdicts: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(verdicts[0]["report"]["municipality"], "kadoshkino");
+    assert!(
+        verdicts[0]["report"]["requirements_id"]
+            .as_str()
+            .unwrap()
+            .contains(" + "),
+        "{}",
+        verdicts[0]
+    );
+    assert!(verdicts[1]["report"].get("municipality").is_none());
+    let out = ravenstvo()
+        .args([
+            "validate",
+            "--format",
+            "json-lines",
+            "--municipality",
+            "atlantis",
+            "--form",
+            &form,
+            "--region",
+            &region,
+            "-",
+        ])
+        .write_stdin(format!("{without}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).contains("atlantis"), "{}", stdout(&out));
+}

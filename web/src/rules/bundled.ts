@@ -8,10 +8,13 @@ import { type Catalogue, type FormsBundle, loadCatalogue } from './catalogue';
 
 const FORMS = '../../../forms/';
 
-const files = import.meta.glob(['../../../forms/*.schema.json', '../../../forms/*.rules.json', '../../../forms/regions/*/*.json'], {
-  eager: true,
-  import: 'default',
-});
+const files = import.meta.glob(
+  ['../../../forms/*.schema.json', '../../../forms/*.rules.json', '../../../forms/regions/*/*.json', '../../../forms/regions/*/municipalities/*/*.json'],
+  {
+    eager: true,
+    import: 'default',
+  },
+);
 
 /** The bundled files of `forms/`, by path relative to it. */
 export const formsBundle: FormsBundle = {

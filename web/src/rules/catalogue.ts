@@ -39,12 +39,17 @@ export interface RequirementSet {
   waives: Set<string>;
 }
 
-/** A region: its names and its requirement sets by form. */
-export interface Region {
+/** A region, or a municipality with requirements of its own: names and sets by form. */
+export interface Place {
   id: string;
   name: string;
   genitive: string;
   sets: Map<string, RequirementSet>;
+}
+
+/** A region: its names, its requirement sets by form, its municipalities with their own. */
+export interface Region extends Place {
+  municipalities: Map<string, Place>;
 }
 
 
@@ -105,29 +110,41 @@ export function loadCatalogue(bundle: FormsBundle): Catalogue {
       rules: raw.map((rule, i) => compileRule(rule, `${id}.rules.json`, `/rules/${i}`, ajv)),
     });
   }
-  const regions = new Map<string, Region>();
-  for (const [path, content] of Object.entries(bundle.files)) {
-    const match = /^regions\/([^/]+)\/region\.json$/.exec(path);
-    if (!match) continue;
-    const region: Region = {
+  const place = (folder: string, file: string): Place => {
+    const path = `${folder}/${file}`;
+    const content = bundle.files[path];
+    const found: Place = {
       id: text(field(content, 'id'), `${path}: /id`),
       name: text(field(content, 'name'), `${path}: /name`),
       genitive: text(field(content, 'genitive'), `${path}: /genitive`),
       sets: new Map(),
     };
     for (const form of forms.keys()) {
-      const setPath = `regions/${match[1]}/${form}.json`;
+      const setPath = `${folder}/${form}.json`;
       const set = bundle.files[setPath];
       if (set === undefined) continue;
       const rules = field(set, 'rules');
       if (!Array.isArray(rules)) throw new CatalogueError(`${setPath}: ожидается список rules`);
       const waives = field(set, 'waives');
-      region.sets.set(form, {
+      found.sets.set(form, {
         id: text(field(set, 'id'), `${setPath}: /id`),
         version: text(field(set, 'version'), `${setPath}: /version`),
         rules: rules.map((rule, i) => compileRule(rule, setPath, `/rules/${i}`, ajv)),
         waives: new Set(Array.isArray(waives) ? waives.map((w) => text(field(w, 'rule'), `${setPath}: /waives`)) : []),
       });
+    }
+    return found;
+  };
+  const regions = new Map<string, Region>();
+  for (const path of Object.keys(bundle.files)) {
+    const match = /^regions\/([^/]+)\/region\.json$/.exec(path);
+    if (!match) continue;
+    const region: Region = { ...place(`regions/${match[1]}`, 'region.json'), municipalities: new Map() };
+    for (const inner of Object.keys(bundle.files)) {
+      const own = new RegExp(`^regions/${match[1]}/municipalities/([^/]+)/municipality\\.json$`).exec(inner);
+      if (!own) continue;
+      const municipality = place(`regions/${match[1]}/municipalities/${own[1]}`, 'municipality.json');
+      region.municipalities.set(municipality.id, municipality);
     }
     regions.set(region.id, region);
   }

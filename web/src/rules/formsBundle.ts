@@ -4,12 +4,12 @@
  * files `bundled.ts` has Vite build into the app.
  */
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { FormsBundle } from './catalogue';
 
-/** The files of `forms/` the validator needs (schemas, rules, regions), parsed, by path. */
+/** The files of `forms/` the validator needs (schemas, rules, regions, municipalities), parsed, by path. */
 export function readFormsBundle(dir: string): FormsBundle {
   const files: FormsBundle['files'] = {};
   const read = (relative: string) => {
@@ -23,6 +23,13 @@ export function readFormsBundle(dir: string): FormsBundle {
     if (!statSync(join(regions, region)).isDirectory()) continue;
     for (const name of readdirSync(join(regions, region)).sort()) {
       if (name.endsWith('.json')) read(`regions/${region}/${name}`);
+    }
+    const municipalities = join(regions, region, 'municipalities');
+    if (!existsSync(municipalities)) continue;
+    for (const municipality of readdirSync(municipalities).sort()) {
+      for (const name of readdirSync(join(municipalities, municipality)).sort()) {
+        if (name.endsWith('.json')) read(`regions/${region}/municipalities/${municipality}/${name}`);
+      }
     }
   }
   return { files };

@@ -4,7 +4,7 @@
  * `forms/` files. The server still decides at submission; this is what a person sees typing.
  */
 
-import { Catalogue, type Form, type Region, type RequirementSet } from './catalogue';
+import { Catalogue, type Form, type Place, type RequirementSet } from './catalogue';
 import { MAX_DEPTH, tooDeep } from './depth';
 import type { Json } from './logic';
 import * as messages from './messages';
@@ -33,6 +33,8 @@ export interface Report {
   form: string;
   form_version: string;
   region: string;
+  /** The municipality whose own set was applied over the region's (absent when none). */
+  municipality?: string;
   requirements_id: string;
   requirements_version: string;
   errors: Finding[];
@@ -48,30 +50,48 @@ export function fieldName(catalogue: Catalogue, form: Form, pointer: string): st
   return root ? messages.fieldName(catalogue.docs.labels(root, pointer)) : pointer;
 }
 
-function lookup(catalogue: Catalogue, formId: string, regionId: string): [Form, Region, RequirementSet] {
+/** A requirement set in force, with whose it is (the region's or a municipality's). */
+type Layer = [Place, RequirementSet];
+
+function lookup(catalogue: Catalogue, formId: string, regionId: string, municipalityId?: string): [Form, Layer[], string | undefined] {
   const form = catalogue.forms.get(formId);
   if (!form) throw new LookupError(`неизвестная форма «${formId}»; есть: ${[...catalogue.forms.keys()].join(', ')}`);
   const region = catalogue.regions.get(regionId);
   if (!region) throw new LookupError(`неизвестный регион «${regionId}»; есть: ${[...catalogue.regions.keys()].join(', ')}`);
   const set = region.sets.get(formId);
   if (!set) throw new LookupError(`у региона «${regionId}» нет требований к форме «${formId}»`);
-  return [form, region, set];
+  const layers: Layer[] = [[region, set]];
+  let applied: string | undefined;
+  if (municipalityId !== undefined) {
+    const municipality = region.municipalities.get(municipalityId);
+    if (!municipality) {
+      throw new LookupError(`у региона «${regionId}» нет муниципалитета «${municipalityId}» со своими требованиями; есть: ${[...region.municipalities.keys()].join(', ')}`);
+    }
+    const own = municipality.sets.get(formId);
+    if (own) {
+      layers.push([municipality, own]);
+      applied = municipality.id;
+    }
+  }
+  return [form, layers, applied];
 }
 
 /**
- * Validates `document` as `formId` under the current requirements of `regionId`. An invalid
- * document is a report, not an exception; only an unknown form or region throws
- * {@link LookupError}.
+ * Validates `document` as `formId` under the current requirements of `regionId` and, with
+ * `municipalityId`, also under that municipality's own set (both apply). An invalid document
+ * is a report, not an exception; only an unknown form, region or municipality throws
+ * {@link LookupError}. Rules across a school's documents are the server's, at submission.
  */
-export function validate(catalogue: Catalogue, formId: string, regionId: string, document: Json): Report {
-  const [form, region, set] = lookup(catalogue, formId, regionId);
+export function validate(catalogue: Catalogue, formId: string, regionId: string, document: Json, municipalityId?: string): Report {
+  const [form, layers, applied] = lookup(catalogue, formId, regionId, municipalityId);
   const report: Report = {
     valid: true,
     form: form.id,
     form_version: form.version,
-    region: region.id,
-    requirements_id: set.id,
-    requirements_version: set.version,
+    region: layers[0][0].id,
+    ...(applied === undefined ? {} : { municipality: applied }),
+    requirements_id: layers.map(([, set]) => set.id).join(' + '),
+    requirements_version: layers.map(([, set]) => set.version).join(' + '),
     errors: [],
     warnings: [],
   };
@@ -90,13 +110,11 @@ export function validate(catalogue: Catalogue, formId: string, regionId: string,
   const schemaBroken = !form.validator(document);
   if (schemaBroken) schemaFindings(catalogue, form, document, report);
   const subject = { doc: document, docs: catalogue.docs, schemaBroken };
-  const lists: [Region | undefined, Rule[]][] = [
-    [undefined, form.rules],
-    [region, set.rules],
-  ];
+  const lists: [Place | undefined, Rule[]][] = [[undefined, form.rules], ...layers.map(([from, set]): [Place, Rule[]] => [from, set.rules])];
   for (const [from, rules] of lists) {
     for (const rule of rules) {
-      if (from === undefined && set.waives.has(rule.id)) continue;
+      if (from === undefined && layers.some(([, set]) => set.waives.has(rule.id))) continue;
+      if (rule.across !== undefined) continue;
       const suffix = from === undefined ? undefined : `${rule.severity === 'error' ? 'требование' : 'рекомендация'} ${from.genitive}`;
       for (const pointer of checkRule(rule, subject)) {
         const finding: Finding = {

@@ -30,6 +30,11 @@ export interface Rule {
   /** The rule's `when`, compiled. */
   when?: Logic;
   kind: string;
+  /**
+   * The other form whose document of the same school the rule reads (`other`): such a rule is
+   * checked by the server at submission only, never by `validate` (as `ravenstvo validate`).
+   */
+  across?: string;
   /** What the check's kind compiled from the rule (its logic, its validator). */
   compiled: unknown;
 }
@@ -173,8 +178,13 @@ export function compileRule(raw: Json, file: string, place: string, ajv: Ajv2020
     const unknown = unknownOperator(raw.when);
     if (unknown) throw new RuleError(`${where}/when${unknown.at}: неизвестная операция JSON Logic «${unknown.op}»`);
   }
+  if (raw.across !== undefined) {
+    if (typeof raw.across !== 'string' || raw.across === '') throw new RuleError(`${where}/across: across называет форму другого документа`);
+    if (raw.each !== undefined || kind.field !== 'logic') throw new RuleError(`${where}/across: правилу across нужна logic и не нужен each`);
+  }
   const pointer = typeof raw.pointer === 'string' ? raw.pointer : '';
   return {
+    across: typeof raw.across === 'string' ? raw.across : undefined,
     id: String(raw.id),
     severity: raw.severity === 'warning' ? 'warning' : 'error',
     requirement: String(raw.requirement),

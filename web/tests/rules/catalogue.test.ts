@@ -20,6 +20,8 @@ describe('the forms bundle', () => {
     expect(files).toContain('common.schema.json');
     expect(files).toContain('school-programme.rules.json');
     expect(files).toContain('regions/lipetsk/region.json');
+    expect(files).toContain('regions/mordovia/municipalities/kadoshkino/municipality.json');
+    expect(catalogue.regions.get('mordovia')?.municipalities.get('kadoshkino')?.sets.size).toBeGreaterThan(0);
     expect(files.filter((f) => f.startsWith('examples/') || f.startsWith('sources/'))).toEqual([]);
     const pairs = new Set(examples().map((e) => `${e.form}.${e.region}`));
     for (const pair of pairs) {
@@ -69,5 +71,6 @@ describe('loading refuses what the server refuses', () => {
   it('an unknown form or region is an exception naming what exists, not a report', () => {
     expect(() => validate(catalogue, 'no-such-form', 'lipetsk', {})).toThrow(/school-programme/);
     expect(() => validate(catalogue, 'school-programme', 'atlantis', {})).toThrow(/lipetsk/);
+    expect(() => validate(catalogue, 'school-programme', 'mordovia', {}, 'atlantis')).toThrow(/kadoshkino/);
   });
 });

@@ -22,8 +22,12 @@ export interface Example {
   name: string;
   form: string;
   region: string;
+  /** The municipality whose own set also applies (`<form>.<region>.<municipality>.<verdict>…`). */
+  municipality?: string;
   document: Json;
 }
+
+const VERDICTS = ['valid', 'invalid', 'warning'];
 
 /** Every example in forms/examples, sorted by name. */
 export function examples(): Example[] {
@@ -32,8 +36,9 @@ export function examples(): Example[] {
     .filter((name) => name.endsWith('.json'))
     .sort()
     .map((name) => {
-      const [form, region] = name.split('.');
-      return { name, form, region, document: JSON.parse(readFileSync(join(dir, name), 'utf8')) as Json };
+      const [form, region, third] = name.split('.');
+      const municipality = VERDICTS.includes(third) ? undefined : third;
+      return { name, form, region, municipality, document: JSON.parse(readFileSync(join(dir, name), 'utf8')) as Json };
     });
 }
 
@@ -45,8 +50,8 @@ export function ravenstvoBinary(): string {
 }
 
 /** The Rust CLI's reports on many documents, in one process (`validate --format json-lines`). */
-export function rustReports(cases: { form: string; region: string; document: Json }[]): Report[] {
-  const input = cases.map(({ form, region, document }) => JSON.stringify({ form, region, document })).join('\n') + '\n';
+export function rustReports(cases: { form: string; region: string; municipality?: string; document: Json }[]): Report[] {
+  const input = cases.map(({ form, region, municipality, document }) => JSON.stringify({ form, region, municipality, document })).join('\n') + '\n';
   let stdout: string;
   try {
     stdout = execFileSync(ravenstvoBinary(), ['--forms-dir', FORMS_DIR, 'validate', '--format', 'json-lines', '-'], {

@@ -14,10 +14,14 @@ use crate::Format;
 use crate::input::{MAX_DOCUMENT_BYTES, parse_document, read_document};
 
 /// Validates a file and prints the report; exit 0 when valid, 1 when not.
+///
+/// With a municipality, its own requirements are layered over the region's. Rules across a
+/// school's documents are checked by the server at submission, not here.
 pub fn file(
     catalogue: &Catalogue,
     form: &str,
     region: &str,
+    municipality: Option<&str>,
     file: &Path,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
@@ -25,15 +29,20 @@ pub fn file(
     catalogue
         .requirement_set(form, region)
         .map_err(super::lookup)?;
+    if let Some(municipality) = municipality {
+        catalogue
+            .municipality(region, municipality)
+            .map_err(super::lookup)?;
+    }
     let doc = read_document(file).map_err(|e| anyhow::anyhow!(e.to_string()))?;
     let report = catalogue
-        .validate(form, region, &doc)
+        .validate_in(form, region, municipality, &doc)
         .map_err(super::lookup)?;
     print_report(catalogue, &report, format)
 }
 
-/// One input line of `--format json-lines`: a document with the form and region to judge it by
-/// (either may be left to the command's `--form` / `--region`).
+/// One input line of `--format json-lines`: a document with the form, region and (optional)
+/// municipality to judge it by (each may be left to the command's flags).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Line {
@@ -41,7 +50,20 @@ struct Line {
     form: Option<String>,
     #[serde(default)]
     region: Option<String>,
+    #[serde(default)]
+    municipality: Option<String>,
     document: Value,
+}
+
+/// What `--form`, `--region` and `--municipality` say for the lines that do not.
+#[derive(Clone, Copy)]
+pub struct Defaults<'a> {
+    /// The form of lines without `form`.
+    pub form: Option<&'a str>,
+    /// The region of lines without `region`.
+    pub region: Option<&'a str>,
+    /// The municipality of lines without `municipality`.
+    pub municipality: Option<&'a str>,
 }
 
 /// One output line of `--format json-lines`: the input line's number (1-based) and its report,
@@ -62,8 +84,7 @@ struct Verdict<'a> {
 /// judged (bad JSON, a missing or unknown form or region); the other lines are still judged.
 pub fn lines(
     catalogue: &Catalogue,
-    form: Option<&str>,
-    region: Option<&str>,
+    defaults: Defaults<'_>,
     file: &Path,
 ) -> anyhow::Result<ExitCode> {
     let name = if file == Path::new("-") {
@@ -123,7 +144,7 @@ pub fn lines(
         if buffer.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match judge_line(catalogue, form, region, &name, number, &buffer) {
+        match judge_line(catalogue, defaults, &name, number, &buffer) {
             Ok(report) => {
                 invalid |= !report.valid;
                 emit(&mut out, number, Some(&report), None)?;
@@ -147,8 +168,7 @@ pub fn lines(
 /// The report on one input line, or the Russian reason it cannot be judged.
 fn judge_line(
     catalogue: &Catalogue,
-    form: Option<&str>,
-    region: Option<&str>,
+    defaults: Defaults<'_>,
     name: &str,
     number: usize,
     bytes: &[u8],
@@ -161,15 +181,16 @@ fn judge_line(
     let form = line
         .form
         .as_deref()
-        .or(form)
+        .or(defaults.form)
         .ok_or("не указана форма (поле \"form\" или --form)")?;
     let region = line
         .region
         .as_deref()
-        .or(region)
+        .or(defaults.region)
         .ok_or("не указан регион (поле \"region\" или --region)")?;
+    let municipality = line.municipality.as_deref().or(defaults.municipality);
     catalogue
-        .validate(form, region, &line.document)
+        .validate_in(form, region, municipality, &line.document)
         .map_err(|e| e.message_ru())
 }
 
@@ -224,10 +245,17 @@ pub fn render(catalogue: &Catalogue, report: &Report) -> String {
         .form(&report.form)
         .map(|f| f.title.as_str())
         .unwrap_or(&report.form);
-    let region = catalogue
+    let mut region = catalogue
         .region(&report.region)
-        .map(|r| r.genitive.as_str())
-        .unwrap_or(&report.region);
+        .map(|r| r.genitive.clone())
+        .unwrap_or_else(|_| report.region.clone());
+    if let Some(municipality) = &report.municipality {
+        let name = catalogue
+            .municipality(&report.region, municipality)
+            .map(|m| m.genitive.as_str())
+            .unwrap_or(municipality);
+        region = format!("{region} и {name}");
+    }
     let mut out = String::new();
     if report.valid {
         out.push_str(&format!("✓ Документ соответствует требованиям {region}.\n"));
