@@ -301,3 +301,20 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn typing_into_a_line_while_another_adds_a_line_after_it() {
+    let a = Narratives::new();
+    a.splice(KEY, 0, 0, "Низкая мотивация учащихся.").unwrap();
+    let b = Narratives::new();
+    sync(&a, &b);
+    b.splice(KEY, 26, 0, "\nНехватка кадров.").unwrap();
+    a.splice(KEY, 6, 0, " учебная").unwrap();
+    assert_eq!(a.text(KEY).unwrap(), "Низкая учебная мотивация учащихся.");
+    sync(&a, &b);
+    assert_eq!(a.text(KEY), b.text(KEY));
+    assert_eq!(
+        a.text(KEY).unwrap(),
+        "Низкая учебная мотивация учащихся.\nНехватка кадров."
+    );
+}

@@ -1,0 +1,347 @@
+//! `/yjs/{doc}` with real websockets and the real server binary: Yjs clients (yrs speaking
+//! the y-websocket protocol, as the web app's y-websocket does) edit a narrative of a demo
+//! document together, see each other's awareness, and find the text again after a restart;
+//! strangers get no socket, readers' updates are refused, a submitted document is frozen,
+//! a malformed update closes only its connection and changes nothing, and an edit after a
+//! return starts a new round.
+
+use std::time::Duration;
+
+use document::narrative::Narratives;
+use e2e::{Api, Server};
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use yrs::encoding::read::Cursor;
+use yrs::sync::protocol::MessageReader;
+use yrs::sync::{Awareness, Message, SyncMessage};
+use yrs::updates::decoder::{Decode, DecoderV1};
+use yrs::updates::encoder::Encode;
+
+const KEY: &str = "/causes_analysis/internal_causes";
+const WAIT: Duration = Duration::from_secs(10);
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A Yjs client of one document's narratives.
+struct Client {
+    ws: Ws,
+    awareness: Awareness,
+    narratives: Narratives,
+    /// Permission-denied answers received.
+    denied: Vec<String>,
+    /// Whether the server closed the connection.
+    closed: bool,
+    /// Whether the server's sync step 2 arrived.
+    synced: bool,
+}
+
+impl Client {
+    /// Connects as demo user `login`; `Err(status)` when the upgrade is refused.
+    async fn connect(server: &Server, login: &str, doc: &str) -> Result<Client, u16> {
+        let token = Api::demo(server, login).token.unwrap();
+        Self::connect_with(server, &token, doc).await
+    }
+
+    async fn connect_with(server: &Server, token: &str, doc: &str) -> Result<Client, u16> {
+        let url = format!("ws://{}/yjs/{doc}?token={token}", server.addr());
+        let ws = match tokio_tungstenite::connect_async(url).await {
+            Ok((ws, _)) => ws,
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                return Err(response.status().as_u16());
+            }
+            Err(e) => panic!("connecting: {e}"),
+        };
+        let narratives = Narratives::new();
+        let awareness = Awareness::new(narratives.doc().clone());
+        let mut client = Client {
+            ws,
+            awareness,
+            narratives,
+            denied: Vec::new(),
+            closed: false,
+            synced: false,
+        };
+        let sv = yrs::StateVector::decode_v1(&client.narratives.state_vector()).unwrap();
+        client
+            .send(Message::Sync(SyncMessage::SyncStep1(sv)).encode_v1())
+            .await;
+        // The server answers our step 1 with its step 2.
+        assert!(
+            client.until(|c| c.synced).await,
+            "no sync step 2 from the server"
+        );
+        Ok(client)
+    }
+
+    async fn send(&mut self, bytes: Vec<u8>) {
+        self.ws.send(WsMessage::Binary(bytes.into())).await.unwrap();
+    }
+
+    /// Splices the narrative and sends the update.
+    async fn splice(&mut self, at: usize, delete: usize, insert: &str) {
+        let update = self.narratives.splice(KEY, at, delete, insert).unwrap();
+        self.send(Message::Sync(SyncMessage::Update(update)).encode_v1())
+            .await;
+    }
+
+    /// Sets this client's awareness state and sends it.
+    async fn announce(&mut self, state: Value) {
+        self.awareness.set_local_state(state).unwrap();
+        let update = self.awareness.update().unwrap();
+        self.send(Message::Awareness(update).encode_v1()).await;
+    }
+
+    fn text(&self) -> String {
+        self.narratives.text(KEY).unwrap_or_default()
+    }
+
+    /// Handles incoming messages until `done` holds (true) or the wait runs out (false).
+    async fn until(&mut self, done: impl Fn(&Client) -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.ws.next()).await;
+            match next {
+                Err(_) => return done(self),
+                Ok(None | Some(Err(_)) | Some(Ok(WsMessage::Close(_)))) => {
+                    self.closed = true;
+                    return done(self);
+                }
+                Ok(Some(Ok(WsMessage::Binary(bytes)))) => self.receive(&bytes).await,
+                Ok(Some(Ok(_))) => {}
+            }
+            if done(self) {
+                return true;
+            }
+        }
+    }
+
+    async fn receive(&mut self, bytes: &[u8]) {
+        let mut decoder = DecoderV1::new(Cursor::new(bytes));
+        let messages: Vec<Message> = MessageReader::new(&mut decoder)
+            .map(Result::unwrap)
+            .collect();
+        for message in messages {
+            match message {
+                Message::Sync(SyncMessage::SyncStep1(sv)) => {
+                    let diff = self.narratives.diff_since(&sv.encode_v1()).unwrap();
+                    self.send(Message::Sync(SyncMessage::SyncStep2(diff)).encode_v1())
+                        .await;
+                }
+                Message::Sync(SyncMessage::SyncStep2(update)) => {
+                    self.narratives.apply_update(&update).unwrap();
+                    self.synced = true;
+                }
+                Message::Sync(SyncMessage::Update(update)) => {
+                    self.narratives.apply_update(&update).unwrap();
+                }
+                Message::Awareness(update) => self.awareness.apply_update(update).unwrap(),
+                Message::Auth(Some(reason)) => self.denied.push(reason),
+                _ => {}
+            }
+        }
+    }
+
+    /// Whether another client's awareness state says `name`.
+    fn sees(&self, name: &str) -> bool {
+        self.awareness
+            .iter()
+            .any(|(_, state)| state.data.as_deref().is_some_and(|d| d.contains(name)))
+    }
+}
+
+fn document(server: &Server, form: &str, school: &str) -> String {
+    Api::demo(server, "admin")
+        .documents()
+        .into_iter()
+        .find(|(_, f, s)| f == form && s == school)
+        .map(|(id, ..)| id)
+        .unwrap_or_else(|| panic!("no {form} of {school}"))
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn two_people_write_one_narrative_with_presence_and_it_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    let programme = document(&server, "school-programme", "krasnoe");
+    let addr = server.addr();
+    runtime().block_on(async {
+        let mut editor = Client::connect(&server, "editor", &programme)
+            .await
+            .unwrap();
+        let mut mentor = Client::connect(&server, "mentor", &programme)
+            .await
+            .unwrap();
+        editor.announce(json!({"user": {"name": "Завуч"}})).await;
+        assert!(
+            mentor.until(|c| c.sees("Завуч")).await,
+            "awareness did not arrive"
+        );
+        editor.splice(0, 0, "Низкая мотивация учащихся.").await;
+        assert!(
+            mentor
+                .until(|c| c.text() == "Низкая мотивация учащихся.")
+                .await
+        );
+        // Concurrent typing: both insert before either hears the other.
+        mentor.splice(26, 0, "\nНехватка кадров.").await;
+        editor.splice(6, 0, " учебная").await;
+        let want = "Низкая учебная мотивация учащихся.\nНехватка кадров.";
+        assert!(
+            editor.until(|c| c.text() == want).await,
+            "{}",
+            editor.text()
+        );
+        assert!(
+            mentor.until(|c| c.text() == want).await,
+            "{}",
+            mentor.text()
+        );
+    });
+    assert!(server.stop());
+    let server = Server::start_on(dir.path(), &addr);
+    runtime().block_on(async {
+        let reader = Client::connect(&server, "reviewer", &programme)
+            .await
+            .unwrap();
+        assert_eq!(
+            reader.text(),
+            "Низкая учебная мотивация учащихся.\nНехватка кадров."
+        );
+    });
+}
+
+#[test]
+fn strangers_get_nothing_and_readers_updates_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    let programme = document(&server, "school-programme", "krasnoe");
+    runtime().block_on(async {
+        assert_eq!(
+            Client::connect(&server, "sukhodol-editor", &programme)
+                .await
+                .err(),
+            Some(404)
+        );
+        assert_eq!(
+            Client::connect_with(&server, "not-a-token", &programme)
+                .await
+                .err(),
+            Some(401)
+        );
+        let mut editor = Client::connect(&server, "editor", &programme)
+            .await
+            .unwrap();
+        editor.splice(0, 0, "Текст школы").await;
+        let mut reviewer = Client::connect(&server, "reviewer", &programme)
+            .await
+            .unwrap();
+        assert!(reviewer.until(|c| c.text() == "Текст школы").await);
+        reviewer.splice(0, 0, "Подделка. ").await;
+        assert!(reviewer.until(|c| !c.denied.is_empty()).await, "no refusal");
+        let fresh = Client::connect(&server, "mentor", &programme)
+            .await
+            .unwrap();
+        assert_eq!(fresh.text(), "Текст школы");
+    });
+}
+
+#[test]
+fn a_submitted_document_is_frozen_and_an_edit_after_return_starts_a_new_round() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    // The demo's agreement of Krasnoe is under review.
+    let agreement = document(&server, "partnership-agreement", "krasnoe");
+    let (status, record) = Api::demo(&server, "admin").get(&format!("/api/documents/{agreement}"));
+    assert_eq!(status, 200);
+    assert_eq!(record["status"], "submitted", "{record}");
+    runtime().block_on(async {
+        let mut editor = Client::connect(&server, "editor", &agreement)
+            .await
+            .unwrap();
+        editor
+            .narratives
+            .splice("/subject", 0, 0, "Правка во время рассмотрения")
+            .unwrap();
+        let update = editor.narratives.encode_state();
+        editor
+            .send(Message::Sync(SyncMessage::Update(update)).encode_v1())
+            .await;
+        assert!(editor.until(|c| !c.denied.is_empty()).await, "no refusal");
+    });
+    let (status, body) = Api::demo(&server, "reviewer").post(
+        &format!("/api/documents/{agreement}/review"),
+        &json!({"verdict": "return", "comments": [{"pointer": "/subject", "text": "Уточните предмет"}]}),
+    );
+    assert_eq!(status, 200, "{body}");
+    runtime().block_on(async {
+        let mut editor = Client::connect(&server, "editor", &agreement)
+            .await
+            .unwrap();
+        let update = editor
+            .narratives
+            .splice("/subject", 0, 0, "Уточнённый предмет договора")
+            .unwrap();
+        editor
+            .send(Message::Sync(SyncMessage::Update(update)).encode_v1())
+            .await;
+        assert!(!editor.until(|c| !c.denied.is_empty() || c.closed).await);
+    });
+    let mut record = Value::Null;
+    for _ in 0..50 {
+        record = Api::demo(&server, "editor")
+            .get(&format!("/api/documents/{agreement}"))
+            .1;
+        if record["round"] == 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(record["status"], "draft", "{record}");
+    assert_eq!(record["round"], 2);
+}
+
+#[test]
+fn a_malformed_update_closes_its_connection_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    let programme = document(&server, "school-programme", "krasnoe");
+    runtime().block_on(async {
+        let mut editor = Client::connect(&server, "editor", &programme)
+            .await
+            .unwrap();
+        editor.splice(0, 0, "Сохранённый текст").await;
+        let mut other = Client::connect(&server, "mentor", &programme)
+            .await
+            .unwrap();
+        assert!(other.until(|c| c.text() == "Сохранённый текст").await);
+        // A sync update whose payload is not a Yjs update.
+        let mut garbage = vec![0u8, 2, 9];
+        garbage.extend_from_slice(&[0xff; 9]);
+        editor.send(garbage).await;
+        assert!(
+            editor.until(|c| c.closed).await,
+            "the connection stayed open"
+        );
+        // An update over the limit.
+        let mut big = Client::connect(&server, "editor", &programme)
+            .await
+            .unwrap();
+        let huge = vec![0u8; document::narrative::MAX_UPDATE_BYTES + 10];
+        let _ = big.ws.send(WsMessage::Binary(huge.into())).await;
+        assert!(big.until(|c| c.closed).await, "the connection stayed open");
+        let fresh = Client::connect(&server, "mentor", &programme)
+            .await
+            .unwrap();
+        assert_eq!(fresh.text(), "Сохранённый текст");
+        assert!(!other.closed);
+    });
+}
