@@ -345,3 +345,53 @@ fn a_malformed_update_closes_its_connection_and_changes_nothing() {
         assert!(!other.closed);
     });
 }
+
+#[test]
+fn submission_pins_the_narratives_and_later_edits_do_not_change_the_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    let draft = document(&server, "school-programme", "sukhodol");
+    let text = "Учащиеся редко видят связь предметов с жизнью; педагоги мало работают с \
+                индивидуальными затруднениями; родители включены в жизнь школы слабо, а \
+                внеурочная деятельность почти не связана с уроками.";
+    runtime().block_on(async {
+        let mut editor = Client::connect(&server, "sukhodol-editor", &draft)
+            .await
+            .unwrap();
+        let update = editor.narratives.set_text(KEY, text);
+        editor
+            .send(Message::Sync(SyncMessage::Update(update)).encode_v1())
+            .await;
+        // A second client sees it: the server has it.
+        let mut other = Client::connect(&server, "sukhodol-editor", &draft)
+            .await
+            .unwrap();
+        assert!(other.until(|c| c.text() == text).await);
+    });
+    let editor = Api::demo(&server, "sukhodol-editor");
+    let (_, detail) = editor.get(&format!("/api/documents/{draft}"));
+    let (status, body) = editor.post(
+        &format!("/api/documents/{draft}/submissions"),
+        &json!({"heads": detail["heads"]}),
+    );
+    assert_eq!(status, 201, "{body}");
+    runtime().block_on(async {
+        let mut editor = Client::connect(&server, "sukhodol-editor", &draft)
+            .await
+            .unwrap();
+        editor.splice(0, 0, "Правка после подачи. ").await;
+        assert!(editor.until(|c| !c.denied.is_empty()).await, "no refusal");
+    });
+    let db = rusqlite::Connection::open(dir.path().join("ravenstvo.sqlite3")).unwrap();
+    let (content, hash): (String, String) = db
+        .query_row(
+            "SELECT content, content_sha256 FROM submissions WHERE document = ?1",
+            [&draft],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    let pinned: Value = serde_json::from_str(&content).unwrap();
+    assert_eq!(pinned["causes_analysis"]["internal_causes"], text);
+    assert_eq!(hash, body["content_sha256"]);
+    assert_eq!(document::text_sha256(&content), hash);
+}

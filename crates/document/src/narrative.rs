@@ -181,12 +181,16 @@ impl Narratives {
         Ok(self.doc.transact().encode_state_as_update_v1(&sv))
     }
 
-    /// The keys of the narratives present.
+    /// The keys of the narratives present (root fragments named by a pointer).
     pub fn keys(&self) -> Vec<String> {
         let txn = self.doc.transact();
         let mut keys: Vec<String> = txn
             .root_refs()
-            .filter(|(_, value)| matches!(value, yrs::Out::YXmlFragment(_)))
+            // A root received in an update (not yet asked for by type here) is undefined.
+            .filter(|(name, value)| {
+                name.starts_with('/')
+                    && matches!(value, yrs::Out::YXmlFragment(_) | yrs::Out::UndefinedRef(_))
+            })
             .map(|(name, _)| name.to_owned())
             .collect();
         keys.sort();
@@ -444,17 +448,14 @@ impl Editor<'_> {
                 at - start
             };
             if offset >= marker && offset + delete <= marker + len && !insert.contains('\n') {
-                let text = self.text_of(top, item);
+                let Some(text) = self.text_of(top, item) else {
+                    return self.slow(at, delete, insert);
+                };
                 let update = {
                     let mut txn = self.narratives.doc.transact_mut();
                     let text = match text {
-                        Some(text) => text,
-                        None => match self.element_of(&txn, top, item) {
-                            Some(element) => {
-                                element.insert(&mut txn, 0, yrs::XmlTextPrelim::new(""))
-                            }
-                            None => return self.slow(at, delete, insert),
-                        },
+                        Ok(text) => text,
+                        Err(element) => element.insert(&mut txn, 0, yrs::XmlTextPrelim::new("")),
                     };
                     let content = text.get_string(&txn);
                     let from = offset - marker;
@@ -535,12 +536,23 @@ impl Editor<'_> {
         }
     }
 
-    fn text_of(&self, top: u32, item: Option<u32>) -> Option<XmlTextRef> {
+    /// The text of a line's block (`Err` with its element when it has none yet), or `None`
+    /// when the line must be rewritten (no such element, or several texts in it).
+    fn text_of(
+        &self,
+        top: u32,
+        item: Option<u32>,
+    ) -> Option<Result<XmlTextRef, yrs::XmlElementRef>> {
         let txn = self.narratives.doc.transact();
         let element = self.element_of(&txn, top, item)?;
-        element.children(&txn).find_map(|child| match child {
+        let mut texts = element.children(&txn).filter_map(|child| match child {
             XmlOut::Text(text) => Some(text),
             _ => None,
-        })
+        });
+        match (texts.next(), texts.next()) {
+            (Some(text), None) => Some(Ok(text)),
+            (None, _) => Some(Err(element)),
+            (Some(_), Some(_)) => None,
+        }
     }
 }

@@ -248,7 +248,7 @@ fn own_letters(text: &str, replica: usize) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(64))]
     #[test]
     fn three_replicas_offline_edits_converge_and_lose_nothing(steps in prop::collection::vec(step(), 1..60)) {
         let replicas = [Narratives::new(), Narratives::new(), Narratives::new()];
@@ -317,4 +317,7 @@ fn typing_into_a_line_while_another_adds_a_line_after_it() {
         a.text(KEY).unwrap(),
         "Низкая учебная мотивация учащихся.\nНехватка кадров."
     );
+    // A replica that only received the narrative lists it too.
+    let c = Narratives::from_updates([a.encode_state().as_slice()]).unwrap();
+    assert_eq!(c.keys(), [KEY]);
 }

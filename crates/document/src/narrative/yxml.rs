@@ -35,8 +35,10 @@ pub(crate) const ITALIC: &str = "italic";
 pub(crate) struct TextBlock {
     /// The element holding the text.
     pub(crate) element: XmlElementRef,
-    /// Its text, absent while the block is empty.
+    /// Its (first) text, absent while the block is empty.
     pub(crate) text: Option<XmlTextRef>,
+    /// Whether the element holds more than one text.
+    pub(crate) split: bool,
     /// What it holds.
     pub(crate) block: Block,
 }
@@ -141,6 +143,7 @@ fn read_top<T: ReadTxn>(txn: &T, element: XmlElementRef) -> Top {
                             TextBlock {
                                 element: item,
                                 text: None,
+                                split: true,
                                 block,
                             },
                         ));
@@ -173,14 +176,20 @@ fn heading_level<T: ReadTxn>(txn: &T, element: &XmlElementRef) -> u8 {
 }
 
 fn text_block<T: ReadTxn>(txn: &T, element: XmlElementRef, kind: BlockKind) -> TextBlock {
-    let text = element.children(txn).find_map(|child| match child {
-        XmlOut::Text(text) => Some(text),
-        _ => None,
-    });
-    let runs = text.as_ref().map(|t| runs_of(txn, t)).unwrap_or_default();
+    // Two people typing into one empty paragraph at once each create its text: read them all
+    // (as y-prosemirror shows them all); such a block is rewritten whole when edited.
+    let texts: Vec<XmlTextRef> = element
+        .children(txn)
+        .filter_map(|child| match child {
+            XmlOut::Text(text) => Some(text),
+            _ => None,
+        })
+        .collect();
+    let runs = texts.iter().flat_map(|t| runs_of(txn, t)).collect();
     TextBlock {
         element,
-        text,
+        split: texts.len() > 1,
+        text: texts.into_iter().next(),
         block: Block { kind, runs }.normalise(),
     }
 }
@@ -464,11 +473,9 @@ fn insert_top(
     }
 }
 
-/// Writes `block`'s runs into a new, empty element.
+/// Writes `block`'s runs into a new, empty element; its text is created even when empty, so
+/// that people typing into it at once type into one text.
 fn fill(txn: &mut TransactionMut, element: &XmlElementRef, block: &Block) {
-    if block.runs.is_empty() {
-        return;
-    }
     let text = element.insert(txn, 0, XmlTextPrelim::new(""));
     let mut at = 0;
     for run in &block.runs {
@@ -496,6 +503,12 @@ pub(crate) fn mark_attrs(run: &Run) -> Attrs {
 /// Replaces the changed middle of a block's text (common prefix and suffix kept), then its
 /// marks where `marks` asks and they differ.
 fn update_text(txn: &mut TransactionMut, have: &TextBlock, block: &Block, marks: bool) {
+    if have.split {
+        let len = have.element.len(txn);
+        have.element.remove_range(txn, 0, len);
+        fill(txn, &have.element, block);
+        return;
+    }
     let old = have.block.text();
     let new = block.text();
     let text = match &have.text {
