@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use document::narrative::Narratives;
-use e2e::{Api, Server};
+use e2e::{Api, Replica, Server};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -394,4 +394,119 @@ fn submission_pins_the_narratives_and_later_edits_do_not_change_the_pin() {
     assert_eq!(pinned["causes_analysis"]["internal_causes"], text);
     assert_eq!(hash, body["content_sha256"]);
     assert_eq!(document::text_sha256(&content), hash);
+}
+
+#[test]
+fn two_cli_replicas_write_the_causes_analysis_offline_and_converge_through_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path().join("server").as_path());
+    let programme = document(&server, "school-programme", "krasnoe");
+    let school = Replica::new(&dir.path().join("school"), "Завуч");
+    let mentor = Replica::new(&dir.path().join("mentor"), "Наставник");
+    school.login(&server, "editor");
+    mentor.login(&server, "mentor");
+    school.sync(&server, &[&programme]);
+    mentor.sync(&server, &[&programme]);
+    let before = school.json(&programme)["causes_analysis"]["internal_causes"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!before.is_empty());
+    // Offline, both write into the narrative the demo had as plain text.
+    school.ok(&[
+        "edit",
+        &programme,
+        "text",
+        KEY,
+        "--at",
+        "0",
+        "--insert",
+        "Главное: ",
+    ]);
+    let end = before.chars().count().to_string();
+    mentor.ok(&[
+        "edit",
+        &programme,
+        "text",
+        KEY,
+        "--at",
+        &end,
+        "--insert",
+        "\nМнение наставника.",
+    ]);
+    school.sync(&server, &[]);
+    mentor.sync(&server, &[]);
+    school.sync(&server, &[]);
+    let want = format!("Главное: {before}\nМнение наставника.");
+    assert_eq!(
+        school.json(&programme)["causes_analysis"]["internal_causes"],
+        want
+    );
+    assert_eq!(
+        mentor.json(&programme)["causes_analysis"]["internal_causes"],
+        want
+    );
+    // A browser-side client sees the same text.
+    runtime().block_on(async {
+        let client = Client::connect(&server, "reviewer", &programme)
+            .await
+            .unwrap();
+        assert_eq!(client.text(), want);
+    });
+    // Markdown replaces the narrative with the fewest edits; --prosemirror shows its form.
+    let md = dir.path().join("causes.md");
+    std::fs::write(
+        &md,
+        "## Внутренние причины\n\n- **слабая** мотивация\n- нехватка *кадров*\n",
+    )
+    .unwrap();
+    school.ok(&[
+        "edit",
+        &programme,
+        "text",
+        KEY,
+        "--from",
+        md.to_str().unwrap(),
+    ]);
+    let shown: Value =
+        serde_json::from_str(&school.ok(&["show", &programme, "--json", "--prosemirror"])).unwrap();
+    assert_eq!(
+        shown["data"]["causes_analysis"]["internal_causes"],
+        "Внутренние причины\n• слабая мотивация\n• нехватка кадров"
+    );
+    let pm = &shown["narratives"][KEY]["prosemirror"];
+    assert_eq!(pm["content"][0]["type"], "heading");
+    assert_eq!(pm["content"][1]["type"], "bulletList");
+    // A field that is not a narrative is refused Markdown.
+    let out = school.run(&[
+        "edit",
+        &programme,
+        "text",
+        "/title",
+        "--from",
+        md.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    // The reviewer's replica may read but its narrative edits are refused at sync.
+    let reviewer = Replica::new(&dir.path().join("reviewer"), "Проверяющий");
+    reviewer.login(&server, "reviewer");
+    reviewer.sync(&server, &[&programme]);
+    assert_eq!(
+        reviewer.json(&programme)["causes_analysis"]["internal_causes"],
+        want
+    );
+    reviewer.ok(&[
+        "edit", &programme, "text", KEY, "--at", "0", "--insert", "X",
+    ]);
+    let out = reviewer.run(&["sync", "--server", &server.url]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("не приняты")
+            || String::from_utf8_lossy(&out.stderr).contains("не приняты"),
+        "{out:?}"
+    );
+    mentor.sync(&server, &[]);
+    assert_eq!(
+        mentor.json(&programme)["causes_analysis"]["internal_causes"],
+        want
+    );
 }

@@ -161,6 +161,29 @@ impl Narratives {
             .map_err(|e| NarrativeError::Refused(e.to_string()))
     }
 
+    /// Makes the narrative `key` hold `text` (written before narratives moved to Yjs) by the
+    /// same operations on every replica: they are made by a Yjs client whose id is derived
+    /// from the key and the text, so replicas seeding the same text at once merge into one
+    /// copy. Returns the update.
+    pub fn seed(&self, key: &str, text: &str) -> Vec<u8> {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(format!("{key}\0{text}").as_bytes());
+        let mut id = [0u8; 8];
+        id.copy_from_slice(&digest[..8]);
+        let options = Options {
+            client_id: yrs::ClientID::new(u64::from_le_bytes(id) & ((1 << 53) - 1)),
+            offset_kind: OffsetKind::Utf16,
+            ..Options::default()
+        };
+        let seeder = Narratives {
+            doc: Doc::with_options(options),
+        };
+        let update = seeder.set_text(key, text);
+        // Our own bytes: they decode.
+        let _ = self.apply_update(&update);
+        update
+    }
+
     /// The whole state as one update.
     pub fn encode_state(&self) -> Vec<u8> {
         self.doc

@@ -321,3 +321,15 @@ fn typing_into_a_line_while_another_adds_a_line_after_it() {
     let c = Narratives::from_updates([a.encode_state().as_slice()]).unwrap();
     assert_eq!(c.keys(), [KEY]);
 }
+
+#[test]
+fn seeding_the_same_old_text_on_two_replicas_gives_one_copy() {
+    let a = Narratives::new();
+    let b = Narratives::new();
+    a.seed(KEY, "Старый текст\nвторая строка");
+    b.seed(KEY, "Старый текст\nвторая строка");
+    a.splice(KEY, 0, 0, "А: ").unwrap();
+    sync(&a, &b);
+    assert_eq!(a.text(KEY), b.text(KEY));
+    assert_eq!(a.text(KEY).unwrap(), "А: Старый текст\nвторая строка");
+}
