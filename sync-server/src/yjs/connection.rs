@@ -173,10 +173,8 @@ async fn handle(
                     Err(e) => return Outcome::Close(format!("refused update: {e}")),
                 }
             }
-            Message::Awareness(update) => {
-                if update.encode_v1().len() > MAX_AWARENESS_BYTES {
-                    return Outcome::Close("awareness message over the limit".to_owned());
-                }
+            Message::Awareness(update) if update.encode_v1().len() > MAX_AWARENESS_BYTES => {
+                return Outcome::Close("awareness message over the limit".to_owned());
             }
             _ => {}
         }
