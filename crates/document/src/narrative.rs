@@ -428,8 +428,9 @@ impl Editor<'_> {
 
     /// The line holding position `at` and where it starts, searched from the last splice.
     fn locate(&mut self, at: usize) -> Option<(usize, usize)> {
+        self.load();
         let (mut line, mut start) = self.hint;
-        let lines = self.load();
+        let lines = self.lines.as_ref().expect("loaded");
         if line >= lines.len() {
             (line, start) = (0, 0);
         }

@@ -333,3 +333,27 @@ fn seeding_the_same_old_text_on_two_replicas_gives_one_copy() {
     assert_eq!(a.text(KEY), b.text(KEY));
     assert_eq!(a.text(KEY).unwrap(), "А: Старый текст\nвторая строка");
 }
+
+#[test]
+fn an_editor_keeps_its_place_across_line_breaks() {
+    let n = Narratives::new();
+    let mut editor = n.editor(KEY);
+    let mut model = String::new();
+    // Type three lines, then go back into the first and the second.
+    for (at, text) in [
+        (0, "один"),
+        (4, "\nдва"),
+        (8, "\nтри"),
+        (2, "-"),
+        (7, "+"),
+        (12, "!"),
+    ] {
+        editor.splice(at, 0, text).unwrap();
+        let mut chars: Vec<char> = model.chars().collect();
+        chars.splice(at..at, text.chars());
+        model = chars.into_iter().collect();
+        assert_eq!(n.text(KEY).unwrap(), model);
+    }
+    editor.splice(5, 2, "").unwrap();
+    assert_eq!(n.text(KEY).unwrap(), "од-ин+ва\nт!ри");
+}

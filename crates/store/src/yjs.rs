@@ -1,6 +1,8 @@
 //! Narratives' Yjs data: updates appended as they arrive (`yjs_updates`), compacted into one
-//! state per document (`yjs_states`) by merging them (`yrs::merge_updates_v1`) in one
-//! transaction, so a crash leaves either the updates or the state that replaces them.
+//! state per document (`yjs_states`) in one transaction, so a crash leaves either the updates
+//! or the state that replaces them. Compaction applies the updates to a Yjs document and
+//! encodes its state, so deleted text is kept only as its ids (Yjs's garbage collection),
+//! where merging the updates' bytes would keep every deleted character.
 
 use rusqlite::OptionalExtension;
 
@@ -83,9 +85,9 @@ impl Store {
                 .iter()
                 .map(Vec::as_slice)
                 .chain(updates.iter().map(|(_, u)| u.as_slice()));
-            let merged = match yrs::merge_updates_v1(parts) {
+            let merged = match merge(parts) {
                 Ok(merged) => merged,
-                Err(e) => return Ok(Err(e.to_string())),
+                Err(e) => return Ok(Err(e)),
             };
             tx.execute(
                 "INSERT INTO yjs_states (doc_id, state) VALUES (?1, ?2)
@@ -116,4 +118,21 @@ impl Store {
         })
         .map(|n| n as u64)
     }
+}
+
+/// The state of a Yjs document made of `parts` (v1 updates), or why they do not apply.
+fn merge<'p>(parts: impl Iterator<Item = &'p [u8]>) -> Result<Vec<u8>, String> {
+    use yrs::updates::decoder::Decode;
+    use yrs::{ReadTxn, StateVector, Transact, Update};
+    let doc = yrs::Doc::new();
+    {
+        let mut txn = doc.transact_mut();
+        for part in parts {
+            let update = Update::decode_v1(part).map_err(|e| e.to_string())?;
+            txn.apply_update(update).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(doc
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default()))
 }
