@@ -510,3 +510,87 @@ fn two_cli_replicas_write_the_causes_analysis_offline_and_converge_through_the_s
         want
     );
 }
+
+/// Installs `tests/js` (its committed lockfile) unless `node_modules` holds it already, as the
+/// JS peer test does (same stamp, same lock file); returns the directory.
+fn js_packages() -> std::path::PathBuf {
+    use std::fs;
+    let dir = e2e::root().join("tests/js");
+    let lock = fs::read(dir.join("package-lock.json")).unwrap();
+    let stamp = dir.join("node_modules/.installed-package-lock.json");
+    let installed = || fs::read(&stamp).is_ok_and(|s| s == lock);
+    if !installed() {
+        let exe = std::env::current_exe().unwrap();
+        let target = exe.parent().and_then(std::path::Path::parent).unwrap();
+        let guard = fs::File::create(target.join("js-peer-npm-ci.lock")).unwrap();
+        guard.lock().unwrap();
+        if !installed() {
+            let out = std::process::Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(&dir)
+                .output()
+                .expect("npm is runnable");
+            assert!(out.status.success(), "npm ci: {out:?}");
+            fs::write(&stamp, &lock).unwrap();
+        }
+    }
+    dir
+}
+
+#[test]
+fn a_node_yjs_client_and_a_rust_client_edit_one_paragraph_with_presence() {
+    let js = js_packages();
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    let programme = document(&server, "school-programme", "krasnoe");
+    let token = Api::demo(&server, "mentor").token.unwrap();
+    runtime().block_on(async {
+        let mut rust = Client::connect(&server, "editor", &programme)
+            .await
+            .unwrap();
+        rust.splice(0, 0, "Общий абзац.").await;
+        rust.announce(json!({"user": {"name": "Завуч"}})).await;
+        let node = tokio::process::Command::new("node")
+            .arg(js.join("yjs_peer.mjs"))
+            .args(["--server", &format!("ws://{}/yjs", server.addr())])
+            .args(["--doc", &programme, "--token", &token, "--key", KEY])
+            .args(["--name", "Наставник", "--await-peer", "Завуч"])
+            .args(["--insert", " Дополнение из браузера.", "--at", "12"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("node runs");
+        assert!(
+            rust.until(|c| c.sees("Наставник")).await,
+            "no awareness from Node"
+        );
+        let want = "Общий абзац. Дополнение из браузера.";
+        assert!(rust.until(|c| c.text() == want).await, "{}", rust.text());
+        let out = node.wait_with_output().await.unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let first: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+        assert_eq!(first["text"], "Общий абзац.");
+        // Rust types while Node is gone; a second Node run reads it.
+        rust.splice(0, 0, "Итак: ").await;
+        let mut reader = Client::connect(&server, "reviewer", &programme)
+            .await
+            .unwrap();
+        assert!(reader.until(|c| c.text().starts_with("Итак: ")).await);
+        let out = tokio::process::Command::new("node")
+            .arg(js.join("yjs_peer.mjs"))
+            .args(["--server", &format!("ws://{}/yjs", server.addr())])
+            .args(["--doc", &programme, "--token", &token, "--key", KEY])
+            .output()
+            .await
+            .unwrap();
+        let first: Value =
+            serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap())
+                .unwrap();
+        assert_eq!(first["text"], format!("Итак: {want}"));
+    });
+}
