@@ -9,7 +9,8 @@
 //! `/yjs/{doc}` speaks the y-websocket protocol over a document's narratives (`yjs`),
 //! authorised the same way. `/healthz` reports whether storage is writing. `sessions` closes live connections whose
 //! token died; `net` times out connections that say nothing. `admin` holds the administrative acts of
-//! the `sync-server admin` commands and `demo` the demo region of `--demo`.
+//! the `sync-server admin` commands and `demo` the demo region of `--demo`. `web` serves the
+//! built web app (`web/dist`) at `/` for every other path.
 //!
 //! The library takes its listener and its shutdown signal from outside ([`run`]), so tests
 //! control both; only `main.rs` reads flags, environment and signals.
@@ -25,6 +26,7 @@ pub mod net;
 pub mod sessions;
 mod state;
 pub mod sync;
+pub mod web;
 pub mod window;
 pub mod yjs;
 
@@ -53,6 +55,8 @@ pub struct Config {
     pub forms_dir: PathBuf,
     /// Load the demo region (`--demo`) before serving.
     pub demo: bool,
+    /// The built web app served at `/` (`web/dist`); a page on how to build it when absent.
+    pub web_dir: PathBuf,
 }
 
 /// Serves until `shutdown` resolves, then closes connections and flushes storage.
@@ -80,10 +84,12 @@ pub async fn run(
     let compactor = tokio::spawn(yjs::rooms::compact(state.clone(), async {
         let _ = compacting_stopped.await;
     }));
-    let app = api::router()
+    // `/yjs` is a route of its own, registered before the web app's fallback.
+    let routes = api::router()
         .route("/sync", get(sync::upgrade))
         .route("/yjs/{doc}", get(yjs::upgrade))
-        .route("/healthz", get(health::healthz))
+        .route("/healthz", get(health::healthz));
+    let app = web::serve(routes, &config.web_dir)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
