@@ -95,6 +95,10 @@ enum Command {
         /// Вывести JSON.
         #[arg(long)]
         json: bool,
+        /// С --json: вывести {"data": …, "narratives": {указатель: {text, prosemirror}}} —
+        /// повествовательные тексты и их форму ProseMirror для веб-редактора.
+        #[arg(long, requires = "json")]
+        prosemirror: bool,
         /// Версия (heads через запятую, как в history).
         #[arg(long)]
         at: Option<String>,
@@ -336,13 +340,19 @@ enum EditCommand {
         /// Поле, например /action_plan/3.
         pointer: String,
     },
-    /// Правка текста: удалить и/или вставить с позиции.
+    /// Правка текста: удалить и/или вставить с позиции; для повествовательного поля — также
+    /// заменить его целиком из Markdown (--from).
     Text {
         /// Текстовое поле, например /causes_analysis/internal_causes.
         pointer: String,
-        /// Позиция (в символах от начала).
-        #[arg(long)]
-        at: usize,
+        /// Позиция (в символах от начала; в повествовательном тексте строки разделены
+        /// переводом строки, пункты списков начинаются с «• » или «1. »).
+        #[arg(long, required_unless_present = "from")]
+        at: Option<usize>,
+        /// Заменить повествовательный текст содержимым Markdown-файла (заголовки, списки,
+        /// **полужирный**, *курсив*) наименьшим набором правок.
+        #[arg(long, value_name = "FILE.md", conflicts_with_all = ["at", "delete", "insert"])]
+        from: Option<PathBuf>,
         /// Сколько символов удалить.
         #[arg(long, default_value_t = 0)]
         delete: usize,
@@ -469,8 +479,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
         }),
         Command::List => local.run(catalogue, commands::docs::list),
-        Command::Show { doc, json, at } => local.run(catalogue, |replica| {
-            commands::docs::show(replica, doc, json, at)
+        Command::Show {
+            doc,
+            json,
+            prosemirror,
+            at,
+        } => local.run(catalogue, |replica| {
+            commands::docs::show(replica, doc, json, prosemirror, at)
         }),
         Command::Edit { doc, message, edit } => {
             let edit = match edit {
@@ -483,12 +498,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 EditCommand::Remove { pointer } => commands::edit::Request::Remove { pointer },
                 EditCommand::Text {
                     pointer,
+                    from: Some(file),
+                    ..
+                } => commands::edit::Request::Markdown { pointer, file },
+                EditCommand::Text {
+                    pointer,
                     at,
                     delete,
                     insert,
+                    from: None,
                 } => commands::edit::Request::Text {
                     pointer,
-                    at,
+                    at: at.unwrap_or_default(),
                     delete,
                     insert,
                 },
