@@ -21,6 +21,8 @@ mod pointer;
 mod report;
 mod rules;
 mod schema_docs;
+pub mod timing;
+mod timing_logic;
 mod unique;
 mod validate;
 

@@ -341,7 +341,10 @@ impl Rule {
         };
         let mut layout = fast_logic::Layout::default();
         let mut compile_logic = |field: &str, logic: &Value| {
-            let known: HashSet<&str> = engine.builtin_operator_names().collect();
+            let known: HashSet<&str> = engine
+                .builtin_operator_names()
+                .chain(crate::timing::OPERATORS)
+                .collect();
             if let Some((inner, op)) = unknown_operator(logic, &known, String::new()) {
                 return Err(LoadError::invalid(
                     file,

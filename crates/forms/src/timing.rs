@@ -1,0 +1,605 @@
+//! The timing of a schedule row: when a plan action, a training, a monitoring stage or an
+//! agreement's event happens, as the source documents write it.
+//!
+//! A moment is a day (`2025-09-01`), a month (`2025-09`) or a year (`2025`). A timing is one of
+//! `{"at": moment}`, `{"from": moment, "to": moment}`, `{"intervals": [part, …]}` (a part is an
+//! `at` or a `from`/`to`) or `{"recurring": kind}`, each with an optional free-text `note`
+//! (`common.schema.json#/$defs/timing`). This module parses it, gives its earliest and latest
+//! day, renders it in Russian, and implements the JSON Logic operators rules use on it
+//! (`timing_ordered`, `timing_within`, `timing_first`, `timing_last`; `forms/README.md` is
+//! their specification).
+
+use std::fmt;
+
+use serde_json::Value;
+
+/// A calendar day; ordered by date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Day {
+    /// The year.
+    pub year: u16,
+    /// The month, 1–12.
+    pub month: u8,
+    /// The day of the month, 1–31 (valid for its month).
+    pub day: u8,
+}
+
+impl fmt::Display for Day {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// A point of a schedule at the precision the document gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moment {
+    /// A day: `2025-09-01`.
+    Day(Day),
+    /// A month: `2025-09`.
+    Month {
+        /// The year.
+        year: u16,
+        /// The month, 1–12.
+        month: u8,
+    },
+    /// A year: `2025`.
+    Year(u16),
+}
+
+/// Days in `month` of `year` (Gregorian).
+fn days_in(year: u16, month: u8) -> u8 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+fn digits(text: &str) -> Option<u16> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+impl Moment {
+    /// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (a real day); `None` for anything else.
+    pub fn parse(text: &str) -> Option<Moment> {
+        let mut parts = text.split('-');
+        let year_text = parts.next()?;
+        if year_text.len() != 4 {
+            return None;
+        }
+        let year = digits(year_text)?;
+        let Some(month_text) = parts.next() else {
+            return Some(Moment::Year(year));
+        };
+        if month_text.len() != 2 {
+            return None;
+        }
+        let month = u8::try_from(digits(month_text)?).ok()?;
+        if !(1..=12).contains(&month) {
+            return None;
+        }
+        let Some(day_text) = parts.next() else {
+            return Some(Moment::Month { year, month });
+        };
+        if day_text.len() != 2 || parts.next().is_some() {
+            return None;
+        }
+        let day = u8::try_from(digits(day_text)?).ok()?;
+        (1..=days_in(year, month))
+            .contains(&day)
+            .then_some(Moment::Day(Day { year, month, day }))
+    }
+
+    /// The first day the moment covers.
+    pub fn first_day(self) -> Day {
+        match self {
+            Moment::Day(day) => day,
+            Moment::Month { year, month } => Day {
+                year,
+                month,
+                day: 1,
+            },
+            Moment::Year(year) => Day {
+                year,
+                month: 1,
+                day: 1,
+            },
+        }
+    }
+
+    /// The last day the moment covers.
+    pub fn last_day(self) -> Day {
+        match self {
+            Moment::Day(day) => day,
+            Moment::Month { year, month } => Day {
+                year,
+                month,
+                day: days_in(year, month),
+            },
+            Moment::Year(year) => Day {
+                year,
+                month: 12,
+                day: 31,
+            },
+        }
+    }
+
+    /// Russian: «1 сентября 2025 г.», «сентябрь 2025», «2025 год».
+    fn render(self, out: &mut String) {
+        match self {
+            Moment::Day(Day { year, month, day }) => {
+                out.push_str(&format!("{day} {} {year} г.", MONTHS_GENITIVE[month as usize - 1]))
+            }
+            Moment::Month { year, month } => {
+                out.push_str(&format!("{} {year}", MONTHS[month as usize - 1]))
+            }
+            Moment::Year(year) => out.push_str(&format!("{year} год")),
+        }
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
+    "октябрь", "ноябрь", "декабрь",
+];
+
+const MONTHS_GENITIVE: [&str; 12] = [
+    "января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
+    "октября", "ноября", "декабря",
+];
+
+/// A period from one moment to another (both included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// Where it starts.
+    pub from: Moment,
+    /// Where it ends.
+    pub to: Moment,
+}
+
+impl Span {
+    /// Whether the end is not before the start: the last day `to` covers is not before the
+    /// first day `from` covers.
+    pub fn ordered(self) -> bool {
+        self.to.last_day() >= self.from.first_day()
+    }
+
+    fn render(self, out: &mut String) {
+        match (self.from, self.to) {
+            (Moment::Month { year: a, month: m }, Moment::Month { year: b, month: n })
+                if a == b =>
+            {
+                if m == n {
+                    Moment::Month { year: a, month: m }.render(out);
+                } else {
+                    out.push_str(&format!(
+                        "{}–{} {a}",
+                        MONTHS[m as usize - 1],
+                        MONTHS[n as usize - 1]
+                    ));
+                }
+            }
+            (Moment::Year(a), Moment::Year(b)) => {
+                if a == b {
+                    Moment::Year(a).render(out);
+                } else {
+                    out.push_str(&format!("{a}–{b} годы"));
+                }
+            }
+            (from, to) if from == to => from.render(out),
+            (from, to) => {
+                from.render(out);
+                out.push_str(" – ");
+                to.render(out);
+            }
+        }
+    }
+}
+
+/// How a recurring activity repeats, as the sources say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recurrence {
+    /// «в течение года»
+    DuringYear,
+    /// «ежегодно»
+    Annually,
+    /// «постоянно»
+    Continuously,
+    /// «по мере необходимости»
+    AsNeeded,
+    /// «по отдельному графику»
+    SeparateSchedule,
+}
+
+impl Recurrence {
+    /// Every code with its Russian words, in the order of the schema.
+    pub const ALL: [(Recurrence, &'static str, &'static str); 5] = [
+        (Recurrence::DuringYear, "during_year", "в течение года"),
+        (Recurrence::Annually, "annually", "ежегодно"),
+        (Recurrence::Continuously, "continuously", "постоянно"),
+        (Recurrence::AsNeeded, "as_needed", "по мере необходимости"),
+        (
+            Recurrence::SeparateSchedule,
+            "separate_schedule",
+            "по отдельному графику",
+        ),
+    ];
+
+    /// The recurrence a code names.
+    pub fn from_code(code: &str) -> Option<Recurrence> {
+        Self::ALL
+            .iter()
+            .find(|(_, c, _)| *c == code)
+            .map(|(r, _, _)| *r)
+    }
+
+    /// The Russian words.
+    pub fn russian(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(r, _, _)| *r == self)
+            .map(|(_, _, words)| *words)
+            .unwrap_or_default()
+    }
+}
+
+/// When something happens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum When {
+    /// At one moment.
+    At(Moment),
+    /// Over one period.
+    Span(Span),
+    /// Over several periods or moments (a moment is a span from itself to itself).
+    Intervals(Vec<Span>),
+    /// Repeatedly, without dates.
+    Recurring(Recurrence),
+}
+
+/// A parsed timing: when, and the free-text note beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timing {
+    /// When.
+    pub when: When,
+    /// The free-text note (`note`), if any.
+    pub note: Option<String>,
+}
+
+/// An `at` or a `from`/`to` object, as a span.
+fn parse_part(value: &Value) -> Option<Span> {
+    let map = value.as_object()?;
+    let moment = |key: &str| map.get(key).and_then(Value::as_str).and_then(Moment::parse);
+    if map.contains_key("at") {
+        let at = moment("at")?;
+        return Some(Span { from: at, to: at });
+    }
+    Some(Span {
+        from: moment("from")?,
+        to: moment("to")?,
+    })
+}
+
+impl Timing {
+    /// Parses a timing object; `None` when `value` is not one (missing keys, unknown kind,
+    /// a moment that is not a real date, an empty list of intervals).
+    pub fn parse(value: &Value) -> Option<Timing> {
+        let map = value.as_object()?;
+        let note = map.get("note").and_then(Value::as_str).map(str::to_owned);
+        let when = if let Some(at) = map.get("at") {
+            When::At(Moment::parse(at.as_str()?)?)
+        } else if map.contains_key("from") || map.contains_key("to") {
+            When::Span(parse_part(value)?)
+        } else if let Some(intervals) = map.get("intervals") {
+            let parts = intervals
+                .as_array()?
+                .iter()
+                .map(parse_part)
+                .collect::<Option<Vec<_>>>()?;
+            if parts.is_empty() {
+                return None;
+            }
+            When::Intervals(parts)
+        } else if let Some(kind) = map.get("recurring") {
+            When::Recurring(Recurrence::from_code(kind.as_str()?)?)
+        } else {
+            return None;
+        };
+        Some(Timing { when, note })
+    }
+
+    /// The spans the timing covers (none for a recurring one).
+    pub fn spans(&self) -> Vec<Span> {
+        match &self.when {
+            When::At(at) => vec![Span { from: *at, to: *at }],
+            When::Span(span) => vec![*span],
+            When::Intervals(parts) => parts.clone(),
+            When::Recurring(_) => Vec::new(),
+        }
+    }
+
+    /// The earliest day covered; `None` for a recurring timing.
+    pub fn first_day(&self) -> Option<Day> {
+        self.spans().iter().map(|s| s.from.first_day()).min()
+    }
+
+    /// The latest day covered; `None` for a recurring timing.
+    pub fn last_day(&self) -> Option<Day> {
+        self.spans().iter().map(|s| s.to.last_day()).max()
+    }
+
+    /// Whether every span ends no earlier than it starts (a recurring timing is).
+    pub fn ordered(&self) -> bool {
+        self.spans().iter().all(|s| s.ordered())
+    }
+
+    /// Whether the timing lies within the period from `start` to `end`: every moment it names
+    /// touches the period (its last day not before `start`'s first day, its first day not after
+    /// `end`'s last day), so a month or a year the period only partly covers is within it. A
+    /// recurring timing is within any period.
+    pub fn within(&self, start: Moment, end: Moment) -> bool {
+        let inside =
+            |m: Moment| m.last_day() >= start.first_day() && m.first_day() <= end.last_day();
+        self.spans().iter().all(|s| inside(s.from) && inside(s.to))
+    }
+
+    /// The timing in Russian: «сентябрь–ноябрь 2022», «февраль 2022; июнь 2022»,
+    /// «ежегодно», with the note after a comma.
+    pub fn russian(&self) -> String {
+        let mut out = String::new();
+        match &self.when {
+            When::At(at) => at.render(&mut out),
+            When::Span(span) => span.render(&mut out),
+            When::Intervals(parts) => {
+                for (i, part) in parts.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str("; ");
+                    }
+                    part.render(&mut out);
+                }
+            }
+            When::Recurring(kind) => out.push_str(kind.russian()),
+        }
+        if let Some(note) = self.note.as_deref().filter(|n| !n.trim().is_empty()) {
+            out.push_str(", ");
+            out.push_str(note.trim());
+        }
+        out
+    }
+}
+
+/// A period bound given to `timing_within`: a moment string, or a timing (its first day for
+/// the start, its last day for the end).
+fn bound(value: &Value, start: bool) -> Option<Moment> {
+    match value {
+        Value::String(text) => Moment::parse(text),
+        other => {
+            let timing = Timing::parse(other)?;
+            let day = if start {
+                timing.first_day()
+            } else {
+                timing.last_day()
+            }?;
+            Some(Moment::Day(day))
+        }
+    }
+}
+
+/// A rule operator on timings (`forms/README.md`, «Operators on timings»).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// `timing_ordered`
+    Ordered,
+    /// `timing_within`
+    Within,
+    /// `timing_first`
+    First,
+    /// `timing_last`
+    Last,
+}
+
+/// What an operator on timings answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// `timing_ordered`, `timing_within`.
+    Bool(bool),
+    /// `timing_first`, `timing_last`: a day, or `null`.
+    Day(Option<Day>),
+}
+
+impl Op {
+    /// The operator a JSON Logic name stands for.
+    pub(crate) fn from_name(name: &str) -> Option<Op> {
+        OPERATORS
+            .iter()
+            .position(|n| *n == name)
+            .map(|i| [Op::Ordered, Op::Within, Op::First, Op::Last][i])
+    }
+
+    /// Evaluates the operator on its evaluated arguments (missing ones are `null`).
+    pub(crate) fn evaluate(self, args: &[&Value]) -> Outcome {
+        let arg = |i: usize| args.get(i).copied().unwrap_or(&Value::Null);
+        let timing = Timing::parse(arg(0));
+        match self {
+            Op::Ordered => Outcome::Bool(timing.is_none_or(|t| t.ordered())),
+            Op::Within => Outcome::Bool(
+                match (timing, bound(arg(1), true), bound(arg(2), false)) {
+                    (Some(t), Some(start), Some(end)) => t.within(start, end),
+                    _ => true,
+                },
+            ),
+            Op::First => Outcome::Day(timing.and_then(|t| t.first_day())),
+            Op::Last => Outcome::Day(timing.and_then(|t| t.last_day())),
+        }
+    }
+}
+
+/// [`Op::evaluate`] by name, as JSON; `None`: not an operator on timings.
+pub(crate) fn operator(name: &str, args: &[&Value]) -> Option<Value> {
+    Some(match Op::from_name(name)?.evaluate(args) {
+        Outcome::Bool(b) => Value::Bool(b),
+        Outcome::Day(day) => day.map_or(Value::Null, |d| Value::String(d.to_string())),
+    })
+}
+
+/// The names of the operators on timings.
+pub(crate) const OPERATORS: [&str; 4] = [
+    "timing_ordered",
+    "timing_within",
+    "timing_first",
+    "timing_last",
+];
+
+impl Day {
+    /// `YYYY-MM-DD` in ASCII bytes, without allocating (for comparisons with date strings).
+    pub(crate) fn iso_bytes(self) -> [u8; 10] {
+        let mut out = *b"0000-00-00";
+        let mut put = |at: usize, width: usize, mut n: u32| {
+            for i in (0..width).rev() {
+                out[at + i] = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+        };
+        put(0, 4, u32::from(self.year));
+        put(5, 2, u32::from(self.month));
+        put(8, 2, u32::from(self.day));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn russian(value: Value) -> String {
+        Timing::parse(&value).expect("a timing").russian()
+    }
+
+    #[test]
+    fn moments_parse_at_three_precisions_and_refuse_unreal_days() {
+        assert_eq!(Moment::parse("2025"), Some(Moment::Year(2025)));
+        assert_eq!(
+            Moment::parse("2025-09"),
+            Some(Moment::Month {
+                year: 2025,
+                month: 9
+            })
+        );
+        assert!(matches!(Moment::parse("2024-02-29"), Some(Moment::Day(_))));
+        for bad in [
+            "2025-02-29",
+            "2025-13",
+            "2025-9",
+            "25",
+            "2025-09-01-01",
+            "сентябрь",
+            "",
+        ] {
+            assert_eq!(Moment::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn first_and_last_days_follow_the_precision() {
+        let t = Timing::parse(&json!({"intervals": [
+            {"from": "2022-04", "to": "2022-06"}, {"at": "2022-02"}, {"from": "2022-09", "to": "2022"}
+        ]}))
+        .unwrap();
+        assert_eq!(t.first_day().unwrap().to_string(), "2022-02-01");
+        assert_eq!(t.last_day().unwrap().to_string(), "2022-12-31");
+        let recurring = Timing::parse(&json!({"recurring": "annually"})).unwrap();
+        assert_eq!(recurring.first_day(), None);
+        assert!(recurring.ordered());
+    }
+
+    #[test]
+    fn renders_the_way_the_sources_write() {
+        assert_eq!(
+            russian(json!({"from": "2022-09", "to": "2022-11"})),
+            "сентябрь–ноябрь 2022"
+        );
+        assert_eq!(
+            russian(json!({"from": "2021-09", "to": "2022-05"})),
+            "сентябрь 2021 – май 2022"
+        );
+        assert_eq!(russian(json!({"at": "2025-09"})), "сентябрь 2025");
+        assert_eq!(russian(json!({"at": "2025-09-01"})), "1 сентября 2025 г.");
+        assert_eq!(russian(json!({"at": "2019"})), "2019 год");
+        assert_eq!(
+            russian(json!({"from": "2020", "to": "2021"})),
+            "2020–2021 годы"
+        );
+        assert_eq!(
+            russian(json!({"intervals": [{"at": "2022-02"}, {"at": "2022-06"}, {"at": "2022-11"}]})),
+            "февраль 2022; июнь 2022; ноябрь 2022"
+        );
+        let words: Vec<String> = [
+            "during_year",
+            "annually",
+            "continuously",
+            "as_needed",
+            "separate_schedule",
+        ]
+        .iter()
+        .map(|k| russian(json!({ "recurring": k })))
+        .collect();
+        assert_eq!(
+            words,
+            [
+                "в течение года",
+                "ежегодно",
+                "постоянно",
+                "по мере необходимости",
+                "по отдельному графику"
+            ]
+        );
+        assert_eq!(
+            russian(json!({"recurring": "as_needed", "note": "по запросу школ"})),
+            "по мере необходимости, по запросу школ"
+        );
+    }
+
+    #[test]
+    fn the_reversed_interval_of_the_kadoshkino_roadmap_is_not_ordered() {
+        // 002:405: «сентябрь 2022 года – ноябрь 2021 года».
+        let row = json!({"intervals": [
+            {"from": "2022-04", "to": "2022-06"}, {"from": "2022-09", "to": "2021-11"}
+        ]});
+        assert_eq!(operator("timing_ordered", &[&row]), Some(json!(false)));
+        let same_month = json!({"from": "2022-09", "to": "2022-09-15"});
+        assert_eq!(operator("timing_ordered", &[&same_month]), Some(json!(true)));
+    }
+
+    #[test]
+    fn within_takes_months_and_years_the_period_touches() {
+        let (start, end) = (json!("2025-09-15"), json!("2027-06-30"));
+        let within = |t: Value| operator("timing_within", &[&t, &start, &end]).unwrap();
+        assert_eq!(within(json!({"at": "2025-09"})), json!(true));
+        assert_eq!(within(json!({"at": "2027"})), json!(true));
+        assert_eq!(within(json!({"at": "2025-08"})), json!(false));
+        assert_eq!(within(json!({"from": "2026-01", "to": "2027-07"})), json!(false));
+        assert_eq!(within(json!({"recurring": "continuously"})), json!(true));
+        assert_eq!(within(Value::Null), json!(true));
+        assert_eq!(within(json!({"at": "сентябрь"})), json!(true));
+        let missing_bound = operator("timing_within", &[&json!({"at": "2030"}), &Value::Null]);
+        assert_eq!(missing_bound, Some(json!(true)));
+    }
+
+    #[test]
+    fn first_and_last_are_days_or_null() {
+        let t = json!({"from": "2025-09", "to": "2025-11"});
+        assert_eq!(operator("timing_first", &[&t]), Some(json!("2025-09-01")));
+        assert_eq!(operator("timing_last", &[&t]), Some(json!("2025-11-30")));
+        assert_eq!(
+            operator("timing_first", &[&json!({"recurring": "annually"})]),
+            Some(Value::Null)
+        );
+        assert_eq!(operator("timing_last", &[&json!(7)]), Some(Value::Null));
+        assert_eq!(operator("unknown", &[]), None);
+    }
+}
