@@ -11,7 +11,7 @@ use crate::error::LookupError;
 use crate::messages;
 use crate::report::{Finding, Report, Severity};
 use crate::rules::{Rule, Subject, Violation};
-use crate::schema_docs;
+use crate::schema_docs::{self, Label};
 
 /// The rule id of the finding for a document nested deeper than [`crate::MAX_DEPTH`].
 const DEPTH_RULE: &str = "document.depth";
@@ -114,13 +114,14 @@ impl Catalogue {
                         if *at == position {
                             violations.push(Violation {
                                 pointer: std::mem::take(&mut violation.pointer),
+                                detail: violation.detail.take(),
                             });
                         }
                     }
                 } else {
                     rule.check(&subject, &mut violations);
                 }
-                self.report(form, region, rule, &mut violations, report);
+                self.report(form, region, rule, doc, &mut violations, report);
             }
         }
     }
@@ -131,6 +132,7 @@ impl Catalogue {
         form: &Form,
         region: Option<&Region>,
         rule: &Rule,
+        doc: &Value,
         violations: &mut Vec<Violation>,
         report: &mut Report,
     ) {
@@ -142,9 +144,13 @@ impl Catalogue {
             Severity::Warning => format!("рекомендация {}", r.genitive),
         });
         for violation in violations.drain(..) {
-            let field = self.field_name(form, &violation.pointer);
+            let field = self.field_name_in(form, doc, &violation.pointer);
+            let message = match &violation.detail {
+                Some(detail) => format!("{}: {detail}", rule.message),
+                None => rule.message.clone(),
+            };
             let finding = Finding {
-                message: messages::finding(&field, &rule.message, suffix.as_deref()),
+                message: messages::finding(&field, &message, suffix.as_deref()),
                 pointer: violation.pointer,
                 rule: rule.id.clone(),
                 severity: rule.severity,
@@ -213,6 +219,36 @@ impl Catalogue {
             Some(root) => messages::field_name(&self.docs.labels(root, pointer)),
             None => pointer.to_owned(),
         }
+    }
+
+    /// [`Self::field_name`], naming a row that has a number the way the document does:
+    /// «План мероприятий → 2026 год, № 1 → Сроки» (its section, if any, and its number).
+    fn field_name_in(&self, form: &Form, doc: &Value, pointer: &str) -> String {
+        let Some(root) = self.docs.root(&form.uri) else {
+            return pointer.to_owned();
+        };
+        let mut labels = self.docs.labels(root, pointer);
+        let mut value = Some(doc);
+        for (label, segment) in labels.iter_mut().zip(crate::pointer::segments(pointer)) {
+            value = value.and_then(|v| match v {
+                Value::Object(map) => crate::pointer::member(map, &segment),
+                Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+                _ => None,
+            });
+            if let (Label::Row(_), Some(row)) = (&label, value)
+                && let Some(number) = row.get("number").and_then(Value::as_str)
+                && !number.trim().is_empty()
+            {
+                let name = match row.get("section").and_then(Value::as_str) {
+                    Some(section) if !section.trim().is_empty() => {
+                        format!("{}, № {}", section.trim(), number.trim())
+                    }
+                    _ => format!("№ {}", number.trim()),
+                };
+                *label = Label::Named(name);
+            }
+        }
+        messages::field_name(&labels)
     }
 }
 
