@@ -221,15 +221,17 @@ impl Replica {
         Ok(handle.with_document(|doc| document::diff(doc, &from, &to))?)
     }
 
-    /// Validates the document's current state against its region's requirements.
+    /// Validates the document's current state against its region's requirements (a document
+    /// made in an older form version is read in the current one: `forms::migrate`).
     pub async fn validate(&self, id: &str) -> Result<Report, ClientError> {
         let handle = self.handle(id).await?;
         let (meta, data) = handle.with_document(|doc| -> Result<_, ClientError> {
             Ok((document::meta(doc)?, document::to_json(doc)?))
         })?;
+        let current = forms::migrate::to_current(&meta.form, data);
         Ok(self
             .catalogue
-            .validate(&meta.form, &meta.region, &forms::without_empty(&data))?)
+            .validate(&meta.form, &meta.region, &forms::without_empty(&current))?)
     }
 
     /// Stops the repo, waiting for every storage write: call before exiting.

@@ -97,7 +97,8 @@ pub async fn submit(
 }
 
 /// Validates `content` (a document's data at the heads to submit) against the region's current
-/// requirement set; when valid, also what the submission pins.
+/// requirement set, reading a document made in an older form version in the current one
+/// (`forms::migrate`); when valid, also what the submission pins (the content as it is).
 ///
 /// # Errors
 ///
@@ -108,12 +109,10 @@ pub fn judge(
     record: &DocumentRecord,
     content: &serde_json::Value,
 ) -> Result<(forms::Report, Option<Pinned>), ApiError> {
+    let form = record.document.form.form_id();
+    let current = forms::migrate::to_current(form, content.clone());
     let report = catalogue
-        .validate(
-            record.document.form.form_id(),
-            &record.region,
-            &forms::without_empty(content),
-        )
+        .validate(form, &record.region, &forms::without_empty(&current))
         .map_err(|e| ApiError::internal(format!("no requirement set: {e}")))?;
     let pinned = report.valid.then(|| {
         let canonical = document::canonical_json(content);

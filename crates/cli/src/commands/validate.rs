@@ -23,6 +23,8 @@ pub fn file(
         .requirement_set(form, region)
         .map_err(super::lookup)?;
     let doc = read_document(file).map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    // A file in an older form version is read in the current one.
+    let doc = ::forms::migrate::to_current(form, doc);
     let report = catalogue
         .validate(form, region, &doc)
         .map_err(super::lookup)?;
