@@ -80,4 +80,97 @@ mod tests {
             assert_eq!(result, expected, "{logic} on {data}");
         }
     }
+
+    mod agreement {
+        use proptest::prelude::*;
+        use serde_json::{Value, json};
+
+        use crate::fast_logic::{Fast, Layout, Scope, Test, memory, resolve_row};
+
+        /// Moments as people type them: real ones at three precisions, and a few that are not.
+        fn moment() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                4 => (2024u16..2028, 1u8..13, 1u8..29)
+                    .prop_map(|(y, m, d)| json!(format!("{y}-{m:02}-{d:02}"))),
+                4 => (2024u16..2028, 1u8..13).prop_map(|(y, m)| json!(format!("{y}-{m:02}"))),
+                2 => (2024u16..2028).prop_map(|y| json!(y.to_string())),
+                1 => prop_oneof![Just(json!("2025-02-30")), Just(json!("сентябрь")), Just(json!(7))],
+            ]
+        }
+
+        fn timing() -> impl Strategy<Value = Value> {
+            let part = prop_oneof![
+                moment().prop_map(|at| json!({ "at": at })),
+                (moment(), moment()).prop_map(|(from, to)| json!({"from": from, "to": to})),
+            ];
+            prop_oneof![
+                moment().prop_map(|at| json!({ "at": at })),
+                (moment(), moment()).prop_map(|(from, to)| json!({"from": from, "to": to})),
+                prop::collection::vec(part, 0..4).prop_map(|parts| json!({ "intervals": parts })),
+                prop_oneof![Just("annually"), Just("as_needed"), Just("weekly")]
+                    .prop_map(|kind| json!({ "recurring": kind })),
+                Just(Value::Null),
+                Just(json!("2025-09")),
+            ]
+        }
+
+        fn rule() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                Just(json!({"timing_ordered": [{"var": "item.t"}]})),
+                Just(json!({"timing_within": [{"var": "item.t"}, {"var": "doc.a"}, {"var": "doc.b"}]})),
+                Just(json!({"<=": [{"timing_first": [{"var": "item.t"}]}, {"var": "doc.a"}]})),
+                Just(json!({">=": [{"timing_last": [{"var": "item.t"}]}, {"var": "doc.b"}]})),
+                Just(json!({"!!": [{"timing_first": [{"var": "item.t"}]}]})),
+                Just(json!({"and": [{"var": "item.t"}, {"!": [{"timing_ordered": [{"var": "item.t"}]}]}]})),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            /// Wherever the fast path answers a rule on timings, it answers what the engine
+            /// with the registered operators answers.
+            #[test]
+            fn fast_path_agrees_with_the_engine_on_timings(
+                logic in rule(), t in timing(), a in moment(), b in moment(),
+            ) {
+                let engine = super::super::engine();
+                let doc = json!({"a": a, "b": b});
+                let item = json!({ "t": t });
+                let mut layout = Layout::default();
+                let fast = Fast::compile(&logic, &mut layout).expect("the fast path takes it");
+                prop_assert!(layout.engine_parts.is_empty());
+                let mut row = vec![None; layout.row_keys.len()];
+                resolve_row(&item, &layout.row_keys, &mut row);
+                let remembered = memory(layout.slots);
+                let scope = Scope {
+                    doc: &doc,
+                    item: Some((&item, 0)),
+                    row: &row,
+                    remembered: &remembered,
+                    engine: None,
+                    local: None,
+                };
+                let arena = datalogic_rs::bumpalo::Bump::new();
+                let data = json!({"doc": doc, "item": item, "index": 0});
+                let compiled = engine.compile(&logic).unwrap();
+                let reference = engine
+                    .evaluate(&compiled, &data, &arena)
+                    .map(|r| engine.truthy(r))
+                    .ok();
+                // The operators themselves are always the fast path's to answer.
+                if logic.get("timing_ordered").is_some() || logic.get("timing_within").is_some() {
+                    prop_assert!(fast.holds(&scope).is_ok(), "{}", logic);
+                }
+                if let Ok(fast) = fast.holds(&scope) {
+                    prop_assert_eq!(Some(fast), reference, "{}", logic);
+                }
+                let flat_memory = memory(layout.slots);
+                let flat_scope = Scope { remembered: &flat_memory, ..scope };
+                if let Ok(flat) = Test::new(&fast).holds(&flat_scope) {
+                    prop_assert_eq!(Some(flat), reference, "{}", logic);
+                }
+            }
+        }
+    }
 }
