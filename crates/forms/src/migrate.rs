@@ -33,7 +33,10 @@ pub fn to_current(form: &str, mut value: Value) -> Value {
                 .get_mut("parent_community_plan")
                 .and_then(Value::as_object_mut)
             {
-                answers(plan, &["agreed_with_governing_body", "communicated_to_parents"]);
+                answers(
+                    plan,
+                    &["agreed_with_governing_body", "communicated_to_parents"],
+                );
             }
         }
         "partnership-agreement" => {
@@ -173,10 +176,7 @@ mod tests {
             "action_plan": [{"timing": {"recurring": "annually"}, "responsible": [{"kind": "organisation", "name": "Управление образования"}]}],
             "professional_development": [{"categories": ["director", "teacher"], "timing": {"at": "2026"}}]
         });
-        assert_eq!(
-            to_current("school-programme", current.clone()),
-            current
-        );
+        assert_eq!(to_current("school-programme", current.clone()), current);
         assert_eq!(to_current("unknown-form", json!(7)), json!(7));
     }
 }

@@ -58,11 +58,7 @@ impl Sequence {
         Ok(Sequence {
             stage: pointer::segments(&raw.stage),
             timing: pointer::segments(&raw.timing),
-            order: raw
-                .order
-                .into_iter()
-                .map(|s| (s.stage, s.title))
-                .collect(),
+            order: raw.order.into_iter().map(|s| (s.stage, s.title)).collect(),
         })
     }
 

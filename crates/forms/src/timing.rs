@@ -50,7 +50,9 @@ pub enum Moment {
 fn days_in(year: u16, month: u8) -> u8 {
     match month {
         4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         _ => 31,
     }
@@ -131,9 +133,10 @@ impl Moment {
     /// Russian: «1 сентября 2025 г.», «сентябрь 2025», «2025 год».
     fn render(self, out: &mut String) {
         match self {
-            Moment::Day(Day { year, month, day }) => {
-                out.push_str(&format!("{day} {} {year} г.", MONTHS_GENITIVE[month as usize - 1]))
-            }
+            Moment::Day(Day { year, month, day }) => out.push_str(&format!(
+                "{day} {} {year} г.",
+                MONTHS_GENITIVE[month as usize - 1]
+            )),
             Moment::Month { year, month } => {
                 out.push_str(&format!("{} {year}", MONTHS[month as usize - 1]))
             }
@@ -143,13 +146,33 @@ impl Moment {
 }
 
 const MONTHS: [&str; 12] = [
-    "январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
-    "октябрь", "ноябрь", "декабрь",
+    "январь",
+    "февраль",
+    "март",
+    "апрель",
+    "май",
+    "июнь",
+    "июль",
+    "август",
+    "сентябрь",
+    "октябрь",
+    "ноябрь",
+    "декабрь",
 ];
 
 const MONTHS_GENITIVE: [&str; 12] = [
-    "января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
-    "октября", "ноября", "декабря",
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
 ];
 
 /// A period from one moment to another (both included).
@@ -425,12 +448,12 @@ impl Op {
         let timing = Timing::parse(arg(0));
         match self {
             Op::Ordered => Outcome::Bool(timing.is_none_or(|t| t.ordered())),
-            Op::Within => Outcome::Bool(
-                match (timing, bound(arg(1), true), bound(arg(2), false)) {
+            Op::Within => {
+                Outcome::Bool(match (timing, bound(arg(1), true), bound(arg(2), false)) {
                     (Some(t), Some(start), Some(end)) => t.within(start, end),
                     _ => true,
-                },
-            ),
+                })
+            }
             Op::First => Outcome::Day(timing.and_then(|t| t.first_day())),
             Op::Last => Outcome::Day(timing.and_then(|t| t.last_day())),
         }
@@ -535,7 +558,9 @@ mod tests {
             "2020–2021 годы"
         );
         assert_eq!(
-            russian(json!({"intervals": [{"at": "2022-02"}, {"at": "2022-06"}, {"at": "2022-11"}]})),
+            russian(
+                json!({"intervals": [{"at": "2022-02"}, {"at": "2022-06"}, {"at": "2022-11"}]})
+            ),
             "февраль 2022; июнь 2022; ноябрь 2022"
         );
         let words: Vec<String> = [
@@ -572,7 +597,10 @@ mod tests {
         ]});
         assert_eq!(operator("timing_ordered", &[&row]), Some(json!(false)));
         let same_month = json!({"from": "2022-09", "to": "2022-09-15"});
-        assert_eq!(operator("timing_ordered", &[&same_month]), Some(json!(true)));
+        assert_eq!(
+            operator("timing_ordered", &[&same_month]),
+            Some(json!(true))
+        );
     }
 
     #[test]
@@ -582,7 +610,10 @@ mod tests {
         assert_eq!(within(json!({"at": "2025-09"})), json!(true));
         assert_eq!(within(json!({"at": "2027"})), json!(true));
         assert_eq!(within(json!({"at": "2025-08"})), json!(false));
-        assert_eq!(within(json!({"from": "2026-01", "to": "2027-07"})), json!(false));
+        assert_eq!(
+            within(json!({"from": "2026-01", "to": "2027-07"})),
+            json!(false)
+        );
         assert_eq!(within(json!({"recurring": "continuously"})), json!(true));
         assert_eq!(within(Value::Null), json!(true));
         assert_eq!(within(json!({"at": "сентябрь"})), json!(true));

@@ -69,11 +69,31 @@ mod tests {
     fn the_engine_answers_like_the_module() {
         let engine = engine();
         let cases = [
-            (r#"{"timing_ordered": [{"var": "t"}]}"#, r#"{"t": {"from": "2022-09", "to": "2021-11"}}"#, "false"),
-            (r#"{"timing_within": [{"var": "t"}, "2025-09-01", "2026-05-31"]}"#, r#"{"t": {"at": "2025-09"}}"#, "true"),
-            (r#"{"timing_within": [{"var": "t"}, "2025-09-01", "2026-05-31"]}"#, r#"{"t": {"at": "2026-06"}}"#, "false"),
-            (r#"{"timing_first": [{"var": "t"}]}"#, r#"{"t": {"intervals": [{"at": "2022-06"}, {"at": "2022-02"}]}}"#, "\"2022-02-01\""),
-            (r#"{"timing_last": [{"var": "t"}]}"#, r#"{"t": {"recurring": "annually"}}"#, "null"),
+            (
+                r#"{"timing_ordered": [{"var": "t"}]}"#,
+                r#"{"t": {"from": "2022-09", "to": "2021-11"}}"#,
+                "false",
+            ),
+            (
+                r#"{"timing_within": [{"var": "t"}, "2025-09-01", "2026-05-31"]}"#,
+                r#"{"t": {"at": "2025-09"}}"#,
+                "true",
+            ),
+            (
+                r#"{"timing_within": [{"var": "t"}, "2025-09-01", "2026-05-31"]}"#,
+                r#"{"t": {"at": "2026-06"}}"#,
+                "false",
+            ),
+            (
+                r#"{"timing_first": [{"var": "t"}]}"#,
+                r#"{"t": {"intervals": [{"at": "2022-06"}, {"at": "2022-02"}]}}"#,
+                "\"2022-02-01\"",
+            ),
+            (
+                r#"{"timing_last": [{"var": "t"}]}"#,
+                r#"{"t": {"recurring": "annually"}}"#,
+                "null",
+            ),
         ];
         for (logic, data, expected) in cases {
             let result = engine.eval_str(logic, data).expect("evaluates");
@@ -117,11 +137,15 @@ mod tests {
         fn rule() -> impl Strategy<Value = Value> {
             prop_oneof![
                 Just(json!({"timing_ordered": [{"var": "item.t"}]})),
-                Just(json!({"timing_within": [{"var": "item.t"}, {"var": "doc.a"}, {"var": "doc.b"}]})),
+                Just(
+                    json!({"timing_within": [{"var": "item.t"}, {"var": "doc.a"}, {"var": "doc.b"}]})
+                ),
                 Just(json!({"<=": [{"timing_first": [{"var": "item.t"}]}, {"var": "doc.a"}]})),
                 Just(json!({">=": [{"timing_last": [{"var": "item.t"}]}, {"var": "doc.b"}]})),
                 Just(json!({"!!": [{"timing_first": [{"var": "item.t"}]}]})),
-                Just(json!({"and": [{"var": "item.t"}, {"!": [{"timing_ordered": [{"var": "item.t"}]}]}]})),
+                Just(
+                    json!({"and": [{"var": "item.t"}, {"!": [{"timing_ordered": [{"var": "item.t"}]}]}]})
+                ),
             ]
         }
 

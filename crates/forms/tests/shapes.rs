@@ -33,7 +33,9 @@ fn the_kadoshkino_roadmap_as_printed_fails_once_on_its_reversed_interval_named_b
     let found = errors_of(&report, "programme.action-dates-order");
     assert_eq!(found.len(), 1, "{:#?}", report.errors);
     assert!(
-        found[0].message.contains("План мероприятий → 2022 год, № 9 → Сроки"),
+        found[0]
+            .message
+            .contains("План мероприятий → 2022 год, № 9 → Сроки"),
         "{}",
         found[0].message
     );
@@ -56,7 +58,11 @@ fn numbers_restart_in_each_section_but_not_within_one() {
     let found = errors_of(&report, "programme.action-numbers-unique");
     assert_eq!(found.len(), 1, "{:#?}", report.errors);
     assert_eq!(found[0].pointer, format!("/action_plan/{second}/number"));
-    assert!(found[0].message.contains("2022 год, № 1"), "{}", found[0].message);
+    assert!(
+        found[0].message.contains("2022 год, № 1"),
+        "{}",
+        found[0].message
+    );
 }
 
 #[test]
@@ -84,13 +90,16 @@ fn vague_timings_lie_within_the_period_and_an_unstaged_monitoring_is_lawful() {
     let first_year = doc["period"]["start"].as_str().unwrap()[..4].to_owned();
     let plan = doc["action_plan"].as_array_mut().unwrap();
     plan[0]["timing"] = json!({"recurring": "annually"});
-    plan[1]["timing"] = json!({"recurring": "as_needed", "note": "постоянно, по мере необходимости"});
+    plan[1]["timing"] =
+        json!({"recurring": "as_needed", "note": "постоянно, по мере необходимости"});
     plan[2]["timing"] = json!({ "at": first_year });
     let monitoring = doc["monitoring"].as_array_mut().unwrap();
     for row in monitoring.iter_mut() {
         row.as_object_mut().unwrap().remove("stage");
     }
-    let report = catalogue.validate("school-programme", "oryol", &doc).unwrap();
+    let report = catalogue
+        .validate("school-programme", "oryol", &doc)
+        .unwrap();
     assert!(report.errors.is_empty(), "{:#?}", report.errors);
 }
 

@@ -544,7 +544,10 @@ fn compile_shared(
         ("substr", _) => iteration::compile_substr(args, inner),
         (name, _) if args.len() <= 3 => {
             let op = timing::Op::from_name(name)?;
-            Some(Fast::Timing { op, args: all(args)? })
+            Some(Fast::Timing {
+                op,
+                args: all(args)?,
+            })
         }
         _ => None,
     }
@@ -924,7 +927,10 @@ fn compare(op: CmpOp, left: Val<'_>, right: Val<'_>) -> Result<bool, Unsupported
     // A day compares as its `YYYY-MM-DD` string, without making one.
     let (left_day, right_day) = (day_bytes(left), day_bytes(right));
     let (left, right) = match (&left_day, &right_day) {
-        (Some(a), _) => (Val::Str(std::str::from_utf8(a).map_err(|_| Unsupported)?), right),
+        (Some(a), _) => (
+            Val::Str(std::str::from_utf8(a).map_err(|_| Unsupported)?),
+            right,
+        ),
         _ => (left, right),
     };
     let right = match &right_day {
