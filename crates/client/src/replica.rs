@@ -112,7 +112,8 @@ impl Replica {
     }
 
     /// Like [`Replica::create`], recording the owner school and the mentor school the
-    /// document is registered with on its first sync.
+    /// document is registered with on its first sync. `data` made under an older form version
+    /// is taken in the current shapes (`forms::migrate`).
     pub async fn create_for(
         &self,
         form: &str,
@@ -121,7 +122,8 @@ impl Replica {
         registration: &Registration,
     ) -> Result<String, ClientError> {
         self.catalogue.requirement_set(form, region)?;
-        let doc = document::create(&self.catalogue, form, region, data, &self.author)?;
+        let data = forms::migrate::to_current(form, data.clone());
+        let doc = document::create(&self.catalogue, form, region, &data, &self.author)?;
         let handle = self.repo.create(doc).await?;
         let id = handle.document_id().to_string();
         crate::account::record_new(&self.store, &id, form, registration)?;
@@ -190,7 +192,8 @@ impl Replica {
         Ok(())
     }
 
-    /// Makes the document equal to `data` with the smallest set of edits.
+    /// Makes the document equal to `data` (taken in the current shapes if it was made under an
+    /// older form version: `forms::migrate`) with the smallest set of edits.
     pub async fn import(
         &self,
         id: &str,
@@ -198,8 +201,16 @@ impl Replica {
         message: Option<&str>,
     ) -> Result<ImportSummary, ClientError> {
         let handle = self.handle(id).await?;
-        Ok(handle.with_document(|doc| {
-            document::import(doc, &self.catalogue, data, &self.author, message)
+        Ok(handle.with_document(|doc| -> Result<_, ClientError> {
+            let form = document::meta(doc)?.form;
+            let data = forms::migrate::to_current(&form, data.clone());
+            Ok(document::import(
+                doc,
+                &self.catalogue,
+                &data,
+                &self.author,
+                message,
+            )?)
         })?)
     }
 

@@ -154,3 +154,42 @@ fn reversed_periods_are_found_in_spans_and_in_intervals_alike() {
         report.errors
     );
 }
+
+#[test]
+fn edits_of_the_new_shapes_are_type_checked() {
+    let catalogue = Catalogue::load(forms_dir()).unwrap();
+    let form = "school-programme";
+    let ok = |pointer: &str, value: Value| {
+        catalogue
+            .check_edit(form, pointer, &value)
+            .unwrap_or_else(|e| panic!("{pointer}: {e}"));
+    };
+    ok(
+        "/action_plan/0/timing",
+        json!({"intervals": [{"at": "2022-02"}, {"from": "2022-03", "to": "2022-06"}], "note": "согласно графику"}),
+    );
+    ok("/action_plan/0/timing/intervals/1/to", json!("2022-06"));
+    ok(
+        "/curator",
+        json!({"pending": true, "assigned_by": "ГАУДПО ЛО «ИРО»"}),
+    );
+    ok("/curator/full_name", json!("Иванова Ирина Ивановна"));
+    ok(
+        "/professional_development/0/categories",
+        json!(["director", "deputy", "teacher"]),
+    );
+    ok(
+        "/monitoring/0/responsible",
+        json!([{"kind": "organisation", "name": "Управление образования"}]),
+    );
+    let refused = catalogue.check_edit(form, "/action_plan/0/start", &json!("2025-09-01"));
+    assert!(
+        matches!(refused, Err(forms::EditError::UnknownField { .. })),
+        "{refused:?}"
+    );
+    let refused = catalogue.check_edit(form, "/action_plan/0/timing/intervals", &json!("сентябрь"));
+    assert!(
+        matches!(refused, Err(forms::EditError::WrongKind { .. })),
+        "{refused:?}"
+    );
+}
