@@ -1,13 +1,16 @@
 //! Reading documents made before the forms' 2.0.0 shapes.
 //!
 //! Forms 1.x dated a schedule row with `start`/`end` (plan and training), `date` (monitoring)
-//! or `date`/`month` (agreement schedule), named one training category (`category`), wrote a
+//! or `date`/`month` (agreement schedule), wrote a parent activity's timing as free text,
+//! named one training category (`category`), wrote a
 //! responsible as one string and answered yes/no questions with booleans. [`to_current`]
 //! rewrites such a document into the current shapes (a `timing`, `categories`, a list of
 //! responsible, `yes`/`no`) and leaves everything else, and any document already current, as it
 //! is; stored documents keep validating after the forms change.
 
 use serde_json::{Map, Value, json};
+
+use crate::timing::from_russian;
 
 /// The document in the current shapes of `form`. A 1.x document is converted; a current one,
 /// or one of a form this function does not know, is returned unchanged. Never fails: what it
@@ -37,6 +40,13 @@ pub fn to_current(form: &str, mut value: Value) -> Value {
                     plan,
                     &["agreed_with_governing_body", "communicated_to_parents"],
                 );
+                let activities = plan.get_mut("activities").and_then(Value::as_array_mut);
+                for row in activities.into_iter().flatten() {
+                    if let Some(row) = row.as_object_mut() {
+                        words_to_timing(row);
+                        responsible_to_list(row);
+                    }
+                }
             }
         }
         "partnership-agreement" => {
@@ -96,6 +106,20 @@ fn moments_to_timing(row: &mut Map<String, Value>, keys: &[&str]) {
     }
 }
 
+/// A `timing` written as free text (1.x parent activities) → a timing ([`from_russian`]).
+fn words_to_timing(row: &mut Map<String, Value>) {
+    match row.get("timing") {
+        Some(Value::String(text)) if text.trim().is_empty() => {
+            row.remove("timing");
+        }
+        Some(Value::String(text)) => {
+            let timing = from_russian(text);
+            row.insert("timing".to_owned(), timing);
+        }
+        _ => {}
+    }
+}
+
 /// A responsible written as one string → a list of one person (1.x asked for «ФИО и должность
 /// ответственного»); an empty string is dropped.
 fn responsible_to_list(row: &mut Map<String, Value>) {
@@ -134,7 +158,10 @@ mod tests {
             ],
             "professional_development": [{"category": "teacher", "start": "2025-10-01", "end": "2025-11-15"}],
             "monitoring": [{"stage": "entry", "date": "2025-09-15", "responsible": "Петрова П. П."}],
-            "parent_community_plan": {"agreed_with_governing_body": true, "communicated_to_parents": false}
+            "parent_community_plan": {
+                "agreed_with_governing_body": true, "communicated_to_parents": false,
+                "activities": [{"timing": "ежегодно, март", "responsible": "Классные руководители"}]
+            }
         });
         let new = to_current("school-programme", old);
         assert_eq!(
@@ -154,7 +181,13 @@ mod tests {
         assert_eq!(new["monitoring"][0]["timing"], json!({"at": "2025-09-15"}));
         assert_eq!(
             new["parent_community_plan"],
-            json!({"agreed_with_governing_body": "yes", "communicated_to_parents": "no"})
+            json!({
+                "agreed_with_governing_body": "yes", "communicated_to_parents": "no",
+                "activities": [{
+                    "timing": {"recurring": "annually", "note": "март"},
+                    "responsible": [{"kind": "person", "name": "Классные руководители"}]
+                }]
+            })
         );
     }
 

@@ -230,6 +230,12 @@ pub enum Recurrence {
     DuringYear,
     /// «ежегодно»
     Annually,
+    /// «ежеквартально»
+    Quarterly,
+    /// «ежемесячно»
+    Monthly,
+    /// «еженедельно»
+    Weekly,
     /// «постоянно»
     Continuously,
     /// «по мере необходимости»
@@ -240,9 +246,12 @@ pub enum Recurrence {
 
 impl Recurrence {
     /// Every code with its Russian words, in the order of the schema.
-    pub const ALL: [(Recurrence, &'static str, &'static str); 5] = [
+    pub const ALL: [(Recurrence, &'static str, &'static str); 8] = [
         (Recurrence::DuringYear, "during_year", "в течение года"),
         (Recurrence::Annually, "annually", "ежегодно"),
+        (Recurrence::Quarterly, "quarterly", "ежеквартально"),
+        (Recurrence::Monthly, "monthly", "ежемесячно"),
+        (Recurrence::Weekly, "weekly", "еженедельно"),
         (Recurrence::Continuously, "continuously", "постоянно"),
         (Recurrence::AsNeeded, "as_needed", "по мере необходимости"),
         (
@@ -392,6 +401,80 @@ impl Timing {
         }
         out
     }
+}
+
+/// Month stems, in order: a month's name in any case starts with its stem.
+const MONTH_STEMS: [&str; 12] = [
+    "январ",
+    "феврал",
+    "март",
+    "апрел",
+    "ма",
+    "июн",
+    "июл",
+    "август",
+    "сентябр",
+    "октябр",
+    "ноябр",
+    "декабр",
+];
+
+/// The timing a free-text Russian phrase stands for (how 1.x forms wrote some schedules):
+/// a moment («2026», «2026 год», «сентябрь 2025 года»), a recurrence at the start of the phrase
+/// («ежегодно, март» → `annually` with the note «март»; «по графику» → `separate_schedule`),
+/// and anything else as `separate_schedule` with the whole phrase as its note, so that no words
+/// are lost. Always a valid timing.
+pub fn from_russian(text: &str) -> Value {
+    let trimmed = text.trim();
+    let lower = trimmed.to_lowercase();
+    let at = |moment: String| serde_json::json!({ "at": moment });
+    if Moment::parse(trimmed).is_some() {
+        return at(trimmed.to_owned());
+    }
+    let words: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let year = |word: &str| digits(word).filter(|y| word.len() == 4 && *y >= 1900);
+    match words.as_slice() {
+        [y] | [y, "год" | "года" | "г." | "г"] if year(y).is_some() => {
+            return at((*y).to_owned());
+        }
+        [month, y] | [month, y, "год" | "года" | "г." | "г"] if year(y).is_some() => {
+            let stem = MONTH_STEMS.iter().position(|stem| {
+                month.starts_with(stem) && (*stem != "ма" || ["май", "мая", "мае"].contains(month))
+            });
+            if let Some(index) = stem {
+                return at(format!("{y}-{:02}", index + 1));
+            }
+        }
+        _ => {}
+    }
+    let phrases = Recurrence::ALL
+        .iter()
+        .map(|(_, code, words)| (*code, *words))
+        .chain([
+            ("separate_schedule", "по графику"),
+            ("continuously", "постоянно"),
+        ]);
+    for (code, phrase) in phrases {
+        if let Some(rest) = lower.strip_prefix(phrase) {
+            let note: String = trimmed
+                .chars()
+                .skip(phrase.chars().count())
+                .collect::<String>()
+                .trim_start_matches([',', ';', ' ', '—', '-'])
+                .trim()
+                .to_owned();
+            debug_assert_eq!(rest.trim().is_empty(), note.is_empty());
+            return if note.is_empty() {
+                serde_json::json!({ "recurring": code })
+            } else {
+                serde_json::json!({ "recurring": code, "note": note })
+            };
+        }
+    }
+    serde_json::json!({ "recurring": "separate_schedule", "note": trimmed })
 }
 
 /// A period bound given to `timing_within`: a moment string, or a timing (its first day for
@@ -619,6 +702,43 @@ mod tests {
         assert_eq!(within(json!({"at": "сентябрь"})), json!(true));
         let missing_bound = operator("timing_within", &[&json!({"at": "2030"}), &Value::Null]);
         assert_eq!(missing_bound, Some(json!(true)));
+    }
+
+    #[test]
+    fn free_text_schedules_become_timings_keeping_their_words() {
+        let cases = [
+            ("сентябрь 2025 года", json!({"at": "2025-09"})),
+            ("Май 2026", json!({"at": "2026-05"})),
+            ("2026 год", json!({"at": "2026"})),
+            ("2025-10-01", json!({"at": "2025-10-01"})),
+            (
+                "ежегодно, март",
+                json!({"recurring": "annually", "note": "март"}),
+            ),
+            (
+                "ежегодно, октябрь — апрель",
+                json!({"recurring": "annually", "note": "октябрь — апрель"}),
+            ),
+            ("еженедельно", json!({"recurring": "weekly"})),
+            ("ежеквартально", json!({"recurring": "quarterly"})),
+            (
+                "по графику, ежемесячно",
+                json!({"recurring": "separate_schedule", "note": "ежемесячно"}),
+            ),
+            (
+                "Постоянно, по мере необходимости",
+                json!({"recurring": "continuously", "note": "по мере необходимости"}),
+            ),
+            (
+                "по итогам каждой четверти",
+                json!({"recurring": "separate_schedule", "note": "по итогам каждой четверти"}),
+            ),
+        ];
+        for (text, expected) in cases {
+            let timing = from_russian(text);
+            assert_eq!(timing, expected, "{text}");
+            assert!(Timing::parse(&timing).is_some(), "{text}");
+        }
     }
 
     #[test]
