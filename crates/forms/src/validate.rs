@@ -198,14 +198,18 @@ impl Catalogue {
             let description = node
                 .and_then(|n| n.value().get("description"))
                 .and_then(serde_json::Value::as_str);
-            if let (jsonschema::error::ValidationErrorKind::Pattern { .. }, Some(description)) =
-                (error.kind(), description)
-            {
+            // So does the description of a field made of alternatives (a timing) that none fits.
+            let explained = match error.kind() {
+                jsonschema::error::ValidationErrorKind::Pattern { .. } => true,
+                jsonschema::error::ValidationErrorKind::OneOfNotValid { .. } => choices.is_none(),
+                _ => false,
+            };
+            if let (true, Some(description)) = (explained, description) {
                 message.push_str(" — ");
                 message.push_str(description.trim_end_matches('.'));
             }
             report.errors.push(Finding {
-                message: messages::finding(&self.field_name(form, &at), &message, None),
+                message: messages::finding(&self.field_name_in(form, doc, &at), &message, None),
                 pointer: at,
                 rule: format!("schema.{keyword}"),
                 severity: Severity::Error,
