@@ -477,6 +477,44 @@ pub fn from_russian(text: &str) -> Value {
     serde_json::json!({ "recurring": "separate_schedule", "note": trimmed })
 }
 
+/// Hands every span of the timing `value` to `each`, in order, reading it in place; `None`
+/// when `value` is not a timing (as [`Timing::parse`] decides: then the spans handed so far
+/// mean nothing), `Some(())` otherwise (a recurring timing has no spans).
+fn scan(value: &Value, mut each: impl FnMut(Span)) -> Option<()> {
+    fn moment(map: &serde_json::Map<String, Value>, key: &str) -> Option<Moment> {
+        map.get(key).and_then(Value::as_str).and_then(Moment::parse)
+    }
+    fn part(value: &Value) -> Option<Span> {
+        let map = value.as_object()?;
+        if map.contains_key("at") {
+            let at = moment(map, "at")?;
+            return Some(Span { from: at, to: at });
+        }
+        Some(Span {
+            from: moment(map, "from")?,
+            to: moment(map, "to")?,
+        })
+    }
+    let map = value.as_object()?;
+    if let Some(at) = map.get("at") {
+        let at = Moment::parse(at.as_str()?)?;
+        each(Span { from: at, to: at });
+    } else if map.contains_key("from") || map.contains_key("to") {
+        each(part(value)?);
+    } else if let Some(intervals) = map.get("intervals") {
+        let parts = intervals.as_array()?;
+        if parts.is_empty() {
+            return None;
+        }
+        for value in parts {
+            each(part(value)?);
+        }
+    } else {
+        Recurrence::from_code(map.get("recurring")?.as_str()?)?;
+    }
+    Some(())
+}
+
 /// A period bound given to `timing_within`: a moment string, or a timing (its first day for
 /// the start, its last day for the end).
 fn bound(value: &Value, start: bool) -> Option<Moment> {
@@ -525,20 +563,46 @@ impl Op {
             .map(|i| [Op::Ordered, Op::Within, Op::First, Op::Last][i])
     }
 
-    /// Evaluates the operator on its evaluated arguments (missing ones are `null`).
+    /// Evaluates the operator on its evaluated arguments (missing ones are `null`). Runs once
+    /// per table row, so it reads the timing in place ([`scan`]) without building a
+    /// [`Timing`]; it answers exactly what the [`Timing`] methods do.
     pub(crate) fn evaluate(self, args: &[&Value]) -> Outcome {
         let arg = |i: usize| args.get(i).copied().unwrap_or(&Value::Null);
-        let timing = Timing::parse(arg(0));
         match self {
-            Op::Ordered => Outcome::Bool(timing.is_none_or(|t| t.ordered())),
-            Op::Within => {
-                Outcome::Bool(match (timing, bound(arg(1), true), bound(arg(2), false)) {
-                    (Some(t), Some(start), Some(end)) => t.within(start, end),
-                    _ => true,
-                })
+            Op::Ordered => {
+                let mut ordered = true;
+                let scanned = scan(arg(0), |span| ordered &= span.ordered());
+                Outcome::Bool(scanned.is_none() || ordered)
             }
-            Op::First => Outcome::Day(timing.and_then(|t| t.first_day())),
-            Op::Last => Outcome::Day(timing.and_then(|t| t.last_day())),
+            Op::Within => {
+                let (Some(start), Some(end)) = (bound(arg(1), true), bound(arg(2), false)) else {
+                    return Outcome::Bool(true);
+                };
+                let inside = |m: Moment| {
+                    m.last_day() >= start.first_day() && m.first_day() <= end.last_day()
+                };
+                let mut within = true;
+                let scanned = scan(arg(0), |span| {
+                    within &= inside(span.from) && inside(span.to)
+                });
+                Outcome::Bool(scanned.is_none() || within)
+            }
+            Op::First => {
+                let mut first: Option<Day> = None;
+                let scanned = scan(arg(0), |span| {
+                    let day = span.from.first_day();
+                    first = Some(first.map_or(day, |f| f.min(day)));
+                });
+                Outcome::Day(scanned.and(first))
+            }
+            Op::Last => {
+                let mut last: Option<Day> = None;
+                let scanned = scan(arg(0), |span| {
+                    let day = span.to.last_day();
+                    last = Some(last.map_or(day, |l| l.max(day)));
+                });
+                Outcome::Day(scanned.and(last))
+            }
         }
     }
 }

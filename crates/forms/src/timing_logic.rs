@@ -152,6 +152,31 @@ mod tests {
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(2000))]
 
+            /// The operators, reading timings in place, answer what the parsed [`Timing`]
+            /// says.
+            #[test]
+            fn operators_answer_what_the_parsed_timing_says(
+                t in timing(), a in moment(), b in moment(),
+            ) {
+                use crate::timing::{Moment, Op, Outcome, Timing};
+                let parsed = Timing::parse(&t);
+                let ordered = parsed.as_ref().is_none_or(Timing::ordered);
+                prop_assert_eq!(Op::Ordered.evaluate(&[&t]), Outcome::Bool(ordered));
+                let bounds = (
+                    a.as_str().and_then(Moment::parse),
+                    b.as_str().and_then(Moment::parse),
+                );
+                let within = match (&parsed, bounds) {
+                    (Some(p), (Some(start), Some(end))) => p.within(start, end),
+                    _ => true,
+                };
+                prop_assert_eq!(Op::Within.evaluate(&[&t, &a, &b]), Outcome::Bool(within));
+                let first = parsed.as_ref().and_then(Timing::first_day);
+                prop_assert_eq!(Op::First.evaluate(&[&t]), Outcome::Day(first));
+                let last = parsed.as_ref().and_then(Timing::last_day);
+                prop_assert_eq!(Op::Last.evaluate(&[&t]), Outcome::Day(last));
+            }
+
             /// Wherever the fast path answers a rule on timings, it answers what the engine
             /// with the registered operators answers.
             #[test]
