@@ -592,10 +592,11 @@ impl Rule {
                 let key = unique_key(pointer::value_at(item, &self.pointer_segments))?;
                 match within {
                     // The group and the value, joined by a character no one types.
-                    Some(group) => {
-                        let group = unique_key(pointer::value_at(item, group)).unwrap_or_default();
-                        Some(Cow::Owned(format!("{group}\u{1f}{key}")))
-                    }
+                    // (No group: the value itself, which never holds that character.)
+                    Some(group) => match unique_key(pointer::value_at(item, group)) {
+                        Some(group) => Some(Cow::Owned(format!("{group}\u{1f}{key}"))),
+                        None => Some(key),
+                    },
                     None => Some(key),
                 }
             });

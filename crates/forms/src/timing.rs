@@ -68,32 +68,34 @@ fn digits(text: &str) -> Option<u16> {
 impl Moment {
     /// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (a real day); `None` for anything else.
     pub fn parse(text: &str) -> Option<Moment> {
-        let mut parts = text.split('-');
-        let year_text = parts.next()?;
-        if year_text.len() != 4 {
-            return None;
-        }
-        let year = digits(year_text)?;
-        let Some(month_text) = parts.next() else {
+        // Byte by byte: rules parse a moment per table row.
+        let bytes = text.as_bytes();
+        let number = |range: std::ops::Range<usize>| {
+            bytes[range].iter().try_fold(0u16, |n, b| {
+                b.is_ascii_digit().then(|| n * 10 + u16::from(b - b'0'))
+            })
+        };
+        let dash = |at: usize| bytes[at] == b'-';
+        let year = match bytes.len() {
+            4 | 7 | 10 => number(0..4)?,
+            _ => return None,
+        };
+        if bytes.len() == 4 {
             return Some(Moment::Year(year));
-        };
-        if month_text.len() != 2 {
+        }
+        let month = u8::try_from(number(5..7)?).ok()?;
+        if !dash(4) || !(1..=12).contains(&month) {
             return None;
         }
-        let month = u8::try_from(digits(month_text)?).ok()?;
-        if !(1..=12).contains(&month) {
-            return None;
-        }
-        let Some(day_text) = parts.next() else {
+        if bytes.len() == 7 {
             return Some(Moment::Month { year, month });
-        };
-        if day_text.len() != 2 || parts.next().is_some() {
-            return None;
         }
-        let day = u8::try_from(digits(day_text)?).ok()?;
-        (1..=days_in(year, month))
-            .contains(&day)
-            .then_some(Moment::Day(Day { year, month, day }))
+        let day = u8::try_from(number(8..10)?).ok()?;
+        (dash(7) && (1..=days_in(year, month)).contains(&day)).then_some(Moment::Day(Day {
+            year,
+            month,
+            day,
+        }))
     }
 
     /// The first day the moment covers.
@@ -481,36 +483,56 @@ pub fn from_russian(text: &str) -> Value {
 /// when `value` is not a timing (as [`Timing::parse`] decides: then the spans handed so far
 /// mean nothing), `Some(())` otherwise (a recurring timing has no spans).
 fn scan(value: &Value, mut each: impl FnMut(Span)) -> Option<()> {
-    fn moment(map: &serde_json::Map<String, Value>, key: &str) -> Option<Moment> {
-        map.get(key).and_then(Value::as_str).and_then(Moment::parse)
+    /// The fields of a timing or a part, found in one pass over its few keys (a keyed lookup
+    /// hashes the key; a timing has at most three).
+    #[derive(Default)]
+    struct Fields<'v> {
+        at: Option<&'v Value>,
+        from: Option<&'v Value>,
+        to: Option<&'v Value>,
+        intervals: Option<&'v Value>,
+        recurring: Option<&'v Value>,
     }
-    fn part(value: &Value) -> Option<Span> {
-        let map = value.as_object()?;
-        if map.contains_key("at") {
-            let at = moment(map, "at")?;
+    fn fields(value: &Value) -> Option<Fields<'_>> {
+        let mut found = Fields::default();
+        for (key, value) in value.as_object()? {
+            match key.as_str() {
+                "at" => found.at = Some(value),
+                "from" => found.from = Some(value),
+                "to" => found.to = Some(value),
+                "intervals" => found.intervals = Some(value),
+                "recurring" => found.recurring = Some(value),
+                _ => {}
+            }
+        }
+        Some(found)
+    }
+    fn moment(value: Option<&Value>) -> Option<Moment> {
+        Moment::parse(value?.as_str()?)
+    }
+    fn span(fields: &Fields<'_>) -> Option<Span> {
+        if fields.at.is_some() {
+            let at = moment(fields.at)?;
             return Some(Span { from: at, to: at });
         }
         Some(Span {
-            from: moment(map, "from")?,
-            to: moment(map, "to")?,
+            from: moment(fields.from)?,
+            to: moment(fields.to)?,
         })
     }
-    let map = value.as_object()?;
-    if let Some(at) = map.get("at") {
-        let at = Moment::parse(at.as_str()?)?;
-        each(Span { from: at, to: at });
-    } else if map.contains_key("from") || map.contains_key("to") {
-        each(part(value)?);
-    } else if let Some(intervals) = map.get("intervals") {
+    let found = fields(value)?;
+    if found.at.is_some() || found.from.is_some() || found.to.is_some() {
+        each(span(&found)?);
+    } else if let Some(intervals) = found.intervals {
         let parts = intervals.as_array()?;
         if parts.is_empty() {
             return None;
         }
-        for value in parts {
-            each(part(value)?);
+        for part in parts {
+            each(span(&fields(part)?)?);
         }
     } else {
-        Recurrence::from_code(map.get("recurring")?.as_str()?)?;
+        Recurrence::from_code(found.recurring?.as_str()?)?;
     }
     Some(())
 }
