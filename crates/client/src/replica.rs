@@ -201,7 +201,7 @@ impl Replica {
         message: Option<&str>,
     ) -> Result<ImportSummary, ClientError> {
         let handle = self.handle(id).await?;
-        Ok(handle.with_document(|doc| -> Result<_, ClientError> {
+        handle.with_document(|doc| -> Result<_, ClientError> {
             let form = document::meta(doc)?.form;
             let data = forms::migrate::to_current(&form, data.clone());
             Ok(document::import(
@@ -211,7 +211,7 @@ impl Replica {
                 &self.author,
                 message,
             )?)
-        })?)
+        })
     }
 
     /// Who changed the document, when and why, oldest first.
