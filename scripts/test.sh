@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: formatting, lints, then the whole
 # workspace's tests (unit, integration, CLI, examples, end to end). Installs nothing beyond the
-# Rust toolchain but the npm packages of the JavaScript test peer (needs Node.js 20+ and npm);
-# later parts (web, browser) add their own setup here.
+# Rust toolchain but the npm packages of the JavaScript test peer and the web app (needs
+# Node.js 20+ and npm) and, for the browser tests, Debian's Chromium when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,3 +34,29 @@ fi
 
 echo "== cargo test"
 cargo test --workspace --locked
+
+# The web app (web/): packages when the lockfile changed, the production build (type-checked),
+# its unit tests, then the browser tests: Debian's Chromium (installed when missing) driven by
+# playwright-core against the debug sync-server built above, with the demo region.
+web=web
+if ! cmp -s "$web/package-lock.json" "$web/node_modules/.installed-package-lock.json"; then
+  echo "== npm ci --prefix $web"
+  if ! npm_log=$(npm ci --prefix "$web" --no-audit --no-fund --loglevel=error 2>&1); then
+    echo "$npm_log" >&2
+    exit 1
+  fi
+  cp "$web/package-lock.json" "$web/node_modules/.installed-package-lock.json"
+fi
+echo "== npm run build (web)"
+npm run --prefix "$web" build
+echo "== vitest (web unit tests)"
+npm run --prefix "$web" test
+if [ ! -x /usr/bin/chromium ]; then
+  echo "== apt-get install chromium (the browser tests' browser)"
+  if ! apt_log=$( (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium) 2>&1); then
+    echo "$apt_log" >&2
+    exit 1
+  fi
+fi
+echo "== browser tests (web/tests/browser; screenshots in web/test-results/screenshots)"
+npm run --prefix "$web" test:browser

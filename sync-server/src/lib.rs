@@ -8,7 +8,8 @@
 //! review, the regional registry and its exports (`export`), with an OpenAPI document.
 //! `/healthz` reports whether storage is writing. `sessions` closes live connections whose
 //! token died; `net` times out connections that say nothing. `admin` holds the administrative acts of
-//! the `sync-server admin` commands and `demo` the demo region of `--demo`.
+//! the `sync-server admin` commands and `demo` the demo region of `--demo`. `web` serves the
+//! built web app (`web/dist`) at `/` for every other path.
 //!
 //! The library takes its listener and its shutdown signal from outside ([`run`]), so tests
 //! control both; only `main.rs` reads flags, environment and signals.
@@ -24,6 +25,7 @@ pub mod net;
 pub mod sessions;
 mod state;
 pub mod sync;
+pub mod web;
 pub mod window;
 
 use std::future::Future;
@@ -51,6 +53,8 @@ pub struct Config {
     pub forms_dir: PathBuf,
     /// Load the demo region (`--demo`) before serving.
     pub demo: bool,
+    /// The built web app served at `/` (`web/dist`); a page on how to build it when absent.
+    pub web_dir: PathBuf,
 }
 
 /// Serves until `shutdown` resolves, then closes connections and flushes storage.
@@ -74,9 +78,10 @@ pub async fn run(
     let sessions_watcher = tokio::spawn(sessions::watch(state.clone(), async {
         let _ = sessions_stopped.await;
     }));
-    let app = api::router()
+    let routes = api::router()
         .route("/sync", get(sync::upgrade))
-        .route("/healthz", get(health::healthz))
+        .route("/healthz", get(health::healthz));
+    let app = web::serve(routes, &config.web_dir)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

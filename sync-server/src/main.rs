@@ -31,6 +31,9 @@ struct Cli {
     /// Загрузить демо-регион (Липецкая область: школы, пользователи всех ролей, документы).
     #[arg(long)]
     demo: bool,
+    /// Папка собранного веб-приложения (по умолчанию web/dist рядом с исходниками).
+    #[arg(long, env = "RAVENSTVO_WEB_DIR")]
+    web_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -153,6 +156,7 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         data_dir: cli.data_dir,
         forms_dir: cli.forms_dir,
         demo: cli.demo,
+        web_dir: cli.web_dir.unwrap_or_else(sync_server::web::default_dir),
     };
     sync_server::run(config, listener, shutdown_signal()).await
 }

@@ -14,6 +14,7 @@ async fn a_connection_is_closed_when_its_token_expires() {
         data_dir: dir.path().to_owned(),
         forms_dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../forms"),
         demo: false,
+        web_dir: dir.path().join("web"),
     };
     let state = AppState::open(&config, "127.0.0.1:9".parse().unwrap())
         .await

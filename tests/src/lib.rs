@@ -58,15 +58,27 @@ impl Server {
     /// Starts the server with the demo region loaded (`--demo`): the users of
     /// [`DEMO_USERS`] and documents in every state.
     pub fn start_demo(data_dir: &Path) -> Server {
-        Self::launch(data_dir, "127.0.0.1:0", true)
+        Self::launch(data_dir, "127.0.0.1:0", true, &[])
+    }
+
+    /// Starts the server on an ephemeral port serving the web app from `web_dir`
+    /// (`--web-dir`), with the demo region when `demo`.
+    pub fn start_web(data_dir: &Path, web_dir: &Path, demo: bool) -> Server {
+        let web_dir = web_dir.as_os_str().to_owned();
+        Self::launch(
+            data_dir,
+            "127.0.0.1:0",
+            demo,
+            &["--web-dir".into(), web_dir],
+        )
     }
 
     /// Starts the server on a given address (to restart on the same port).
     pub fn start_on(data_dir: &Path, listen: &str) -> Server {
-        Self::launch(data_dir, listen, false)
+        Self::launch(data_dir, listen, false, &[])
     }
 
-    fn launch(data_dir: &Path, listen: &str, demo: bool) -> Server {
+    fn launch(data_dir: &Path, listen: &str, demo: bool, extra: &[std::ffi::OsString]) -> Server {
         let mut command = Command::new(bin("sync-server"));
         command
             .args(["--listen", listen, "--data-dir"])
@@ -76,6 +88,7 @@ impl Server {
         if demo {
             command.arg("--demo");
         }
+        command.args(extra);
         let mut child = command
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -272,6 +285,8 @@ pub const DEMO_USERS: &[(&str, &str)] = &[
     ("curator", "demo-curator"),
     ("admin", "demo-admin"),
     ("sukhodol-editor", "demo-sukhodol"),
+    ("kadoshkino-editor", "demo-kadoshkino"),
+    ("insar-editor", "demo-insar"),
 ];
 
 /// A document `login` may write, from the demo region (`GET /api/documents`).

@@ -200,6 +200,20 @@ pub struct DocumentDetail {
     pub submissions: Vec<SubmissionView>,
 }
 
+/// An organisation a document can name: a school or mentor school of the caller's region
+/// (`GET /api/organisations`), to pick the mentor school of a new document.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OrganisationView {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// `school` or `mentor-school`.
+    pub kind: String,
+    /// Its municipality.
+    pub municipality: Option<OrgView>,
+}
+
 /// `POST /api/documents` body: registers a document the client created.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RegisterRequest {

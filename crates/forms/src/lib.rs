@@ -28,7 +28,7 @@ mod timing_logic;
 mod unique;
 mod validate;
 
-pub use catalogue::{Catalogue, Form, ID_PREFIX, Region, RequirementSet, Waiver};
+pub use catalogue::{Catalogue, Form, ID_PREFIX, Municipality, Region, RequirementSet, Waiver};
 pub use depth::MAX_DEPTH;
 pub use edit_check::EditError;
 pub use error::{LoadError, LookupError};

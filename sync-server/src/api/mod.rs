@@ -16,13 +16,14 @@ pub mod documents;
 pub mod error;
 pub mod lifecycle;
 pub mod openapi;
+pub mod organisations;
 pub mod refusals;
 pub mod registry;
 pub mod views;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use samod::DocHandle;
 use store::{DocumentRecord, StoreError};
 use workflow::{Action, Decision, Directory, DocumentId, Reason, Transition, UserId};
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
             "/api/documents",
             get(documents::list).post(documents::register),
         )
+        .route("/api/organisations", get(organisations::list))
         .route("/api/documents/{id}", get(documents::show))
         .route("/api/documents/{id}/diff", get(documents::diff))
         .route("/api/documents/{id}/submissions", post(lifecycle::submit))
@@ -57,13 +59,19 @@ pub fn router() -> Router<AppState> {
         .route("/api/registry", get(registry::list))
         .route("/api/registry/export", get(registry::export))
         .route("/api/openapi.json", get(openapi::document))
-        .fallback(|| async {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "no-such-endpoint",
-                "нет такого адреса API",
-            )
-        })
+        // Unknown API paths answer JSON here rather than falling through to the web app.
+        .route("/api", any(no_such_endpoint))
+        .route("/api/", any(no_such_endpoint))
+        .route("/api/{*rest}", any(no_such_endpoint))
+}
+
+/// The answer to a path under `/api` that names no endpoint.
+async fn no_such_endpoint() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no-such-endpoint",
+        "нет такого адреса API",
+    )
 }
 
 /// Runs blocking store work off the async threads.

@@ -3,15 +3,15 @@
 
 use api_types::{
     ChangeView, CommentView, DiffView, DocumentDetail, DocumentSummary, ErrorBody, LoginRequest,
-    LoginResponse, NewComment, OrgView, PasswordChange, RegisterRequest, RegistryRow,
-    ReviewRequest, RoleView, SessionsClosed, SignatureView, SubmissionView, SubmitRequest,
-    SubmitResponse, Verdict, WhoAmI,
+    LoginResponse, NewComment, OrgView, OrganisationView, PasswordChange, RegisterRequest,
+    RegistryRow, ReviewRequest, RoleView, SessionsClosed, SignatureView, SubmissionView,
+    SubmitRequest, SubmitResponse, Verdict, WhoAmI,
 };
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{auth, documents, lifecycle, registry};
+use crate::api::{auth, documents, lifecycle, organisations, registry};
 
 /// The API's description.
 #[derive(OpenApi)]
@@ -21,12 +21,12 @@ use crate::api::{auth, documents, lifecycle, registry};
         auth::login, auth::logout, auth::logout_others, auth::change_password, auth::whoami,
         documents::list, documents::register, documents::show, documents::diff,
         lifecycle::submit, lifecycle::sign, lifecycle::review, lifecycle::collect,
-        registry::list, registry::export,
+        registry::list, registry::export, organisations::list,
     ),
     components(schemas(
         ErrorBody, LoginRequest, LoginResponse, PasswordChange, SessionsClosed, WhoAmI, RoleView, RegisterRequest, DiffView,
         ChangeView, DocumentSummary, DocumentDetail, SubmissionView, SignatureView, CommentView,
-        OrgView, SubmitRequest, SubmitResponse, ReviewRequest, Verdict, NewComment, RegistryRow,
+        OrgView, OrganisationView, SubmitRequest, SubmitResponse, ReviewRequest, Verdict, NewComment, RegistryRow,
     )),
     modifiers(&BearerAuth),
 )]

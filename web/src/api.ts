@@ -1,0 +1,198 @@
+// The REST API (`/api`) as the app calls it: typed answers, errors carrying the server's
+// Russian message. The wire format is `crates/api-types`.
+
+import type { Report } from "./findings";
+
+/** `POST /api/login`'s answer. */
+export interface LoginResponse {
+  token: string;
+  user: string;
+  display_name: string;
+  expires_in: number;
+}
+
+/** An organisation by id and name. */
+export interface OrgView {
+  id: string;
+  name: string;
+}
+
+/** A role of the user. */
+export interface RoleView {
+  org: string;
+  org_name: string;
+  role: string;
+  role_ru: string;
+}
+
+/** `GET /api/whoami`. */
+export interface WhoAmI {
+  user: string;
+  display_name: string;
+  roles: RoleView[];
+  curated: string[];
+}
+
+/** A school or mentor school of the user's region. */
+export interface OrganisationView {
+  id: string;
+  name: string;
+  kind: "school" | "mentor-school";
+  municipality: OrgView | null;
+}
+
+/** A document as listed. */
+export interface DocumentSummary {
+  id: string;
+  form: string;
+  form_ru: string;
+  region: string;
+  owner_school: OrgView;
+  municipality: OrgView | null;
+  parties: OrgView[];
+  status: string;
+  status_ru: string;
+  round: number;
+  created_at: string;
+  updated_at: string;
+  permissions: string[];
+}
+
+/** A reviewer's comment at a field. */
+export interface CommentView {
+  pointer: string;
+  field: string | null;
+  text: string;
+}
+
+/** A director's signature. */
+export interface SignatureView {
+  party: OrgView;
+  signed_by: string;
+  signed_at: string;
+  content_sha256: string;
+}
+
+/** One submission and its fate. */
+export interface SubmissionView {
+  round: number;
+  heads: string[];
+  submitted_by: string;
+  submitted_at: string;
+  signatures: SignatureView[];
+  verdict: string | null;
+  reviewed_by: string | null;
+  decided_at: string | null;
+  comments: CommentView[];
+}
+
+/** A document with its lifecycle. */
+export interface DocumentDetail extends DocumentSummary {
+  heads: string[];
+  submissions: SubmissionView[];
+}
+
+/** `POST /api/documents/{id}/submissions`' answer. */
+export interface SubmitResponse {
+  document: DocumentSummary;
+  round: number;
+  heads: string[];
+  content_sha256: string;
+  report: Report;
+}
+
+/** An error answer of the API, or no answer at all (`status` 0). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: unknown = null,
+  ) {
+    super(message);
+  }
+
+  /** Whether the server could not be reached. */
+  get offline(): boolean {
+    return this.status === 0;
+  }
+}
+
+/** A client of the API with an optional bearer token. */
+export class Api {
+  constructor(private readonly token: string | null) {}
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let response: Response;
+    try {
+      response = await fetch(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: "no-store",
+      });
+    } catch {
+      throw new ApiError(0, "offline", "нет связи с сервером");
+    }
+    const text = await response.text();
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = null;
+    }
+    if (!response.ok) {
+      const error = (json ?? {}) as { error?: string; message?: string; details?: unknown };
+      throw new ApiError(
+        response.status,
+        error.error ?? "http",
+        error.message ?? `сервер ответил ошибкой ${response.status}`,
+        error.details ?? null,
+      );
+    }
+    return json as T;
+  }
+
+  login(user: string, password: string): Promise<LoginResponse> {
+    return this.call("POST", "/api/login", { user, password });
+  }
+
+  logout(): Promise<void> {
+    return this.call("POST", "/api/logout");
+  }
+
+  changePassword(current: string, next: string): Promise<{ revoked: number }> {
+    return this.call("POST", "/api/password", { current_password: current, new_password: next });
+  }
+
+  whoami(): Promise<WhoAmI> {
+    return this.call("GET", "/api/whoami");
+  }
+
+  organisations(): Promise<OrganisationView[]> {
+    return this.call("GET", "/api/organisations");
+  }
+
+  documents(): Promise<DocumentSummary[]> {
+    return this.call("GET", "/api/documents");
+  }
+
+  document(id: string): Promise<DocumentDetail> {
+    return this.call("GET", `/api/documents/${encodeURIComponent(id)}`);
+  }
+
+  register(id: string, form: string, mentor: string | null): Promise<DocumentSummary> {
+    return this.call("POST", "/api/documents", mentor ? { id, form, mentor } : { id, form });
+  }
+
+  submit(id: string, heads: string[]): Promise<SubmitResponse> {
+    return this.call("POST", `/api/documents/${encodeURIComponent(id)}/submissions`, { heads });
+  }
+
+  sign(id: string): Promise<unknown> {
+    return this.call("POST", `/api/documents/${encodeURIComponent(id)}/signatures`);
+  }
+}

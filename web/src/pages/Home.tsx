@@ -1,0 +1,203 @@
+// «Мои документы»: the documents the user may see, with their state and what the user may do,
+// and the creation of a new one.
+
+import { next as A } from "@automerge/automerge/slim";
+import { generateAutomergeUrl, parseAutomergeUrl } from "@automerge/automerge-repo/slim";
+import { useEffect, useState } from "preact/hooks";
+import { Api, ApiError, type DocumentSummary, type OrganisationView, type WhoAmI } from "../api";
+import { navigate } from "../app";
+import { FORM_IDS, type FormId, form, formTitle, formVersion, hasMentor } from "../catalogue";
+import { newDocument } from "../edit";
+import { recall, remember } from "../session";
+import type { Replica } from "../sync";
+
+/** What each permission lets the user do, in Russian. */
+export const PERMISSIONS_RU: Record<string, string> = {
+  read: "читать",
+  write: "редактировать",
+  submit: "подать",
+  sign: "подписать",
+  review: "рассмотреть",
+  collect: "принять в реестр",
+  export: "выгрузить",
+};
+
+/** The author of the changes this replica makes, as the Rust replicas write it. */
+export function changeMessage(replica: Replica, message: string): string {
+  return JSON.stringify({
+    author_id: replica.peerId,
+    author: replica.session.displayName || replica.session.user,
+    message,
+  });
+}
+
+/** The home page. */
+export function Home(props: { replica: Replica; onExpired: () => void }) {
+  const api = new Api(props.replica.session.token);
+  const user = props.replica.session.user;
+  const [documents, setDocuments] = useState<DocumentSummary[] | null>(() => recall(`documents.${user}`));
+  const [me, setMe] = useState<WhoAmI | null>(() => recall(`whoami.${user}`));
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    (async () => {
+      try {
+        const [list, who] = await Promise.all([api.documents(), api.whoami()]);
+        if (!live) return;
+        remember(`documents.${user}`, list);
+        remember(`whoami.${user}`, who);
+        setDocuments(list);
+        setMe(who);
+        setError(null);
+      } catch (e) {
+        if (!live) return;
+        if (e instanceof ApiError && e.status === 401) props.onExpired();
+        else setError(e instanceof ApiError && e.offline ? "нет сети: показан сохранённый список" : String((e as Error).message));
+      }
+    })();
+    return () => {
+      live = false;
+    };
+  }, [user]);
+
+  const canCreate = !!me?.roles.some((r) => r.role === "school-editor" || r.role === "school-director");
+
+  return (
+    <>
+      <section class="card">
+        <h1>Мои документы</h1>
+        {error && <p class="note warning">{error}</p>}
+        {documents === null ? (
+          <p>Загрузка…</p>
+        ) : documents.length === 0 ? (
+          <p>Документов пока нет.</p>
+        ) : (
+          <table class="documents">
+            <thead>
+              <tr>
+                <th scope="col">Форма</th>
+                <th scope="col">Школа</th>
+                <th scope="col">Состояние</th>
+                <th scope="col">Раунд</th>
+                <th scope="col">Изменён</th>
+                <th scope="col">Мне можно</th>
+              </tr>
+            </thead>
+            <tbody>
+              {documents.map((doc) => (
+                <tr key={doc.id}>
+                  <td>
+                    <a
+                      href={`/documents/${doc.id}`}
+                      onClick={(e) => {
+                        e.preventDefault();
+                        navigate(`/documents/${doc.id}`);
+                      }}
+                    >
+                      {doc.form_ru}
+                    </a>
+                  </td>
+                  <td>{doc.owner_school.name}</td>
+                  <td>
+                    <span class={`status status-${doc.status}`}>{doc.status_ru}</span>
+                  </td>
+                  <td>{doc.round}</td>
+                  <td>{formatTime(doc.updated_at)}</td>
+                  <td>{doc.permissions.map((p) => PERMISSIONS_RU[p] ?? p).join(", ")}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      {canCreate && <CreateDocument replica={props.replica} />}
+    </>
+  );
+}
+
+/** A server timestamp as people read it. */
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleString("ru-RU", { dateStyle: "short", timeStyle: "short" });
+}
+
+/** The form that creates a document: its form and, where the form names one, the mentor school. */
+function CreateDocument(props: { replica: Replica }) {
+  const api = new Api(props.replica.session.token);
+  const [formId, setFormId] = useState<FormId>("school-programme");
+  const [mentors, setMentors] = useState<OrganisationView[]>([]);
+  const [mentor, setMentor] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    api
+      .organisations()
+      .then((orgs) => setMentors(orgs.filter((o) => o.kind === "mentor-school")))
+      .catch(() => setError("нет сети: создать документ можно только при связи с сервером"));
+  }, []);
+
+  const create = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const url = generateAutomergeUrl();
+      const { documentId } = parseAutomergeUrl(url);
+      const summary = await api.register(documentId, formId, hasMentor(formId) ? mentor || null : null);
+      const doc = A.change(A.init<Record<string, unknown>>(), { message: changeMessage(props.replica, "создан документ"), time: Math.floor(Date.now() / 1000) }, (d) => {
+        Object.assign(d, newDocument(form(formId), formId, formVersion(formId), summary.region));
+      });
+      props.replica.repo.import(A.save(doc), { docId: documentId });
+      navigate(`/documents/${documentId}`);
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : String((e as Error).message));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="card create" onSubmit={create}>
+      <h2>Создать документ</h2>
+      <div class="fields">
+        <div class="field">
+          <label for="create-form">Форма</label>
+          <select id="create-form" value={formId} onChange={(e) => setFormId(e.currentTarget.value as FormId)}>
+            {FORM_IDS.map((id) => (
+              <option key={id} value={id}>
+                {formTitle(id)}
+              </option>
+            ))}
+          </select>
+        </div>
+        {hasMentor(formId) && (
+          <div class="field">
+            <label for="create-mentor">Школа-наставник</label>
+            <select id="create-mentor" value={mentor} onChange={(e) => setMentor(e.currentTarget.value)} required>
+              <option value="">— выберите —</option>
+              {mentors.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.name}
+                  {m.municipality ? ` (${m.municipality.name})` : ""}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
+      </div>
+      <p class="description">Регион документа — регион вашей школы; школа-владелец — ваша школа.</p>
+      {error && (
+        <p class="note error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" class="primary" disabled={busy}>
+        Создать
+      </button>
+    </form>
+  );
+}
