@@ -52,7 +52,8 @@ enum Command {
         /// его требования добавляются к требованиям региона.
         #[arg(long, requires = "region")]
         municipality: Option<String>,
-        /// Файл документа (JSON, «-» — стандартный ввод) или идентификатор документа.
+        /// Файл документа (JSON, «-» — стандартный ввод) или идентификатор документа; с
+        /// --format json-lines — файл строк JSON (по документу в строке).
         target: String,
         /// Вид вывода.
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -380,6 +381,10 @@ pub enum Format {
     Text,
     /// JSON-отчёт для программ.
     Json,
+    /// Много документов за один запуск: на входе по строке JSON на документ
+    /// ({"form": …, "region": …, "municipality": …, "document": …}), на выходе по строке
+    /// отчёта на каждую.
+    JsonLines,
 }
 
 fn main() -> ExitCode {
@@ -400,6 +405,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let catalogue = commands::load_catalogue(cli.forms_dir.as_deref())?;
     let local = commands::Local::new(cli.data_dir, cli.author);
     match cli.command {
+        Command::Validate {
+            form,
+            region,
+            municipality,
+            target,
+            format: Format::JsonLines,
+        } => commands::validate::lines(
+            &catalogue,
+            commands::validate::Defaults {
+                form: form.as_deref(),
+                region: region.as_deref(),
+                municipality: municipality.as_deref(),
+            },
+            target.as_ref(),
+        ),
         Command::Validate {
             form: Some(form),
             region: Some(region),
