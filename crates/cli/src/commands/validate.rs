@@ -191,8 +191,10 @@ fn judge_line(
         .or(defaults.region)
         .ok_or("не указан регион (поле \"region\" или --region)")?;
     let municipality = line.municipality.as_deref().or(defaults.municipality);
+    // A document in an older form version is read in the current one.
+    let document = ::forms::migrate::to_current(form, line.document.clone());
     catalogue
-        .validate_in(form, region, municipality, &line.document)
+        .validate_in(form, region, municipality, &document)
         .map_err(|e| e.message_ru())
 }
 
