@@ -8,11 +8,14 @@ import { Catalogue, type Form, type Place, type RequirementSet } from './catalog
 import { MAX_DEPTH, tooDeep } from './depth';
 import type { Json } from './logic';
 import * as messages from './messages';
+import { toCurrent } from './migrate';
 import { checkRule, type Rule, type Severity } from './rules';
+import { segments } from './pointer';
 import { schemaErrors, schemaMessage } from './schemaFindings';
 
 export { Catalogue, CatalogueError, loadCatalogue, type FormsBundle } from './catalogue';
 export { MAX_DEPTH } from './depth';
+export { fromRussian, toCurrent } from './migrate';
 export type { Json } from './logic';
 export type { Severity } from './rules';
 
@@ -44,10 +47,27 @@ export interface Report {
 /** An unknown form or region, or a region without requirements for the form. */
 export class LookupError extends Error {}
 
-/** «План … → строка 3 → Объём, часов» for a pointer into a form. */
-export function fieldName(catalogue: Catalogue, form: Form, pointer: string): string {
+/**
+ * «План … → строка 3 → Объём, часов» for a pointer into a form; given the document, a row with
+ * a number is named the way the document does: «План мероприятий → 2026 год, № 1 → Сроки».
+ */
+export function fieldName(catalogue: Catalogue, form: Form, pointer: string, document?: Json): string {
   const root = catalogue.docs.root(form.uri);
-  return root ? messages.fieldName(catalogue.docs.labels(root, pointer)) : pointer;
+  if (!root) return pointer;
+  const labels = catalogue.docs.labels(root, pointer);
+  if (document !== undefined) {
+    let value: Json | undefined = document;
+    segments(pointer).forEach((segment, i) => {
+      if (Array.isArray(value)) value = /^\+?\d+$/.test(segment) ? value[Number(segment)] : undefined;
+      else if (typeof value === 'object' && value !== null) value = Object.prototype.hasOwnProperty.call(value, segment) ? value[segment] : undefined;
+      else value = undefined;
+      if (i < labels.length && 'row' in labels[i]) {
+        const name = messages.rowName(value);
+        if (name !== undefined) labels[i] = { named: name };
+      }
+    });
+  }
+  return messages.fieldName(labels);
 }
 
 /** A requirement set in force, with whose it is (the region's or a municipality's). */
@@ -84,6 +104,8 @@ function lookup(catalogue: Catalogue, formId: string, regionId: string, municipa
  */
 export function validate(catalogue: Catalogue, formId: string, regionId: string, document: Json, municipalityId?: string): Report {
   const [form, layers, applied] = lookup(catalogue, formId, regionId, municipalityId);
+  // A document made under forms 1.x is judged in the current shapes, as the server judges it.
+  document = toCurrent(form.id, document);
   const report: Report = {
     valid: true,
     form: form.id,
@@ -116,11 +138,11 @@ export function validate(catalogue: Catalogue, formId: string, regionId: string,
       if (from === undefined && layers.some(([, set]) => set.waives.has(rule.id))) continue;
       if (rule.across !== undefined) continue;
       const suffix = from === undefined ? undefined : `${rule.severity === 'error' ? 'требование' : 'рекомендация'} ${from.genitive}`;
-      for (const pointer of checkRule(rule, subject)) {
+      for (const { pointer, detail } of checkRule(rule, subject)) {
         const finding: Finding = {
           pointer,
           rule: rule.id,
-          message: messages.finding(fieldName(catalogue, form, pointer), rule.message, suffix),
+          message: messages.finding(fieldName(catalogue, form, pointer, document), detail === undefined ? rule.message : `${rule.message}: ${detail}`, suffix),
           severity: rule.severity,
         };
         (rule.severity === 'error' ? report.errors : report.warnings).push(finding);
@@ -143,7 +165,7 @@ function schemaFindings(catalogue: Catalogue, form: Form, document: Json, report
     report.errors.push({
       pointer: error.at,
       rule: `schema.${error.keyword}`,
-      message: messages.finding(fieldName(catalogue, form, error.at), schemaMessage(error, catalogue.docs, node)),
+      message: messages.finding(fieldName(catalogue, form, error.at, document), schemaMessage(error, catalogue.docs, node)),
       severity: 'error',
     });
   }

@@ -8,6 +8,8 @@
  * {@link OPERATORS} per operator, held to datalogic by the parity tests.
  */
 
+import { TIMING_OPERATORS } from './timing';
+
 /** A JSON value as the rules see it. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -252,6 +254,9 @@ function arithmetic(identity: number, combine: (a: number, b: number) => number)
 
 /** Every operator of our rules, as datalogic evaluates it. */
 export const OPERATORS: Record<string, Operator> = {
+  ...Object.fromEntries(
+    Object.entries(TIMING_OPERATORS).map(([name, op]): [string, Operator] => [name, ({ args, evaluate, frames }) => op(args.map((arg) => evaluate(arg, frames)))]),
+  ),
   var: ({ args, evaluate, frames }) => {
     // Paths are literals in our rules; a computed one is evaluated like any argument.
     const [pathLogic, fallback] = args;

@@ -3,13 +3,13 @@
 import type { Json } from './logic';
 
 /** One step of a field's human name. */
-export type Label = { field: string } | { row: number } | { item: number };
+export type Label = { field: string } | { row: number } | { item: number } | { named: string };
 
 /** «План повышения квалификации → строка 3 → Объём, часов»; the root is «Документ». */
 export function fieldName(labels: Label[]): string {
   if (labels.length === 0) return 'Документ';
   return labels
-    .map((label) => ('field' in label ? label.field : 'row' in label ? `строка ${label.row}` : `пункт ${label.item}`))
+    .map((label) => ('field' in label ? label.field : 'row' in label ? `строка ${label.row}` : 'named' in label ? label.named : `пункт ${label.item}`))
     .join(' → ');
 }
 
@@ -68,4 +68,21 @@ export function plural(n: number, one: string, few: string, many: string): strin
   if (ten === 1 && hundred !== 11) return one;
   if (ten >= 2 && ten <= 4 && !(hundred >= 12 && hundred <= 14)) return few;
   return many;
+}
+
+const RUST_SPACE = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const RUST_TRIM = new RegExp(`^${RUST_SPACE}+|${RUST_SPACE}+$`, 'g');
+
+/** Rust's `str::trim`: strips Unicode White_Space at both ends. */
+export function trim(text: string): string {
+  return text.replace(RUST_TRIM, '');
+}
+
+/** A numbered row of a plan as the document names it: «2026 год, № 1», or «№ 9» without a section. */
+export function rowName(row: Json | undefined): string | undefined {
+  if (typeof row !== 'object' || row === null || Array.isArray(row)) return undefined;
+  const number = typeof row.number === 'string' ? trim(row.number) : '';
+  if (number === '') return undefined;
+  const section = typeof row.section === 'string' ? trim(row.section) : '';
+  return section === '' ? `№ ${number}` : `${section}, № ${number}`;
 }

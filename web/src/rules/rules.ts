@@ -11,6 +11,7 @@ import { CatalogueError } from './errors';
 import { compile, type Json, LogicError, truthy, unknownOperator } from './logic';
 import { escape, parseIndex, segments, valueAt } from './pointer';
 import { schemaErrors } from './schemaFindings';
+import { checkSequence, compileSequence, type Sequence } from './sequence';
 import type { SchemaDocs } from './schemaDocs';
 
 /** How serious a finding is. */
@@ -66,8 +67,8 @@ export interface CheckKind {
   /** Whether it checks all elements of an array at once rather than each on its own. */
   whole?: boolean;
   /** Appends the pointers of every violation on `target` (or, if `whole`, on `arrays`). */
-  check(rule: Rule, subject: Subject, target: Target, out: string[]): void;
-  checkArrays?(rule: Rule, arrays: [string, Json[]][], out: string[]): void;
+  check(rule: Rule, subject: Subject, target: Target, out: Violation[]): void;
+  checkArrays?(rule: Rule, arrays: [string, Json[]][], out: Violation[]): void;
 }
 
 /** Why a rule cannot be loaded, naming the file and the place. */
@@ -101,6 +102,12 @@ function uniqueKey(value: Json | undefined): string | undefined {
   return `s${JSON.stringify(value)}`;
 }
 
+/** A place a rule found broken, and what its message alone does not say (the row compared with). */
+export interface Violation {
+  pointer: string;
+  detail?: string;
+}
+
 /** Every kind of check a rule may have, by the field that names it. */
 export const CHECKS: Record<string, CheckKind> = {
   logic: {
@@ -115,7 +122,7 @@ export const CHECKS: Record<string, CheckKind> = {
       const answer = holds(rule.compiled as Logic, subject, target);
       // A rule that cannot be evaluated on a well-typed document counts as broken.
       const passed = answer === undefined ? subject.schemaBroken : answer;
-      if (!passed) out.push(targetPointer(target) + rule.pointer);
+      if (!passed) out.push({ pointer: targetPointer(target) + rule.pointer });
     },
   },
   schema: {
@@ -139,7 +146,7 @@ export const CHECKS: Record<string, CheckKind> = {
         const at = here + error.at;
         if (!seen.has(at)) {
           seen.add(at);
-          out.push(at);
+          out.push({ pointer: at });
         }
       }
     },
@@ -149,19 +156,42 @@ export const CHECKS: Record<string, CheckKind> = {
     present: (raw) => raw.unique === true,
     compile: (raw, where) => {
       if (raw.each === undefined) throw new RuleError(`${where}/unique: для unique нужен each`);
-      return true;
+      return typeof raw.within === 'string' ? segments(raw.within) : undefined;
+    },
+    whole: true,
+    check() {},
+    checkArrays(rule, arrays, out) {
+      const within = rule.compiled as string[] | undefined;
+      for (const [array, items] of arrays) {
+        const seen = new Set<string>();
+        items.forEach((item, index) => {
+          let key = uniqueKey(valueAt(item, rule.pointerSegments));
+          if (key === undefined) return;
+          if (within !== undefined) {
+            // The group and the value, joined by a character no one types (no group: the value).
+            const group = uniqueKey(valueAt(item, within));
+            if (group !== undefined) key = `${group}\u001f${key}`;
+          }
+          if (seen.has(key)) out.push({ pointer: `${array}/${index}${rule.pointer}` });
+          else seen.add(key);
+        });
+      }
+    },
+  },
+  sequence: {
+    field: 'sequence',
+    present: (raw) => raw.sequence !== undefined,
+    compile: (raw, where) => {
+      if (raw.each === undefined) throw new RuleError(`${where}/sequence: для sequence нужен each`);
+      return compileSequence(raw.sequence, `${where}/sequence`);
     },
     whole: true,
     check() {},
     checkArrays(rule, arrays, out) {
       for (const [array, items] of arrays) {
-        const seen = new Set<string>();
-        items.forEach((item, index) => {
-          const key = uniqueKey(valueAt(item, rule.pointerSegments));
-          if (key === undefined) return;
-          if (seen.has(key)) out.push(`${array}/${index}${rule.pointer}`);
-          else seen.add(key);
-        });
+        for (const found of checkSequence(rule.compiled as Sequence, items)) {
+          out.push({ pointer: `${array}/${found.index}${rule.pointer}`, detail: found.detail });
+        }
       }
     },
   },
@@ -172,7 +202,7 @@ export function compileRule(raw: Json, file: string, place: string, ajv: Ajv2020
   const where = `${file}: ${place}`;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RuleError(`${where}: правило должно быть объектом`);
   const kinds = Object.values(CHECKS).filter((kind) => kind.present(raw));
-  if (kinds.length !== 1) throw new RuleError(`${where}: у правила должна быть ровно одна проверка (logic, schema или unique)`);
+  if (kinds.length !== 1) throw new RuleError(`${where}: у правила должна быть ровно одна проверка (logic, schema, unique или sequence)`);
   const [kind] = kinds;
   if (raw.when !== undefined) {
     const unknown = unknownOperator(raw.when);
@@ -216,9 +246,9 @@ function expand(value: Json, path: string[], at: string, out: [string, Json[]][]
 }
 
 /** Checks one rule against the document; the pointers of every place it is broken, in order. */
-export function checkRule(rule: Rule, subject: Subject): string[] {
+export function checkRule(rule: Rule, subject: Subject): Violation[] {
   const kind = CHECKS[rule.kind];
-  const out: string[] = [];
+  const out: Violation[] = [];
   const one = (target: Target) => {
     if (rule.when !== undefined) {
       const answer = holds(rule.when, subject, target);

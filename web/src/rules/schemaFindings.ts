@@ -207,12 +207,15 @@ export function schemaMessage(entry: SchemaError, docs: SchemaDocs, node: Node |
         const allowed = choices.map(([value, title]) => (title === undefined ? messages.quote(value) : `«${title}»`)).join(', ');
         return `значение ${messages.quote(data)} не из списка; допустимо: ${allowed}`;
       }
-      return 'значение не подходит ни под один из допустимых вариантов';
+      const message = 'значение не подходит ни под один из допустимых вариантов';
+      // A field made of alternatives (a timing) that none fits: its description says what fits.
+      const description = error.keyword === 'oneOf' && choices === undefined ? describe(node) : undefined;
+      return description === undefined ? message : `${message} — ${description}`;
     }
     case 'pattern': {
       const message = `неверный формат значения ${messages.quote(data)}`;
-      const description = node && typeof node.value === 'object' && node.value !== null && !Array.isArray(node.value) ? node.value.description : undefined;
-      return typeof description === 'string' ? `${message} — ${description.replace(/\.+$/, '')}` : message;
+      const description = describe(node);
+      return description === undefined ? message : `${message} — ${description}`;
     }
     case 'contains':
       return 'в списке нет обязательного элемента';
@@ -221,4 +224,10 @@ export function schemaMessage(entry: SchemaError, docs: SchemaDocs, node: Node |
     default:
       return 'значение не соответствует требованиям формы';
   }
+}
+
+/** A node's own `description`, without its final full stops (as Rust's `trim_end_matches('.')`). */
+function describe(node: Node | undefined): string | undefined {
+  const description = node && typeof node.value === 'object' && node.value !== null && !Array.isArray(node.value) ? node.value.description : undefined;
+  return typeof description === 'string' ? description.replace(/\.+$/, '') : undefined;
 }

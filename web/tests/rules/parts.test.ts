@@ -9,7 +9,7 @@ import { MAX_DEPTH, tooDeep } from '../../src/rules/depth';
 import { fieldName, levelsGenitive, plural, quote } from '../../src/rules/messages';
 import { escape, segments } from '../../src/rules/pointer';
 import type { Json } from '../../src/rules/logic';
-import { CHECKS, type Rule } from '../../src/rules/rules';
+import { CHECKS, type Rule, type Violation } from '../../src/rules/rules';
 
 describe('depth', () => {
   it('passes places within the limit and names the first too deep', () => {
@@ -66,8 +66,8 @@ describe('unique', () => {
   it('reports every later occurrence, never an empty value, and compares text with numbers', () => {
     const rule = { pointer: '/n', pointerSegments: ['n'] } as Rule;
     const rows: Json[] = [{ n: '1.1' }, { n: null }, { n: '1.2' }, { n: '1.1' }, { n: '\u00a0' }, {}, { n: '1.1' }, { n: 5 }, { n: '5' }];
-    const out: string[] = [];
+    const out: Violation[] = [];
     CHECKS.unique.checkArrays!(rule, [['/rows', rows]], out);
-    expect(out).toEqual(['/rows/3/n', '/rows/6/n', '/rows/8/n']);
+    expect(out.map((v) => v.pointer)).toEqual(['/rows/3/n', '/rows/6/n', '/rows/8/n']);
   });
 });
