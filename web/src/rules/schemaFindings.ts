@@ -119,11 +119,35 @@ function compareKeys(a: number[], b: number[]): number {
 }
 
 /**
+ * The errors ajv reports inside the branches of a failed `oneOf` / `anyOf` that `jsonschema`
+ * folds into the keyword's one error, by their index. A branch that is a `$ref` (a timing's
+ * span, a curator's person) has schema paths of its own, so these are found by place: ajv puts
+ * a branch's errors right before the keyword's error, at or under its value. Only a `type`
+ * error at the value itself is the keyword's sibling (checked first), which `jsonschema` reports.
+ */
+function branchErrors(errors: ErrorObject[]): Set<number> {
+  const folded = new Set<number>();
+  errors.forEach((error, j) => {
+    if (error.keyword !== 'oneOf' && error.keyword !== 'anyOf') return;
+    const base = error.instancePath;
+    for (let i = j - 1; i >= 0; i--) {
+      const path = errors[i].instancePath;
+      if (path !== base && !path.startsWith(`${base}/`)) break;
+      if (path === base && errors[i].keyword === 'type') continue;
+      folded.add(i);
+    }
+  });
+  return folded;
+}
+
+/**
  * The errors of a failed ajv validation, as `jsonschema` reports them: folded sub-errors
  * dropped, unexpected fields of one object in one error, in its order, not yet deduplicated.
  */
 export function schemaErrors(validate: ValidateFunction, document: Json, docs: SchemaDocs, root: Node): SchemaError[] {
-  const raw = (validate.errors ?? []).filter((e) => !FOLDED.test(e.schemaPath.replace(/\/[^/]+$/, '')) && e.keyword !== 'if');
+  const errors = validate.errors ?? [];
+  const branches = branchErrors(errors);
+  const raw = errors.filter((e, i) => !branches.has(i) && !FOLDED.test(e.schemaPath.replace(/\/[^/]+$/, '')) && e.keyword !== 'if');
   const keyed = raw.map((error, i) => ({ error, i, key: orderKey(error, document, docs, root) }));
   keyed.sort((a, b) => compareKeys(a.key, b.key) || a.i - b.i);
   const out: SchemaError[] = [];
