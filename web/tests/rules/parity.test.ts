@@ -8,7 +8,7 @@
 
 import { describe, expect, it } from 'vitest';
 
-import { type Json, validate } from '../../src/rules';
+import { type Json, toCurrent, validate } from '../../src/rules';
 import { catalogue, examples, rustReports } from './harness';
 import { mutate, ODD_STRINGS, random } from './mutate';
 
@@ -117,6 +117,13 @@ describe('the TypeScript validator agrees with ravenstvo validate', () => {
     expect(reports.some((r) => r.valid)).toBe(true);
     expect(reports.some((r) => !r.valid)).toBe(true);
     expect([...found].filter((rule) => rule.startsWith('schema.')).length).toBeGreaterThan(8);
+    // And what forms 2.0.0 added: rows named by section and number, stages out of order in a
+    // cycle, timings the schema refuses, and 1.x shapes read through the migration.
+    const messages = reports.flatMap((r) => [...r.errors, ...r.warnings].map((f) => f.message));
+    expect(messages.some((m) => / год, № [^ ]+ → Сроки/.test(m))).toBe(true);
+    expect(messages.some((m) => m.includes('того же цикла'))).toBe(true);
+    expect(reports.some((r) => r.errors.some((f) => f.rule === 'schema.oneOf' && /\/timing(\/|$)/.test(f.pointer)))).toBe(true);
+    expect(cases.filter((c) => JSON.stringify(toCurrent(c.form, c.document)) !== JSON.stringify(c.document)).length).toBeGreaterThan(VARIANTS / 100);
     if (VARIANTS >= 3000) {
       // Every rule of every form and region is broken by some variant and judged alike.
       const rules = new Set<string>();
