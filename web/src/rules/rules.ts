@@ -204,6 +204,9 @@ export function compileRule(raw: Json, file: string, place: string, ajv: Ajv2020
   const kinds = Object.values(CHECKS).filter((kind) => kind.present(raw));
   if (kinds.length !== 1) throw new RuleError(`${where}: у правила должна быть ровно одна проверка (logic, schema, unique или sequence)`);
   const [kind] = kinds;
+  if (raw.within !== undefined && (kind.field !== 'unique' || typeof raw.within !== 'string')) {
+    throw new RuleError(`${where}/within: within — указатель группы для проверки unique`);
+  }
   if (raw.when !== undefined) {
     const unknown = unknownOperator(raw.when);
     if (unknown) throw new RuleError(`${where}/when${unknown.at}: неизвестная операция JSON Logic «${unknown.op}»`);

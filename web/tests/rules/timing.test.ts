@@ -134,3 +134,21 @@ describe('migration of 1.x documents', () => {
     }
   });
 });
+
+describe('unique within a section', () => {
+  it('compares numbers only among rows of the same section, an empty section being one group', async () => {
+    const { CHECKS } = await import('../../src/rules/rules');
+    const rule = { pointer: '/number', pointerSegments: ['number'], compiled: ['section'] } as unknown as import('../../src/rules/rules').Rule;
+    const rows: Json[] = [
+      { section: '2022 год', number: '1' },
+      { section: '2023 год', number: '1' },
+      { section: '2022 год', number: '1' },
+      { number: '1' },
+      { section: ' ', number: '1' },
+      { section: '2023 год', number: '2' },
+    ];
+    const out: { pointer: string }[] = [];
+    CHECKS.unique.checkArrays!(rule, [['/action_plan', rows]], out);
+    expect(out.map((v) => v.pointer)).toEqual(['/action_plan/2/number', '/action_plan/4/number']);
+  });
+});
