@@ -2,12 +2,14 @@
 // the address shows (`/`, `/documents/<id>`, `/password`).
 
 import { useEffect, useState } from "preact/hooks";
-import { Api } from "./api";
+import { Api, ApiError, type WhoAmI } from "./api";
 import { DocumentPage } from "./pages/DocumentPage";
 import { Home } from "./pages/Home";
 import { Login } from "./pages/Login";
 import { PasswordPage } from "./pages/PasswordPage";
-import { loadSession, type Session, saveSession } from "./session";
+import { RegistryPage } from "./pages/RegistryPage";
+import { NoAccess, NotFound } from "./pages/Status";
+import { loadSession, recall, remember, type Session, saveSession } from "./session";
 import { Replica, type SyncState } from "./sync";
 
 /** Goes to `path` inside the app without reloading. */
@@ -44,6 +46,23 @@ export function App() {
   const [replica, setReplica] = useState<Replica | null>(null);
   const [state, setState] = useState<SyncState>({ online: false, pending: 0 });
   const path = usePath();
+  const [me, setMe] = useState<WhoAmI | null>(() => (session ? recall(`whoami.${session.user}`) : null));
+
+  useEffect(() => {
+    if (!session) return;
+    new Api(session.token)
+      .whoami()
+      .then((who) => {
+        remember(`whoami.${session.user}`, who);
+        setMe(who);
+      })
+      .catch((e) => {
+        if (e instanceof ApiError && e.status === 401) {
+          saveSession(null);
+          setSession(null);
+        }
+      });
+  }, [session?.token]);
 
   useEffect(() => {
     if (!session) return;
@@ -84,13 +103,32 @@ export function App() {
     setSession(null);
   };
 
+  const coordinator = !!me?.roles.some((r) => r.role === "regional-coordinator");
+  const reviewer = !!me?.roles.some((r) => r.role === "municipal-reviewer");
   const documentMatch = /^\/documents\/([^/]+)$/.exec(path);
   let page;
   if (!replica) page = <p>Загрузка…</p>;
   else if (documentMatch) {
     page = <DocumentPage key={documentMatch[1]} id={decodeURIComponent(documentMatch[1])} replica={replica} onExpired={expired} />;
   } else if (path === "/password") page = <PasswordPage session={session} />;
-  else page = <Home replica={replica} onExpired={expired} />;
+  else if (path === "/registry") {
+    page = coordinator ? (
+      <RegistryPage token={session.token} user={session.user} onExpired={expired} />
+    ) : me ? (
+      <NoAccess what="Реестр региона ведёт региональный координатор." />
+    ) : (
+      <p>Загрузка…</p>
+    );
+  } else if (path === "/review") {
+    page = reviewer ? (
+      <Home replica={replica} onExpired={expired} queueOnly />
+    ) : me ? (
+      <NoAccess what="Очередь рассмотрения — для специалистов муниципалитета, проверяющих документы школ." />
+    ) : (
+      <p>Загрузка…</p>
+    );
+  } else if (path === "/") page = <Home replica={replica} onExpired={expired} />;
+  else page = <NotFound />;
 
   return (
     <>
@@ -98,6 +136,16 @@ export function App() {
         <a class="brand" href="/" onClick={(e) => { e.preventDefault(); navigate("/"); }}>
           Равенство
         </a>
+        {reviewer && (
+          <a href="/review" onClick={(e) => { e.preventDefault(); navigate("/review"); }}>
+            На рассмотрении
+          </a>
+        )}
+        {coordinator && (
+          <a href="/registry" onClick={(e) => { e.preventDefault(); navigate("/registry"); }}>
+            Реестр
+          </a>
+        )}
         <Indicator state={state} />
         <span class="who">{session.displayName || session.user}</span>
         <a href="/password" onClick={(e) => { e.preventDefault(); navigate("/password"); }}>

@@ -19,6 +19,8 @@ export interface FormContext {
   change: (edit: (doc: FormDoc) => void) => void;
   notes: NotesByField;
   readOnly: boolean;
+  /** A reviewer's page: starts a comment on the field at `pointer` (titled `title`). */
+  comment?: (pointer: string, title: string) => void;
 }
 
 /** The whole form: its top-level sections as cards, with a table of contents. */
@@ -80,6 +82,7 @@ function Labelled(props: {
   id: string;
   notes: Note[];
   children: ComponentChildren;
+  comment?: () => void;
 }) {
   const { field, id } = props;
   return (
@@ -88,6 +91,11 @@ function Labelled(props: {
         {field.title}
         {field.required && <span class="required" title="обязательное поле"> *</span>}
       </label>
+      {props.comment && (
+        <button type="button" class="comment-button" aria-label={`Замечание к полю «${field.title}»`} onClick={props.comment}>
+          Замечание
+        </button>
+      )}
       {props.children}
       {field.description && (
         <p class="description" id={`${id}-description`}>
@@ -118,6 +126,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
     [field.description ? `${id}-description` : "", notes.length ? `${id}-notes` : ""]
       .filter(Boolean)
       .join(" ") || undefined;
+  const comment = context.comment && (() => context.comment?.(pointer, field.title));
   const common = { id, readOnly: context.readOnly, describedBy, invalid: notes.some((n) => n.kind === "error") };
   switch (field.kind) {
     case "section":
@@ -128,7 +137,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
     case "text":
     case "narrative":
       return (
-        <Labelled field={field} id={id} notes={notes}>
+        <Labelled field={field} id={id} notes={notes} comment={comment}>
           <TextInput
             {...common}
             value={typeof value === "string" ? value : ""}
@@ -139,7 +148,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
       );
     case "date":
       return (
-        <Labelled field={field} id={id} notes={notes}>
+        <Labelled field={field} id={id} notes={notes} comment={comment}>
           <DateInput
             {...common}
             value={scalarString(value)}
@@ -150,7 +159,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
     case "integer":
     case "number":
       return (
-        <Labelled field={field} id={id} notes={notes}>
+        <Labelled field={field} id={id} notes={notes} comment={comment}>
           <NumberInput
             {...common}
             value={typeof value === "number" ? value : undefined}
@@ -161,7 +170,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
       );
     case "choice":
       return (
-        <Labelled field={field} id={id} notes={notes}>
+        <Labelled field={field} id={id} notes={notes} comment={comment}>
           <ChoiceInput
             {...common}
             value={value instanceof A.ImmutableString ? value.val : value}
@@ -172,7 +181,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
       );
     case "boolean":
       return (
-        <Labelled field={field} id={id} notes={notes}>
+        <Labelled field={field} id={id} notes={notes} comment={comment}>
           <BooleanInput
             {...common}
             value={typeof value === "boolean" ? value : undefined}

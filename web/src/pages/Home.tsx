@@ -31,8 +31,8 @@ export function changeMessage(replica: Replica, message: string): string {
   });
 }
 
-/** The home page. */
-export function Home(props: { replica: Replica; onExpired: () => void }) {
+/** The home page; with `queueOnly`, the reviewer's queue alone (`/review`). */
+export function Home(props: { replica: Replica; onExpired: () => void; queueOnly?: boolean }) {
   const api = new Api(props.replica.session.token);
   const user = props.replica.session.user;
   const [documents, setDocuments] = useState<DocumentSummary[] | null>(() => recall(`documents.${user}`));
@@ -63,8 +63,15 @@ export function Home(props: { replica: Replica; onExpired: () => void }) {
 
   const canCreate = !!me?.roles.some((r) => r.role === "school-editor" || r.role === "school-director");
 
+  const queue = (documents ?? [])
+    .filter((d) => d.status === "submitted" && d.permissions.includes("review"))
+    .sort((a, b) => a.updated_at.localeCompare(b.updated_at));
+  if (props.queueOnly) {
+    return documents === null ? <p>Загрузка…</p> : <ReviewQueue queue={queue} />;
+  }
   return (
     <>
+      {queue.length > 0 && <ReviewQueue queue={queue} />}
       <section class="card">
         <h1>Мои документы</h1>
         {error && <p class="note warning">{error}</p>}
@@ -113,6 +120,48 @@ export function Home(props: { replica: Replica; onExpired: () => void }) {
       </section>
       {canCreate && <CreateDocument replica={props.replica} />}
     </>
+  );
+}
+
+/** A reviewer's queue: submitted documents waiting for their decision, oldest first. */
+function ReviewQueue(props: { queue: DocumentSummary[] }) {
+  return (
+    <section class="card queue" aria-labelledby="queue-title">
+      <h2 id="queue-title">Ждут рассмотрения: {props.queue.length}</h2>
+      {props.queue.length === 0 && <p>Документов, ждущих решения, нет.</p>}
+      <table class="documents" hidden={props.queue.length === 0}>
+        <thead>
+          <tr>
+            <th scope="col">Форма</th>
+            <th scope="col">Школа</th>
+            <th scope="col">Муниципалитет</th>
+            <th scope="col">Раунд</th>
+            <th scope="col">Подан</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.queue.map((doc) => (
+            <tr key={doc.id}>
+              <td>
+                <a
+                  href={`/documents/${doc.id}`}
+                  onClick={(e) => {
+                    e.preventDefault();
+                    navigate(`/documents/${doc.id}`);
+                  }}
+                >
+                  {doc.form_ru}
+                </a>
+              </td>
+              <td>{doc.owner_school.name}</td>
+              <td>{doc.municipality?.name ?? "—"}</td>
+              <td>{doc.round}</td>
+              <td>{formatTime(doc.updated_at)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 
