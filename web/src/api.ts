@@ -127,6 +127,7 @@ export interface NewComment {
 /** Filters of the regional registry; absent means any. */
 export interface RegistryFilter {
   municipality?: string;
+  school?: string;
   form?: string;
   status?: string;
   from?: string;

@@ -338,6 +338,9 @@ pub struct ReviewRequest {
 pub struct RegistryFilter {
     /// Only this municipality (organisation id).
     pub municipality: Option<String>,
+    /// Only this school (organisation id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub school: Option<String>,
     /// Only this form.
     pub form: Option<String>,
     /// `approved` (not yet accepted) or `collected` (accepted into the registry).

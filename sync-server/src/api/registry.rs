@@ -129,6 +129,7 @@ fn keep(row: &RegistryRow, query: &RegistryFilter) -> bool {
         .municipality
         .as_ref()
         .is_none_or(|m| *m == row.municipality)
+        && query.school.as_ref().is_none_or(|s| *s == row.school)
         && query.form.as_ref().is_none_or(|f| *f == row.form)
         && query.status.as_ref().is_none_or(|s| *s == row.status)
         && query.from.as_ref().is_none_or(|from| day >= from.as_str())

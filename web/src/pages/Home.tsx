@@ -136,7 +136,7 @@ function ReviewQueue(props: { queue: DocumentSummary[] }) {
             <th scope="col">Школа</th>
             <th scope="col">Муниципалитет</th>
             <th scope="col">Раунд</th>
-            <th scope="col">Подан</th>
+            <th scope="col">Изменён</th>
           </tr>
         </thead>
         <tbody>

@@ -59,7 +59,7 @@ export function RegistryPage(props: { token: string; user: string; onExpired: ()
   const [filter, setFilter] = useState<RegistryFilter>({});
   const [rows, setRows] = useState<RegistryRow[] | null>(() => recall<Saved>(saved)?.rows ?? null);
   const [offlineSince, setOfflineSince] = useState<string | null>(null);
-  const [municipalities, setMunicipalities] = useState<{ id: string; name: string }[]>([]);
+  const [organisations, setOrganisations] = useState<OrganisationView[]>([]);
   const [sort, setSort] = useState<{ key: keyof RegistryRow; ascending: boolean }>({ key: "decided_at", ascending: true });
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [message, setMessage] = useState<{ kind: "ok" | "error" | "warning"; text: string } | null>(null);
@@ -86,13 +86,18 @@ export function RegistryPage(props: { token: string; user: string; onExpired: ()
   useEffect(() => {
     api
       .organisations()
-      .then((orgs: OrganisationView[]) => {
-        const seen = new Map<string, string>();
-        for (const org of orgs) if (org.municipality) seen.set(org.municipality.id, org.municipality.name);
-        setMunicipalities([...seen].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name, "ru")));
-      })
-      .catch(() => setMunicipalities([]));
+      .then(setOrganisations)
+      .catch(() => setOrganisations([]));
   }, [api]);
+
+  const municipalities = useMemo(() => {
+    const seen = new Map<string, string>();
+    for (const org of organisations) if (org.municipality) seen.set(org.municipality.id, org.municipality.name);
+    return [...seen].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name, "ru"));
+  }, [organisations]);
+  const schools = organisations
+    .filter((o) => o.kind === "school" && (!filter.municipality || o.municipality?.id === filter.municipality))
+    .sort((a, b) => a.name.localeCompare(b.name, "ru"));
 
   const shown = useMemo(() => sortRows(rows ?? [], sort.key, sort.ascending), [rows, sort]);
   const set = (key: keyof RegistryFilter) => (e: Event) => {
@@ -148,6 +153,17 @@ export function RegistryPage(props: { token: string; user: string; onExpired: ()
             {municipalities.map((m) => (
               <option key={m.id} value={m.id}>
                 {m.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Школа
+          <select value={filter.school ?? ""} onChange={set("school")}>
+            <option value="">все</option>
+            {schools.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
               </option>
             ))}
           </select>
