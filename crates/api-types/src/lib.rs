@@ -396,6 +396,49 @@ pub struct RegistryRow {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Dashboard
+// ---------------------------------------------------------------------------------------------
+
+/// How many documents of one municipality are in one status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DashboardCell {
+    /// The municipality's id.
+    pub municipality: String,
+    /// The municipality's name.
+    pub municipality_name: String,
+    /// The status (`draft`, `submitted`, `returned`, `approved`, `collected`).
+    pub status: String,
+    /// The status in Russian.
+    pub status_ru: String,
+    /// How many documents.
+    pub count: u32,
+}
+
+/// A finding reported in the latest submissions, with the documents it was reported in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FindingCount {
+    /// The rule's id.
+    pub rule: String,
+    /// `error` or `warning`.
+    pub severity: String,
+    /// One of its messages, in Russian.
+    pub example: String,
+    /// In how many documents it was reported.
+    pub count: u32,
+    /// Those documents' ids.
+    pub documents: Vec<String>,
+}
+
+/// `GET /api/dashboard`: where the documents of the coordinator's region stand.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DashboardView {
+    /// Documents by municipality and status (only non-empty cells).
+    pub cells: Vec<DashboardCell>,
+    /// The findings of the documents' latest submissions, most frequent first.
+    pub findings: Vec<FindingCount>,
+}
+
+// ---------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@
 
 pub mod attempts;
 pub mod auth;
+pub mod dashboard;
 pub mod documents;
 pub mod error;
 pub mod lifecycle;
@@ -58,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/documents/{id}/collect", post(lifecycle::collect))
         .route("/api/registry", get(registry::list))
         .route("/api/registry/export", get(registry::export))
+        .route("/api/dashboard", get(dashboard::show))
         .route("/api/openapi.json", get(openapi::document))
         // Unknown API paths answer JSON here rather than falling through to the web app.
         .route("/api", any(no_such_endpoint))

@@ -2,7 +2,7 @@
 //! annotations so that it cannot drift from the code.
 
 use api_types::{
-    ChangeView, CommentView, DiffView, DocumentDetail, DocumentSummary, ErrorBody, LoginRequest,
+    ChangeView, CommentView, DashboardCell, DashboardView, DiffView, FindingCount, DocumentDetail, DocumentSummary, ErrorBody, LoginRequest,
     LoginResponse, NewComment, OrgView, OrganisationView, PasswordChange, RegisterRequest,
     RegistryRow, ReviewRequest, RoleView, SessionsClosed, SignatureView, SubmissionView,
     SubmitRequest, SubmitResponse, Verdict, WhoAmI,
@@ -11,7 +11,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{auth, documents, lifecycle, organisations, registry};
+use crate::api::{auth, dashboard, documents, lifecycle, organisations, registry};
 
 /// The API's description.
 #[derive(OpenApi)]
@@ -21,12 +21,13 @@ use crate::api::{auth, documents, lifecycle, organisations, registry};
         auth::login, auth::logout, auth::logout_others, auth::change_password, auth::whoami,
         documents::list, documents::register, documents::show, documents::diff,
         lifecycle::submit, lifecycle::sign, lifecycle::review, lifecycle::collect,
-        registry::list, registry::export, organisations::list,
+        registry::list, registry::export, organisations::list, dashboard::show,
     ),
     components(schemas(
         ErrorBody, LoginRequest, LoginResponse, PasswordChange, SessionsClosed, WhoAmI, RoleView, RegisterRequest, DiffView,
         ChangeView, DocumentSummary, DocumentDetail, SubmissionView, SignatureView, CommentView,
         OrgView, OrganisationView, SubmitRequest, SubmitResponse, ReviewRequest, Verdict, NewComment, RegistryRow,
+        DashboardView, DashboardCell, FindingCount,
     )),
     modifiers(&BearerAuth),
 )]

@@ -35,18 +35,7 @@ async fn rows(
     query: &RegistryFilter,
 ) -> Result<Vec<RegistryRow>, ApiError> {
     // Refuse before reading anything: the registry is the coordinators'.
-    if !caller
-        .people
-        .roles
-        .iter()
-        .any(|m| m.role == workflow::Role::RegionalCoordinator)
-    {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "реестр региона ведёт региональный координатор",
-        ));
-    }
+    require_coordinator(caller, "реестр региона ведёт региональный координатор")?;
     if let Some(form) = &query.form {
         form.parse::<FormKind>().map_err(|e| {
             ApiError::new(
@@ -110,6 +99,20 @@ async fn rows(
         }
     }
     Ok(out)
+}
+
+/// `Ok` for a regional coordinator; 403 with `message` for anyone else.
+pub fn require_coordinator(caller: &Caller, message: &str) -> Result<(), ApiError> {
+    if caller
+        .people
+        .roles
+        .iter()
+        .any(|m| m.role == workflow::Role::RegionalCoordinator)
+    {
+        Ok(())
+    } else {
+        Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", message))
+    }
 }
 
 fn is_date(text: &str) -> bool {

@@ -85,16 +85,23 @@ function Labelled(props: {
   comment?: () => void;
 }) {
   const { field, id } = props;
+  const label = (
+    <label for={id}>
+      {field.title}
+      {field.required && <span class="required" title="обязательное поле"> *</span>}
+    </label>
+  );
   return (
     <div class={`field kind-${field.kind}${props.notes.length ? " has-notes" : ""}`} id={`${id}-block`}>
-      <label for={id}>
-        {field.title}
-        {field.required && <span class="required" title="обязательное поле"> *</span>}
-      </label>
-      {props.comment && (
-        <button type="button" class="comment-button" aria-label={`Замечание к полю «${field.title}»`} onClick={props.comment}>
-          Замечание
-        </button>
+      {props.comment ? (
+        <div class="field-head">
+          {label}
+          <button type="button" class="comment-button" aria-label={`Замечание к полю «${field.title}»`} onClick={props.comment}>
+            Замечание
+          </button>
+        </div>
+      ) : (
+        label
       )}
       {props.children}
       {field.description && (

@@ -86,7 +86,7 @@ test("reviewer returns with comments at fields, the school fixes one, the review
   await page.locator("#draft-0").fill("Номер приказа не совпадает с журналом приказов");
   await page.locator("#f-order-date-block").getByRole("button", { name: /Замечание к полю/ }).click();
   await page.locator("#draft-1").fill("Дата приказа должна быть не раньше согласования");
-  await screenshot(page, "21-review-comments", true);
+  await screenshot(page, "21-review-comments");
   await page.getByRole("button", { name: "Вернуть на доработку" }).click();
   await page.getByText(/Решение принято: возвращён/).waitFor({ timeout: 20000 });
   await context.close();
@@ -117,7 +117,7 @@ test("reviewer returns with comments at fields, the school fixes one, the review
   assert.equal(history.length, 3);
   assert.match(history[0], /^3\s.*одобрен/s);
   assert.match(history[1], /возвращён на доработку.*Номер приказа не совпадает/s);
-  await screenshot(again.page, "23-review-approved", true);
+  await screenshot(again.page, "23-review-approved");
   await again.context.close();
 
   // The coordinator filters by the municipality, collects the row and downloads the XLSX.
