@@ -157,6 +157,30 @@ export interface RegistryRow {
   content_sha256: string;
 }
 
+/** How many documents of one municipality are in one status. */
+export interface DashboardCell {
+  municipality: string;
+  municipality_name: string;
+  status: string;
+  status_ru: string;
+  count: number;
+}
+
+/** A finding reported in the latest submissions, with its documents. */
+export interface FindingCount {
+  rule: string;
+  severity: string;
+  example: string;
+  count: number;
+  documents: string[];
+}
+
+/** `GET /api/dashboard`. */
+export interface DashboardView {
+  cells: DashboardCell[];
+  findings: FindingCount[];
+}
+
 /** The query string of registry filters (empty ones left out). */
 export function registryQuery(filter: RegistryFilter, extra: Record<string, string> = {}): string {
   const params = new URLSearchParams();
@@ -287,5 +311,9 @@ export class Api {
   async export(filter: RegistryFilter, format: "csv" | "xlsx"): Promise<Blob> {
     const response = await this.send("GET", `/api/registry/export${registryQuery(filter, { format })}`);
     return response.blob();
+  }
+
+  dashboard(): Promise<DashboardView> {
+    return this.call("GET", "/api/dashboard");
   }
 }

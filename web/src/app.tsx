@@ -3,6 +3,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { Api, ApiError, type WhoAmI } from "./api";
+import { DashboardPage } from "./pages/DashboardPage";
 import { DocumentPage } from "./pages/DocumentPage";
 import { Home } from "./pages/Home";
 import { Login } from "./pages/Login";
@@ -119,6 +120,14 @@ export function App() {
     ) : (
       <p>Загрузка…</p>
     );
+  } else if (path === "/dashboard") {
+    page = coordinator ? (
+      <DashboardPage token={session.token} onExpired={expired} />
+    ) : me ? (
+      <NoAccess what="Сводку по региону видит региональный координатор." />
+    ) : (
+      <p>Загрузка…</p>
+    );
   } else if (path === "/review") {
     page = reviewer ? (
       <Home replica={replica} onExpired={expired} queueOnly />
@@ -144,6 +153,11 @@ export function App() {
         {coordinator && (
           <a href="/registry" onClick={(e) => { e.preventDefault(); navigate("/registry"); }}>
             Реестр
+          </a>
+        )}
+        {coordinator && (
+          <a href="/dashboard" onClick={(e) => { e.preventDefault(); navigate("/dashboard"); }}>
+            Сводка
           </a>
         )}
         <Indicator state={state} />

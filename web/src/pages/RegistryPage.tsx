@@ -287,9 +287,16 @@ export function RegistryPage(props: { token: string; user: string; onExpired: ()
                   <td>{formatTime(row.decided_at)}</td>
                   <td>{formatTime(row.collected_at)}</td>
                   <td>
-                    <code class="sha" title={`${row.requirements}; SHA-256 ${row.content_sha256}`}>
-                      {row.content_sha256.slice(0, 12)}…
-                    </code>
+                    <details class="pinned">
+                      <summary>
+                        <code>{row.content_sha256.slice(0, 12)}…</code>
+                      </summary>
+                      <p>
+                        Раунд {row.round}, {row.requirements}
+                        <br />
+                        SHA-256: <code class="sha">{row.content_sha256}</code>
+                      </p>
+                    </details>
                   </td>
                 </tr>
               ))}

@@ -137,6 +137,9 @@ test("reviewer returns with comments at fields, the school fixes one, the review
   await coordinator.page.getByText(/Строк: 0/).waitFor({ timeout: 20000 });
   await coordinator.page.getByLabel("Состояние").selectOption("collected");
   await coordinator.page.getByText(/Строк: 2/).waitFor({ timeout: 20000 });
+  // Each row's exact version: its round, requirement set and full SHA-256.
+  await coordinator.page.locator("details.pinned summary").last().click();
+  assert.match(await coordinator.page.locator("details.pinned[open] code.sha").innerText(), /^[0-9a-f]{64}$/);
   await screenshot(coordinator.page, "24-registry");
   const [download] = await Promise.all([
     coordinator.page.waitForEvent("download"),
@@ -148,6 +151,21 @@ test("reviewer returns with comments at fields, the school fixes one, the review
   assert.match(sheet, /Краснинский/);
   assert.match(sheet, /Изменение положения/i);
   assert.doesNotMatch(sheet, /Суходол/, "the filter applies to the export");
+
+  // The dashboard's counts match the registry; a bar leads to the documents behind it.
+  await coordinator.page.getByLabel("Школа").selectOption("");
+  await coordinator.page.getByText(/Строк: 2/).waitFor({ timeout: 20000 });
+  await coordinator.page.getByRole("link", { name: "Сводка" }).click();
+  const bar = coordinator.page.getByRole("button", { name: "Краснинский муниципальный район: принят в реестр — 2" });
+  await bar.waitFor({ timeout: 20000 });
+  await coordinator.page.getByRole("button", { name: "Краснинский муниципальный район: на рассмотрении — 1" }).waitFor();
+  await screenshot(coordinator.page, "28-dashboard");
+  await bar.click();
+  await coordinator.page.getByRole("heading", { name: "Краснинский муниципальный район: принят в реестр" }).waitFor();
+  const listed = await coordinator.page.locator("#list tbody tr").allInnerTexts();
+  assert.equal(listed.length, 2, listed.join("\n"));
+  assert.ok(listed.every((r) => r.includes("принят в реестр")), listed.join("\n"));
+  await screenshot(coordinator.page, "29-dashboard-list");
   await coordinator.context.close();
 });
 
