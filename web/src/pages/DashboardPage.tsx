@@ -8,12 +8,12 @@ import { navigate } from "../app";
 import { formatTime } from "./Home";
 
 /** The statuses in the order of a document's life, with their chart colours. */
-export const STATUS_ORDER: { status: string; colour: string }[] = [
-  { status: "draft", colour: "#b8c0cc" },
-  { status: "submitted", colour: "#e0a800" },
-  { status: "returned", colour: "#8e5cc4" },
-  { status: "approved", colour: "#3b9a5a" },
-  { status: "collected", colour: "#1f5fa8" },
+export const STATUS_ORDER: { status: string; ru: string; colour: string }[] = [
+  { status: "draft", ru: "черновик", colour: "#b8c0cc" },
+  { status: "submitted", ru: "на рассмотрении", colour: "#e0a800" },
+  { status: "returned", ru: "возвращён на доработку", colour: "#8e5cc4" },
+  { status: "approved", ru: "одобрен", colour: "#3b9a5a" },
+  { status: "collected", ru: "принят в реестр", colour: "#1f5fa8" },
 ];
 
 /** What the list under the charts shows. */
@@ -45,7 +45,7 @@ export function stacks(view: DashboardView): Stack[] {
 }
 
 const colour = (status: string) => STATUS_ORDER.find((s) => s.status === status)?.colour ?? "#999";
-const LABEL_WIDTH = 260;
+const LABEL_WIDTH = 330;
 const CHART_WIDTH = 900;
 const BAR = 26;
 const GAP = 12;
@@ -112,7 +112,7 @@ function FindingsChart(props: { view: DashboardView; onPick: (s: Selection) => v
     <svg class="chart" viewBox={`0 0 ${CHART_WIDTH} ${height}`} role="img" aria-label="Частые замечания проверки">
       {findings.map((f, row) => {
         const y = GAP + row * (BAR + GAP);
-        const label = f.example.length > 38 ? `${f.example.slice(0, 37)}…` : f.example;
+        const label = f.example.length > 44 ? `${f.example.slice(0, 43)}…` : f.example;
         return (
           <a
             key={f.rule}
@@ -183,7 +183,7 @@ export function DashboardPage(props: { token: string; onExpired: () => void }) {
               {STATUS_ORDER.map((s) => (
                 <li key={s.status}>
                   <span class="swatch" style={{ background: s.colour }} />
-                  {view.cells.find((c) => c.status === s.status)?.status_ru ?? s.status}
+                  {s.ru}
                 </li>
               ))}
             </ul>

@@ -16,7 +16,7 @@ import { recall, remember } from "../session";
 import type { Replica } from "../sync";
 import { sessions } from "../history";
 import { changeMessage, formatTime } from "./Home";
-import { addDraft, ChangesPanel, DecisionPanel, type DraftComment, RoundsPanel } from "./Review";
+import { addDraft, ChangesPanel, DecisionPanel, type DraftComment, focusDraft, RoundsPanel } from "./Review";
 
 /** How long opening a document waits for it (IndexedDB, then the server), ms. */
 const OPEN_TIMEOUT_MS = 20000;
@@ -147,7 +147,10 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
   }, [report, comments, root, doc?.data]);
 
   const reviewing = permissions.includes("review");
-  const comment = useCallback((pointer: string, title: string) => setDrafts((d) => addDraft(d, pointer, title)), []);
+  const comment = useCallback((pointer: string, title: string) => {
+    setDrafts((d) => addDraft(d, pointer, title));
+    focusDraft(pointer);
+  }, []);
   const context: FormContext = useMemo(
     () => ({ change, notes: shown, readOnly, comment: reviewing ? comment : undefined }),
     [change, shown, readOnly, reviewing],

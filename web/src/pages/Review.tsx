@@ -125,6 +125,7 @@ export function DecisionPanel(props: {
               <label for={`draft-${i}`}>{d.title}</label>
               <textarea
                 id={`draft-${i}`}
+                data-pointer={d.pointer}
                 value={d.text}
                 rows={2}
                 onInput={(e) => update(i, (e.currentTarget as HTMLTextAreaElement).value)}
@@ -139,7 +140,10 @@ export function DecisionPanel(props: {
       <div class="actions">
         <button
           type="button"
-          onClick={() => setDrafts([...drafts, { pointer: "", title: "Документ в целом", text: "" }])}
+          onClick={() => {
+            setDrafts(addDraft(drafts, "", "Документ в целом"));
+            focusDraft("");
+          }}
         >
           Замечание к документу в целом
         </button>
@@ -159,13 +163,14 @@ export function DecisionPanel(props: {
   );
 }
 
-/** Adds a draft comment at `pointer` unless one is there already, and focuses its box. */
+/** The drafts with one at `pointer` added, unless one is there already. */
 export function addDraft(drafts: DraftComment[], pointer: string, title: string): DraftComment[] {
-  const existing = drafts.findIndex((d) => d.pointer === pointer);
-  const next = existing >= 0 ? drafts : [...drafts, { pointer, title, text: "" }];
-  const index = existing >= 0 ? existing : next.length - 1;
-  setTimeout(() => document.getElementById(`draft-${index}`)?.focus(), 0);
-  return next;
+  return drafts.some((d) => d.pointer === pointer) ? drafts : [...drafts, { pointer, title, text: "" }];
+}
+
+/** Moves the focus to the box of the draft comment at `pointer`, once it is drawn. */
+export function focusDraft(pointer: string): void {
+  setTimeout(() => document.querySelector<HTMLElement>(`textarea[data-pointer="${CSS.escape(pointer)}"]`)?.focus(), 0);
 }
 
 /** Every round of the document with its submission and its decision. */
