@@ -37,8 +37,10 @@ fn the_dashboard_counts_the_regions_documents_by_municipality_and_status() {
             .as_array()
             .unwrap()
             .iter()
-            .all(|c| c["municipality_name"] == "Краснинский муниципальный район"
-                && !c["status_ru"].as_str().unwrap().is_empty())
+            .all(
+                |c| c["municipality_name"] == "Краснинский муниципальный район"
+                    && !c["status_ru"].as_str().unwrap().is_empty()
+            )
     );
 
     let findings = view["findings"].as_array().unwrap();
@@ -92,5 +94,8 @@ fn the_registry_filters_by_school() {
     let (status, csv) = coordinator.get_bytes("/api/registry/export?format=csv&school=krasnoe");
     assert_eq!(status, 200);
     let text = String::from_utf8(csv).unwrap();
-    assert!(text.contains("Красное") && !text.contains("Суходол"), "{text}");
+    assert!(
+        text.contains("Красное") && !text.contains("Суходол"),
+        "{text}"
+    );
 }

@@ -1,6 +1,7 @@
 // The app's frame: who is logged in, their replica, the connection indicator, and which page
 // the address shows (`/`, `/documents/<id>`, `/password`).
 
+import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { Api, ApiError, type WhoAmI } from "./api";
 import { DashboardPage } from "./pages/DashboardPage";
@@ -17,6 +18,21 @@ import { Replica, type SyncState } from "./sync";
 export function navigate(path: string): void {
   history.pushState(null, "", path);
   dispatchEvent(new PopStateEvent("popstate"));
+}
+
+/** A link inside the app: followed without reloading. */
+export function Link(props: { href: string; children: ComponentChildren }) {
+  return (
+    <a
+      href={props.href}
+      onClick={(e) => {
+        e.preventDefault();
+        navigate(props.href);
+      }}
+    >
+      {props.children}
+    </a>
+  );
 }
 
 function usePath(): string {

@@ -2,10 +2,10 @@
 //! annotations so that it cannot drift from the code.
 
 use api_types::{
-    ChangeView, CommentView, DashboardCell, DashboardView, DiffView, FindingCount, DocumentDetail, DocumentSummary, ErrorBody, LoginRequest,
-    LoginResponse, NewComment, OrgView, OrganisationView, PasswordChange, RegisterRequest,
-    RegistryRow, ReviewRequest, RoleView, SessionsClosed, SignatureView, SubmissionView,
-    SubmitRequest, SubmitResponse, Verdict, WhoAmI,
+    ChangeView, CommentView, DashboardCell, DashboardView, DiffView, DocumentDetail,
+    DocumentSummary, ErrorBody, FindingCount, LoginRequest, LoginResponse, NewComment, OrgView,
+    OrganisationView, PasswordChange, RegisterRequest, RegistryRow, ReviewRequest, RoleView,
+    SessionsClosed, SignatureView, SubmissionView, SubmitRequest, SubmitResponse, Verdict, WhoAmI,
 };
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};

@@ -65,21 +65,9 @@ async fn rows(
             ));
         }
     }
-    let store = state.store.clone();
-    let (dir, records, submissions) = blocking(move || {
-        Ok((
-            directory(&store)?,
-            store.documents()?,
-            store.all_submissions()?,
-        ))
-    })
-    .await?;
-    let coordinates = |record: &DocumentRecord| {
-        standings(&dir, &caller.people, &caller.user, &record.document)
-            .contains(&Standing::Coordinator)
-    };
+    let (dir, records, submissions) = coordinated(state, caller).await?;
     let mut out = Vec::new();
-    for record in records.iter().filter(|r| coordinates(r)) {
+    for record in &records {
         for submission in record
             .state
             .submissions()
@@ -99,6 +87,31 @@ async fn rows(
         }
     }
     Ok(out)
+}
+
+/// The organisation tree, the records of the documents `caller` coordinates, and every stored
+/// submission.
+pub async fn coordinated(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<(Directory, Vec<DocumentRecord>, Vec<SubmissionRecord>), ApiError> {
+    let store = state.store.clone();
+    let (dir, records, submissions) = blocking(move || {
+        Ok((
+            directory(&store)?,
+            store.documents()?,
+            store.all_submissions()?,
+        ))
+    })
+    .await?;
+    let records = records
+        .into_iter()
+        .filter(|record| {
+            standings(&dir, &caller.people, &caller.user, &record.document)
+                .contains(&Standing::Coordinator)
+        })
+        .collect();
+    Ok((dir, records, submissions))
 }
 
 /// `Ok` for a regional coordinator; 403 with `message` for anyone else.

@@ -4,8 +4,7 @@
 
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { Api, ApiError, type DashboardView, type DocumentSummary } from "../api";
-import { navigate } from "../app";
-import { formatTime } from "./Home";
+import { DocumentTable } from "./DocumentTable";
 
 /** The statuses in the order of a document's life, with their chart colours. */
 export const STATUS_ORDER: { status: string; ru: string; colour: string }[] = [
@@ -203,40 +202,7 @@ export function DashboardPage(props: { token: string; onExpired: () => void }) {
             <p class="note warning">Черновики школ региону не видны: показано только их число.</p>
           )}
           {listed.length > 0 && (
-            <table class="documents">
-              <thead>
-                <tr>
-                  <th scope="col">Форма</th>
-                  <th scope="col">Школа</th>
-                  <th scope="col">Состояние</th>
-                  <th scope="col">Раунд</th>
-                  <th scope="col">Изменён</th>
-                </tr>
-              </thead>
-              <tbody>
-                {listed.map((d) => (
-                  <tr key={d.id}>
-                    <td>
-                      <a
-                        href={`/documents/${d.id}`}
-                        onClick={(e) => {
-                          e.preventDefault();
-                          navigate(`/documents/${d.id}`);
-                        }}
-                      >
-                        {d.form_ru}
-                      </a>
-                    </td>
-                    <td>{d.owner_school.name}</td>
-                    <td>
-                      <span class={`status status-${d.status}`}>{d.status_ru}</span>
-                    </td>
-                    <td>{d.round}</td>
-                    <td>{formatTime(d.updated_at)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DocumentTable documents={listed} columns={["status"]} />
           )}
         </section>
       )}

@@ -6,7 +6,7 @@ import { next as A } from "@automerge/automerge/slim";
 import { type DocHandle, stringifyAutomergeUrl } from "@automerge/automerge-repo/slim";
 import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import { Api, ApiError, type DocumentDetail } from "../api";
-import { navigate } from "../app";
+import { Link } from "../app";
 import { form, formTitle, isForm } from "../catalogue";
 import type { FormDoc } from "../edit";
 import { fieldId, type Finding, isReport, notes, type Report, tokens } from "../findings";
@@ -202,15 +202,7 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
         <p class="note error" role="alert">
           {openError}
         </p>
-        <a
-          href="/"
-          onClick={(e) => {
-            e.preventDefault();
-            navigate("/");
-          }}
-        >
-          К моим документам
-        </a>
+        <Link href="/">К моим документам</Link>
       </section>
     );
   }

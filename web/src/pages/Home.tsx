@@ -10,6 +10,7 @@ import { FORM_IDS, type FormId, form, formTitle, formVersion, hasMentor } from "
 import { newDocument } from "../edit";
 import { recall, remember } from "../session";
 import type { Replica } from "../sync";
+import { DocumentTable } from "./DocumentTable";
 
 /** What each permission lets the user do, in Russian. */
 export const PERMISSIONS_RU: Record<string, string> = {
@@ -80,42 +81,7 @@ export function Home(props: { replica: Replica; onExpired: () => void; queueOnly
         ) : documents.length === 0 ? (
           <p>Документов пока нет.</p>
         ) : (
-          <table class="documents">
-            <thead>
-              <tr>
-                <th scope="col">Форма</th>
-                <th scope="col">Школа</th>
-                <th scope="col">Состояние</th>
-                <th scope="col">Раунд</th>
-                <th scope="col">Изменён</th>
-                <th scope="col">Мне можно</th>
-              </tr>
-            </thead>
-            <tbody>
-              {documents.map((doc) => (
-                <tr key={doc.id}>
-                  <td>
-                    <a
-                      href={`/documents/${doc.id}`}
-                      onClick={(e) => {
-                        e.preventDefault();
-                        navigate(`/documents/${doc.id}`);
-                      }}
-                    >
-                      {doc.form_ru}
-                    </a>
-                  </td>
-                  <td>{doc.owner_school.name}</td>
-                  <td>
-                    <span class={`status status-${doc.status}`}>{doc.status_ru}</span>
-                  </td>
-                  <td>{doc.round}</td>
-                  <td>{formatTime(doc.updated_at)}</td>
-                  <td>{doc.permissions.map((p) => PERMISSIONS_RU[p] ?? p).join(", ")}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DocumentTable documents={documents} columns={["status", "permissions"]} />
         )}
       </section>
       {canCreate && <CreateDocument replica={props.replica} />}
@@ -129,38 +95,7 @@ function ReviewQueue(props: { queue: DocumentSummary[] }) {
     <section class="card queue" aria-labelledby="queue-title">
       <h2 id="queue-title">Ждут рассмотрения: {props.queue.length}</h2>
       {props.queue.length === 0 && <p>Документов, ждущих решения, нет.</p>}
-      <table class="documents" hidden={props.queue.length === 0}>
-        <thead>
-          <tr>
-            <th scope="col">Форма</th>
-            <th scope="col">Школа</th>
-            <th scope="col">Муниципалитет</th>
-            <th scope="col">Раунд</th>
-            <th scope="col">Изменён</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.queue.map((doc) => (
-            <tr key={doc.id}>
-              <td>
-                <a
-                  href={`/documents/${doc.id}`}
-                  onClick={(e) => {
-                    e.preventDefault();
-                    navigate(`/documents/${doc.id}`);
-                  }}
-                >
-                  {doc.form_ru}
-                </a>
-              </td>
-              <td>{doc.owner_school.name}</td>
-              <td>{doc.municipality?.name ?? "—"}</td>
-              <td>{doc.round}</td>
-              <td>{formatTime(doc.updated_at)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {props.queue.length > 0 && <DocumentTable documents={props.queue} columns={["municipality"]} />}
     </section>
   );
 }

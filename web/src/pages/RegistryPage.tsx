@@ -4,7 +4,7 @@
 
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { Api, ApiError, type OrganisationView, type RegistryFilter, type RegistryRow } from "../api";
-import { navigate } from "../app";
+import { Link } from "../app";
 import { FORM_IDS, formTitle } from "../catalogue";
 import { recall, remember } from "../session";
 import { formatTime } from "./Home";
@@ -270,15 +270,7 @@ export function RegistryPage(props: { token: string; user: string; onExpired: ()
                   <td>{row.municipality_name}</td>
                   <td>{row.school_name}</td>
                   <td>
-                    <a
-                      href={`/documents/${row.document}`}
-                      onClick={(e) => {
-                        e.preventDefault();
-                        navigate(`/documents/${row.document}`);
-                      }}
-                    >
-                      {row.form_ru}
-                    </a>
+                    <Link href={`/documents/${row.document}`}>{row.form_ru}</Link>
                   </td>
                   <td>{row.round}</td>
                   <td>

@@ -1,6 +1,6 @@
 // The pages that say why there is nothing to show: «нет доступа», «не найдено».
 
-import { navigate } from "../app";
+import { Link } from "../app";
 
 /** A page that explains itself and leads back to the start. */
 function Explained(props: { title: string; text: string }) {
@@ -8,15 +8,7 @@ function Explained(props: { title: string; text: string }) {
     <section class="card status-page">
       <h1>{props.title}</h1>
       <p>{props.text}</p>
-      <a
-        href="/"
-        onClick={(e) => {
-          e.preventDefault();
-          navigate("/");
-        }}
-      >
-        К моим документам
-      </a>
+      <Link href="/">К моим документам</Link>
     </section>
   );
 }
