@@ -439,6 +439,74 @@ pub struct DashboardView {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Administration
+// ---------------------------------------------------------------------------------------------
+
+/// An account as the administrator sees it (`GET /api/admin/users`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AdminUser {
+    /// The login.
+    pub user: String,
+    /// The name people read.
+    pub display_name: String,
+    /// Every role held, with its organisation.
+    pub roles: Vec<RoleView>,
+}
+
+/// `POST /api/admin/users/{user}/password` body: the password an administrator sets.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PasswordReset {
+    /// The new password (judged as a user's own would be).
+    pub new_password: String,
+}
+
+/// One row of the audit log (`GET /api/admin/audit`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuditRowView {
+    /// Its place in the chain.
+    pub seq: i64,
+    /// When (UTC, RFC 3339).
+    pub at: String,
+    /// Who acted.
+    pub actor: String,
+    /// What was done.
+    pub action: String,
+    /// To what.
+    pub subject: String,
+    /// Details as JSON text.
+    pub details: String,
+    /// The row's hash, chained to the one before.
+    pub hash: String,
+}
+
+/// Filters of the audit log; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditFilter {
+    /// Only this actor.
+    pub actor: Option<String>,
+    /// Only this action.
+    pub action: Option<String>,
+    /// Only subjects containing this text.
+    pub subject: Option<String>,
+    /// At most this many rows, newest first (default 200, at most 1000).
+    pub limit: Option<usize>,
+}
+
+/// `GET /api/admin/audit/verify`: whether the hash chain holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuditCheck {
+    /// Whether every row's hash is right and chained.
+    pub holds: bool,
+    /// How many rows were checked (when it holds).
+    pub rows: usize,
+    /// The first broken row.
+    pub broken_at: Option<i64>,
+    /// What is wrong there, in English.
+    pub problem: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------
 

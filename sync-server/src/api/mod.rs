@@ -10,6 +10,7 @@
 //! before any lookup, as an unknown id is (404 in paths, 422 when registering), so no alias
 //! of one document's bytes can stand for another record.
 
+pub mod admin;
 pub mod attempts;
 pub mod auth;
 pub mod dashboard;
@@ -60,6 +61,17 @@ pub fn router() -> Router<AppState> {
         .route("/api/registry", get(registry::list))
         .route("/api/registry/export", get(registry::export))
         .route("/api/dashboard", get(dashboard::show))
+        .route("/api/admin/users", get(admin::users))
+        .route(
+            "/api/admin/users/{user}/password",
+            post(admin::reset_password),
+        )
+        .route(
+            "/api/admin/users/{user}/sessions/close",
+            post(admin::close_sessions),
+        )
+        .route("/api/admin/audit", get(admin::audit))
+        .route("/api/admin/audit/verify", get(admin::verify))
         .route("/api/openapi.json", get(openapi::document))
         // Unknown API paths answer JSON here rather than falling through to the web app.
         .route("/api", any(no_such_endpoint))
