@@ -181,8 +181,41 @@ export interface DashboardView {
   findings: FindingCount[];
 }
 
-/** The query string of registry filters (empty ones left out). */
-export function registryQuery(filter: RegistryFilter, extra: Record<string, string> = {}): string {
+/** An account as the administrator sees it. */
+export interface AdminUser {
+  user: string;
+  display_name: string;
+  roles: RoleView[];
+}
+
+/** One row of the audit log. */
+export interface AuditRowView {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  details: string;
+  hash: string;
+}
+
+/** Filters of the audit log. */
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  subject?: string;
+}
+
+/** Whether the audit log's hash chain holds. */
+export interface AuditCheck {
+  holds: boolean;
+  rows: number;
+  broken_at: number | null;
+  problem: string | null;
+}
+
+/** The query string of filters (empty ones left out). */
+export function registryQuery(filter: RegistryFilter | AuditFilter, extra: Record<string, string> = {}): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries({ ...filter, ...extra })) {
     if (value) params.set(key, value);
@@ -315,5 +348,25 @@ export class Api {
 
   dashboard(): Promise<DashboardView> {
     return this.call("GET", "/api/dashboard");
+  }
+
+  adminUsers(): Promise<AdminUser[]> {
+    return this.call("GET", "/api/admin/users");
+  }
+
+  resetPassword(user: string, password: string): Promise<{ revoked: number }> {
+    return this.call("POST", `/api/admin/users/${encodeURIComponent(user)}/password`, { new_password: password });
+  }
+
+  closeSessions(user: string): Promise<{ revoked: number }> {
+    return this.call("POST", `/api/admin/users/${encodeURIComponent(user)}/sessions/close`);
+  }
+
+  audit(filter: AuditFilter): Promise<AuditRowView[]> {
+    return this.call("GET", `/api/admin/audit${registryQuery(filter)}`);
+  }
+
+  verifyAudit(): Promise<AuditCheck> {
+    return this.call("GET", "/api/admin/audit/verify");
   }
 }

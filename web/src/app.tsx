@@ -4,6 +4,7 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { Api, ApiError, type WhoAmI } from "./api";
+import { AdminPage } from "./pages/AdminPage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { DocumentPage } from "./pages/DocumentPage";
 import { Home } from "./pages/Home";
@@ -121,6 +122,7 @@ export function App() {
   };
 
   const coordinator = !!me?.roles.some((r) => r.role === "regional-coordinator");
+  const administrator = !!me?.roles.some((r) => r.role === "administrator");
   const reviewer = !!me?.roles.some((r) => r.role === "municipal-reviewer");
   const documentMatch = /^\/documents\/([^/]+)$/.exec(path);
   let page;
@@ -144,6 +146,14 @@ export function App() {
     ) : (
       <p>Загрузка…</p>
     );
+  } else if (path === "/admin") {
+    page = administrator ? (
+      <AdminPage token={session.token} />
+    ) : me ? (
+      <NoAccess what="Пользователей и журнал действий ведёт администратор." />
+    ) : (
+      <p>Загрузка…</p>
+    );
   } else if (path === "/review") {
     page = reviewer ? (
       <Home replica={replica} onExpired={expired} queueOnly />
@@ -161,6 +171,7 @@ export function App() {
         <a class="brand" href="/" onClick={(e) => { e.preventDefault(); navigate("/"); }}>
           Равенство
         </a>
+        {administrator && <Link href="/admin">Администрирование</Link>}
         {reviewer && (
           <a href="/review" onClick={(e) => { e.preventDefault(); navigate("/review"); }}>
             На рассмотрении

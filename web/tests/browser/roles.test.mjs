@@ -191,3 +191,34 @@ test("a curator reads without deciding; a school user gets «Нет доступ
   await screenshot(page, "27-not-found");
   await context.close();
 });
+
+test("an administrator resets a password, sees it in the audit log and verifies the chain", async () => {
+  const { context, page } = await newPage(browser);
+  await login(page, server.url, "admin");
+  await page.getByRole("link", { name: "Администрирование" }).click();
+  await page.getByRole("button", { name: "Сбросить пароль: sukhodol-editor" }).click();
+  await page.getByLabel("Новый пароль для sukhodol-editor").fill("новый-пароль-суходола");
+  await page.getByRole("button", { name: "Задать" }).click();
+  await page.getByText(/Пароль пользователя sukhodol-editor задан/).waitFor({ timeout: 20000 });
+  await page.getByLabel("Действие").fill("set-password");
+  await page.getByLabel("Действие").press("Tab");
+  const rows = page.locator("table.audit tbody tr");
+  await eventually(async () => (await rows.count()) === 1, 20000, "the filtered audit log");
+  assert.match(await rows.first().innerText(), /admin\s+set-password\s+.*sukhodol-editor/s);
+  await page.getByRole("button", { name: "Проверить цепочку журнала" }).click();
+  await page.getByText(/Цепочка цела: проверено записей — \d+/).waitFor({ timeout: 20000 });
+  await screenshot(page, "30-admin");
+  await context.close();
+
+  // The new password logs in; the school user has no administration page.
+  const school = await newPage(browser);
+  await school.page.goto(server.url);
+  await school.page.getByLabel("Логин").fill("sukhodol-editor");
+  await school.page.getByLabel("Пароль").fill("новый-пароль-суходола");
+  await school.page.getByRole("button", { name: "Войти" }).click();
+  await school.page.getByRole("heading", { name: "Мои документы" }).waitFor();
+  assert.equal(await school.page.getByRole("link", { name: "Администрирование" }).count(), 0);
+  await school.page.goto(`${server.url}/admin`);
+  await school.page.getByRole("heading", { name: "Нет доступа" }).waitFor({ timeout: 20000 });
+  await school.context.close();
+});
