@@ -1,7 +1,9 @@
 //! The demo region of `sync-server --demo`: the Lipetsk structure of the source documents
 //! (the region, two municipalities, supported schools and their mentor schools), one user per
 //! role with a printed password, and documents in every state of their life, so that a
-//! newcomer logs in and sees the whole workflow at once.
+//! newcomer logs in and sees the whole workflow at once. Beside it the Republic of Mordovia
+//! with two districts, Kadoshkino (which has requirements of its own) and Insar (which has
+//! none), a school in each with its editor, and a Saransk mentor school.
 //!
 //! Loading is idempotent: a database that already has the region is left as it is and only
 //! the users are printed again.
@@ -17,7 +19,7 @@ use workflow::{
 };
 
 use crate::admin::ADMIN_ACTOR;
-use crate::api::lifecycle::judge;
+use crate::api::lifecycle::{SubmissionContext, judge};
 use crate::state::AppState;
 
 /// The demo region's id (also its requirement set).
@@ -74,6 +76,45 @@ const ORGANISATIONS: &[(&str, &str, Option<&str>, &str)] = &[
         "mentor-school",
         Some("lipetsk-city"),
         "МБОУ «Гимназия № 12» г. Липецка",
+    ),
+    // The Republic of Mordovia: Kadoshkino has requirements of its own
+    // (`forms/regions/mordovia/municipalities/kadoshkino/`), Insar has none.
+    ("mordovia", "region", None, "Республика Мордовия"),
+    (
+        "kadoshkino",
+        "municipality",
+        Some("mordovia"),
+        "Кадошкинский муниципальный район",
+    ),
+    (
+        "insar",
+        "municipality",
+        Some("mordovia"),
+        "Инсарский муниципальный район",
+    ),
+    (
+        "saransk",
+        "municipality",
+        Some("mordovia"),
+        "Городской округ Саранск",
+    ),
+    (
+        "kadoshkino-school",
+        "school",
+        Some("kadoshkino"),
+        "МБОУ «Кадошкинская СОШ»",
+    ),
+    (
+        "insar-school",
+        "school",
+        Some("insar"),
+        "МБОУ «Инсарская СОШ № 1»",
+    ),
+    (
+        "lyceum-26",
+        "mentor-school",
+        Some("saransk"),
+        "МОУ «Лицей № 26» г. Саранска",
     ),
 ];
 
@@ -141,6 +182,20 @@ pub const USERS: &[DemoUser] = &[
         role: Role::SchoolEditor,
         org: "sukhodol",
         password: "demo-sukhodol",
+    },
+    DemoUser {
+        login: "kadoshkino-editor",
+        name: "Кирдяшкина Светлана Ивановна",
+        role: Role::SchoolEditor,
+        org: "kadoshkino-school",
+        password: "demo-kadoshkino",
+    },
+    DemoUser {
+        login: "insar-editor",
+        name: "Пиксаева Ольга Николаевна",
+        role: Role::SchoolEditor,
+        org: "insar-school",
+        password: "demo-insar",
     },
 ];
 
@@ -254,7 +309,11 @@ async fn documents(state: &AppState, forms_dir: &Path) -> anyhow::Result<()> {
         );
         let store = state.store.clone();
         let record = store.register_document(&reference, REGION, &UserId::new(owner))?;
-        let (_, pinned) = judge(&state.catalogue, &record, &content)
+        let dir = crate::access::directory(&store)?;
+        let context = SubmissionContext::of(state, &dir, &record)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let (_, pinned) = judge(&state.catalogue, &record, &context, &content)
             .map_err(|_| anyhow::anyhow!("no requirement set for {}", form.form_id()))?;
         let pinned = pinned.with_context(|| format!("{} is not valid", path.display()))?;
         let heads = Heads::new(heads.iter().map(ToString::to_string));
@@ -334,7 +393,7 @@ fn print_users() {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
-        "демо-регион «Липецкая область»: пользователи (логин / пароль — роль, организация)"
+        "демо-регионы «Липецкая область» и «Республика Мордовия»: пользователи (логин / пароль — роль, организация)"
     );
     for user in USERS {
         let org = ORGANISATIONS

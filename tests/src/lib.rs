@@ -285,6 +285,8 @@ pub const DEMO_USERS: &[(&str, &str)] = &[
     ("curator", "demo-curator"),
     ("admin", "demo-admin"),
     ("sukhodol-editor", "demo-sukhodol"),
+    ("kadoshkino-editor", "demo-kadoshkino"),
+    ("insar-editor", "demo-insar"),
 ];
 
 /// A document `login` may write, from the demo region (`GET /api/documents`).

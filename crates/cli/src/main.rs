@@ -48,6 +48,10 @@ enum Command {
         /// Регион, например leningrad (для проверки файла).
         #[arg(long, requires = "form")]
         region: Option<String>,
+        /// Муниципалитет со своими требованиями, например kadoshkino (для проверки файла):
+        /// его требования добавляются к требованиям региона.
+        #[arg(long, requires = "region")]
+        municipality: Option<String>,
         /// Файл документа (JSON, «-» — стандартный ввод) или идентификатор документа.
         target: String,
         /// Вид вывода.
@@ -66,6 +70,10 @@ enum Command {
         /// Регион, например lipetsk.
         #[arg(long)]
         region: String,
+        /// Муниципалитет школы, если у него свои требования (например kadoshkino): проверка
+        /// в локальной копии добавит их к требованиям региона.
+        #[arg(long)]
+        municipality: Option<String>,
         /// Начальное содержимое (JSON-файл), иначе пустой документ.
         #[arg(long)]
         from: Option<PathBuf>,
@@ -358,6 +366,9 @@ enum FormsCommand {
         /// Регион, например lipetsk.
         #[arg(long)]
         region: Option<String>,
+        /// Муниципалитет, например kadoshkino: что он требует сверх региона.
+        #[arg(long, requires = "region")]
+        municipality: Option<String>,
     },
     /// Пустой документ формы для заполнения (JSON).
     Template {
@@ -396,22 +407,38 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate {
             form: Some(form),
             region: Some(region),
+            municipality,
             target,
             format,
-        } => commands::validate::file(&catalogue, &form, &region, target.as_ref(), format),
+        } => commands::validate::file(
+            &catalogue,
+            &form,
+            &region,
+            municipality.as_deref(),
+            target.as_ref(),
+            format,
+        ),
         Command::Validate { target, format, .. } => local.run(catalogue, |replica| {
             commands::validate::document(replica, target, format)
         }),
         Command::Forms { command } => match command {
             FormsCommand::List => commands::forms::list(&catalogue),
-            FormsCommand::Show { form, region } => {
-                commands::forms::show(&catalogue, &form, region.as_deref())
-            }
+            FormsCommand::Show {
+                form,
+                region,
+                municipality,
+            } => commands::forms::show(
+                &catalogue,
+                &form,
+                region.as_deref(),
+                municipality.as_deref(),
+            ),
             FormsCommand::Template { form } => commands::forms::template(&catalogue, &form),
         },
         Command::New {
             form,
             region,
+            municipality,
             from,
             mentor,
             school,
@@ -420,6 +447,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 replica,
                 form,
                 region,
+                municipality,
                 from,
                 client::Registration { school, mentor },
             )

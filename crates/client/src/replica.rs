@@ -120,8 +120,28 @@ impl Replica {
         data: &Value,
         registration: &Registration,
     ) -> Result<String, ClientError> {
+        self.create_in(form, region, None, data, registration).await
+    }
+
+    /// Like [`Replica::create_for`], for a school of `municipality` (one of the region's with
+    /// requirements of its own): local validation then layers its set over the region's.
+    pub async fn create_in(
+        &self,
+        form: &str,
+        region: &str,
+        municipality: Option<&str>,
+        data: &Value,
+        registration: &Registration,
+    ) -> Result<String, ClientError> {
         self.catalogue.requirement_set(form, region)?;
-        let doc = document::create(&self.catalogue, form, region, data, &self.author)?;
+        let doc = document::create_in(
+            &self.catalogue,
+            form,
+            region,
+            municipality,
+            data,
+            &self.author,
+        )?;
         let handle = self.repo.create(doc).await?;
         let id = handle.document_id().to_string();
         crate::account::record_new(&self.store, &id, form, registration)?;
@@ -221,15 +241,19 @@ impl Replica {
         Ok(handle.with_document(|doc| document::diff(doc, &from, &to))?)
     }
 
-    /// Validates the document's current state against its region's requirements.
+    /// Validates the document's current state against its region's requirements and, for a
+    /// document made for a municipality, that municipality's own.
     pub async fn validate(&self, id: &str) -> Result<Report, ClientError> {
         let handle = self.handle(id).await?;
         let (meta, data) = handle.with_document(|doc| -> Result<_, ClientError> {
             Ok((document::meta(doc)?, document::to_json(doc)?))
         })?;
-        Ok(self
-            .catalogue
-            .validate(&meta.form, &meta.region, &forms::without_empty(&data))?)
+        Ok(self.catalogue.validate_in(
+            &meta.form,
+            &meta.region,
+            meta.municipality.as_deref(),
+            &forms::without_empty(&data),
+        )?)
     }
 
     /// Stops the repo, waiting for every storage write: call before exiting.

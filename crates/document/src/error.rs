@@ -210,6 +210,7 @@ fn lookup_ru(e: &LookupError) -> String {
         LookupError::NoRequirementSet { form, region } => {
             format!("у региона «{region}» нет требований к форме «{form}»")
         }
+        LookupError::UnknownMunicipality { .. } => e.message_ru(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The layout of a form document and its creation.
 //!
 //! The root map holds `form`, `form_version` and `region` (scalar strings, written once at
-//! creation) and `data`, the form's content. Inside `data` the schema decides the
+//! creation), `municipality` when the document was made for one, and `data`, the form's content. Inside `data` the schema decides the
 //! representation: sections are maps, tables and lists are lists (a table's rows are maps),
 //! short and long texts are Automerge text objects so that concurrent typing merges
 //! character-wise, and dates, choice codes, numbers and booleans are scalars.
@@ -23,6 +23,8 @@ pub(crate) const FORM: &str = "form";
 pub(crate) const FORM_VERSION: &str = "form_version";
 /// Root key of the region id.
 pub(crate) const REGION: &str = "region";
+/// Root key of the municipality id (absent when none was given).
+pub(crate) const MUNICIPALITY: &str = "municipality";
 /// Root key of the form data.
 pub(crate) const DATA: &str = "data";
 
@@ -44,6 +46,10 @@ pub struct Meta {
     pub form_version: String,
     /// Region id, e.g. `lipetsk`.
     pub region: String,
+    /// Municipality id, e.g. `kadoshkino`, when the document was made for one: whose own
+    /// requirements a local validation layers over the region's. The server never reads it:
+    /// it uses the owner school's municipality from its records.
+    pub municipality: Option<String>,
 }
 
 /// Creates a document of `form` for `region` holding `data` (`{}` for an empty one) in one
@@ -63,8 +69,24 @@ pub fn create(
     data: &Value,
     author: &Author,
 ) -> Result<Automerge, DocError> {
+    create_in(catalogue, form, region, None, data, author)
+}
+
+/// As [`create`], for a school of `municipality` (which must be one of the region's with its
+/// own requirements): its id is written at the root, beside the region's.
+pub fn create_in(
+    catalogue: &Catalogue,
+    form: &str,
+    region: &str,
+    municipality: Option<&str>,
+    data: &Value,
+    author: &Author,
+) -> Result<Automerge, DocError> {
     let version = catalogue.form(form)?.version.clone();
     catalogue.region(region)?;
+    if let Some(municipality) = municipality {
+        catalogue.municipality(region, municipality)?;
+    }
     catalogue.check_edit(form, "", data)?;
     let full = with_containers(catalogue, form, data)?;
     let empty = Map::new();
@@ -78,6 +100,9 @@ pub fn create(
         tx.put(ROOT, FORM, form)?;
         tx.put(ROOT, FORM_VERSION, version.as_str())?;
         tx.put(ROOT, REGION, region)?;
+        if let Some(municipality) = municipality {
+            tx.put(ROOT, MUNICIPALITY, municipality)?;
+        }
         let data_obj = tx.put_object(ROOT, DATA, ObjType::Map)?;
         let mut schema = Schema::new(catalogue, form);
         Writer::new(&mut tx, &mut schema).fill_map(&data_obj, "", data_map)
@@ -132,12 +157,21 @@ pub(crate) fn read_meta(doc: &impl ReadDoc) -> Result<Meta, DocError> {
         form: root_string(doc, FORM)?,
         form_version: root_string(doc, FORM_VERSION)?,
         region: root_string(doc, REGION)?,
+        municipality: optional_root_string(doc, MUNICIPALITY)?,
     })
 }
 
 /// The form id alone: all that editing needs.
 pub(crate) fn read_form(doc: &impl ReadDoc) -> Result<String, DocError> {
     root_string(doc, FORM)
+}
+
+fn optional_root_string(doc: &impl ReadDoc, key: &str) -> Result<Option<String>, DocError> {
+    Ok(Reader::now(doc)
+        .get(&ROOT, key)?
+        .as_ref()
+        .and_then(|(v, _)| scalar_str(v))
+        .map(|s| s.into_owned()))
 }
 
 fn root_string(doc: &impl ReadDoc, key: &str) -> Result<String, DocError> {

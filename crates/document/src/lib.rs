@@ -39,5 +39,5 @@ pub use error::{DocError, PointerProblem};
 pub use fingerprint::{canonical_json, content_sha256, text_sha256};
 pub use history::{Author, HistoryEntry, format_heads, history, parse_heads};
 pub use import::{ImportSummary, import};
-pub use layout::{MAX_DEPTH, Meta, create, meta};
+pub use layout::{MAX_DEPTH, Meta, create, create_in, meta};
 pub use read::{get, to_json, to_json_at};

@@ -75,6 +75,7 @@ fn created_document_reads_back_its_data_and_meta() {
             form: FORM.into(),
             form_version: "1.2.0".into(),
             region: REGION.into(),
+            municipality: None,
         }
     );
     assert_eq!(doc.get_changes(&[]).len(), 1, "creation is one change");

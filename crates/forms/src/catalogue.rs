@@ -62,6 +62,29 @@ pub struct Region {
     pub genitive: String,
     /// Requirement sets by form id.
     pub sets: BTreeMap<String, RequirementSet>,
+    /// Municipalities with requirement sets of their own, by id (`regions/<region>/municipalities/<id>/`).
+    pub municipalities: BTreeMap<String, Municipality>,
+}
+
+/// A municipality (a district or a city) whose own documents add requirements to its region's:
+/// its sets are layered over the region's, both apply.
+#[derive(Debug)]
+pub struct Municipality {
+    /// Municipality id, e.g. `kadoshkino` (the folder's name).
+    pub id: String,
+    /// Russian name in the nominative, «Кадошкинский муниципальный район».
+    pub name: String,
+    /// Russian name in the genitive, «Кадошкинского муниципального района».
+    pub genitive: String,
+    /// Requirement sets by form id, ids `<region>/<municipality>/<form>`.
+    pub sets: BTreeMap<String, RequirementSet>,
+}
+
+impl Region {
+    /// The municipality with its own requirements, if the region has it.
+    pub fn municipality(&self, id: &str) -> Option<&Municipality> {
+        self.municipalities.get(id)
+    }
 }
 
 /// What a region demands of one form beyond its base schema.
@@ -109,6 +132,7 @@ impl RequirementSet {
     }
 }
 
+/// `region.json` and `municipality.json` alike.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRegion {
@@ -267,6 +291,34 @@ impl Catalogue {
             })
     }
 
+    /// The municipality of a region that has requirements of its own.
+    pub fn municipality(
+        &self,
+        region: &str,
+        municipality: &str,
+    ) -> Result<&Municipality, LookupError> {
+        let found = self.region(region)?;
+        found
+            .municipality(municipality)
+            .ok_or_else(|| LookupError::UnknownMunicipality {
+                region: region.to_owned(),
+                municipality: municipality.to_owned(),
+                known: found.municipalities.keys().cloned().collect(),
+            })
+    }
+
+    /// The municipality's own requirement set for a form, layered over the region's; `None`
+    /// when the municipality adds nothing to that form.
+    pub fn municipal_set(
+        &self,
+        form: &str,
+        region: &str,
+        municipality: &str,
+    ) -> Result<Option<&RequirementSet>, LookupError> {
+        self.requirement_set(form, region)?;
+        Ok(self.municipality(region, municipality)?.sets.get(form))
+    }
+
     /// The raw base schema of a form (with its `$ref`s unresolved).
     pub fn schema(&self, form: &str) -> Result<&Value, LookupError> {
         let form = self.form(form)?;
@@ -398,26 +450,86 @@ fn load_region(
     registry: &jsonschema::Registry<'static>,
     engine: &Engine,
 ) -> Result<Region, LoadError> {
+    let raw = read_named(dir, "region.json")?;
+    let sets = load_sets(dir, &raw.id, forms, None, registry, engine)?;
+    let mut municipalities = BTreeMap::new();
+    let municipalities_dir = dir.join(MUNICIPALITIES);
+    if municipalities_dir.is_dir() {
+        for municipality_dir in list(&municipalities_dir)? {
+            if municipality_dir.is_dir() {
+                let municipality =
+                    load_municipality(&municipality_dir, &raw.id, &sets, forms, registry, engine)?;
+                municipalities.insert(municipality.id.clone(), municipality);
+            }
+        }
+    }
+    Ok(Region {
+        id: raw.id,
+        name: raw.name,
+        genitive: raw.genitive,
+        sets,
+        municipalities,
+    })
+}
+
+/// The folder of a region's municipalities with requirements of their own.
+const MUNICIPALITIES: &str = "municipalities";
+
+/// Reads `region.json` or `municipality.json` of `dir`, whose id must be the folder's name.
+fn read_named(dir: &Path, file: &str) -> Result<RawRegion, LoadError> {
     let folder = dir
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default()
         .to_owned();
-    let region_path = dir.join("region.json");
-    let raw: RawRegion = parse(&region_path, read_json(&region_path)?)?;
+    let path = dir.join(file);
+    let raw: RawRegion = parse(&path, read_json(&path)?)?;
     if raw.id != folder {
         return Err(LoadError::invalid(
-            &region_path,
+            &path,
             "/id",
             format!("id {:?} differs from the folder name {folder:?}", raw.id),
         ));
     }
+    Ok(raw)
+}
+
+fn load_municipality(
+    dir: &Path,
+    region: &str,
+    region_sets: &BTreeMap<String, RequirementSet>,
+    forms: &BTreeMap<String, Form>,
+    registry: &jsonschema::Registry<'static>,
+    engine: &Engine,
+) -> Result<Municipality, LoadError> {
+    let raw = read_named(dir, "municipality.json")?;
+    let prefix = format!("{region}/{}", raw.id);
+    let sets = load_sets(dir, &prefix, forms, Some(region_sets), registry, engine)?;
+    Ok(Municipality {
+        id: raw.id,
+        name: raw.name,
+        genitive: raw.genitive,
+        sets,
+    })
+}
+
+/// The requirement sets in `dir` (one `<form>.json` each), ids `<prefix>/<form>`. A
+/// municipality's sets (`under`: its region's) may not reuse a rule id of the region's set
+/// for the same form, and need that set to exist.
+fn load_sets(
+    dir: &Path,
+    prefix: &str,
+    forms: &BTreeMap<String, Form>,
+    under: Option<&BTreeMap<String, RequirementSet>>,
+    registry: &jsonschema::Registry<'static>,
+    engine: &Engine,
+) -> Result<BTreeMap<String, RequirementSet>, LoadError> {
     let mut sets = BTreeMap::new();
     for path in list(dir)? {
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
-        if name == "region.json" || !name.ends_with(".json") {
+        if name == "region.json" || name == "municipality.json" || !name.ends_with(".json") {
             continue;
         }
         let form_id = name.trim_end_matches(".json");
@@ -432,7 +544,7 @@ fn load_region(
             ));
         };
         let raw_set: RawSet = parse(&path, read_json(&path)?)?;
-        let expected_id = format!("{}/{form_id}", raw.id);
+        let expected_id = format!("{prefix}/{form_id}");
         if raw_set.id != expected_id {
             return Err(LoadError::invalid(
                 &path,
@@ -448,7 +560,39 @@ fn load_region(
             ));
         }
         let rules = compile_rules(&path, &raw_set.rules, true, engine, registry)?;
+        let region_set = match under {
+            Some(region_sets) => Some(region_sets.get(form_id).ok_or_else(|| {
+                LoadError::invalid(
+                    &path,
+                    "",
+                    format!("the region has no requirement set for {form_id} to add to"),
+                )
+            })?),
+            None => None,
+        };
         for (i, rule) in rules.iter().enumerate() {
+            if let Some(other) = &rule.across
+                && (other == form_id || !forms.contains_key(other))
+            {
+                return Err(LoadError::invalid(
+                    &path,
+                    format!("/rules/{i}/across"),
+                    format!(
+                        "`across` must name another form; known forms: {}",
+                        forms.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+            if region_set.is_some_and(|set| set.rules.iter().any(|r| r.id == rule.id)) {
+                return Err(LoadError::invalid(
+                    &path,
+                    format!("/rules/{i}/id"),
+                    format!(
+                        "rule id {:?} is already a rule of the region's set",
+                        rule.id
+                    ),
+                ));
+            }
             if form.rules.iter().any(|r| r.id == rule.id) {
                 return Err(LoadError::invalid(
                     &path,
@@ -500,12 +644,7 @@ fn load_region(
             },
         );
     }
-    Ok(Region {
-        id: raw.id,
-        name: raw.name,
-        genitive: raw.genitive,
-        sets,
-    })
+    Ok(sets)
 }
 
 fn compile_rules(

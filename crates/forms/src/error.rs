@@ -73,6 +73,16 @@ pub enum LookupError {
         /// The ids the catalogue has.
         known: Vec<String>,
     },
+    /// The region has no municipality with this id among those with requirements.
+    #[error("region {region:?} has no municipality {municipality:?}; known municipalities: {}", known.join(", "))]
+    UnknownMunicipality {
+        /// The region asked in.
+        region: String,
+        /// The id asked for.
+        municipality: String,
+        /// The municipalities of the region that have requirement sets.
+        known: Vec<String>,
+    },
     /// The region exists but has no requirement set for the form.
     #[error("region {region:?} has no requirement set for form {form:?}")]
     NoRequirementSet {
@@ -98,6 +108,21 @@ impl LookupError {
                     "неизвестный регион «{region}»; есть регионы: {}",
                     known.join(", ")
                 )
+            }
+            LookupError::UnknownMunicipality {
+                region,
+                municipality,
+                known,
+            } => {
+                let known = if known.is_empty() {
+                    "ни у одного муниципалитета региона нет своих требований".to_owned()
+                } else {
+                    format!(
+                        "свои требования есть у муниципалитетов: {}",
+                        known.join(", ")
+                    )
+                };
+                format!("у региона «{region}» нет муниципалитета «{municipality}»; {known}")
             }
             LookupError::NoRequirementSet { form, region } => {
                 format!("у региона «{region}» нет требований к форме «{form}»")

@@ -24,7 +24,7 @@ mod schema_docs;
 mod unique;
 mod validate;
 
-pub use catalogue::{Catalogue, Form, ID_PREFIX, Region, RequirementSet, Waiver};
+pub use catalogue::{Catalogue, Form, ID_PREFIX, Municipality, Region, RequirementSet, Waiver};
 pub use depth::MAX_DEPTH;
 pub use edit_check::EditError;
 pub use error::{LoadError, LookupError};

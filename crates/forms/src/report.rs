@@ -39,9 +39,15 @@ pub struct Report {
     pub form_version: String,
     /// Region id, e.g. `leningrad`.
     pub region: String,
-    /// Id of the region's requirement set, e.g. `leningrad/school-programme`.
+    /// The municipality whose own requirement set was applied over the region's, e.g.
+    /// `kadoshkino` (absent when only the region's applied).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub municipality: Option<String>,
+    /// Id of the requirement set applied, e.g. `leningrad/school-programme`; with a
+    /// municipality's set, both joined: `mordovia/school-programme + mordovia/kadoshkino/school-programme`.
     pub requirements_id: String,
-    /// Version of the region's requirement set.
+    /// Version of the requirement set, e.g. `2025.2`; with a municipality's set, both joined
+    /// the same way: `2025.4 + 2025.1`.
     pub requirements_version: String,
     /// Findings that block submission.
     pub errors: Vec<Finding>,

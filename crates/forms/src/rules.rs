@@ -45,6 +45,9 @@ pub struct Rule {
     /// The exact words of the source sentence the rule encodes. Every regional rule has one
     /// (the loader refuses a requirement set without it); general rules cite no document.
     pub quote: Option<String>,
+    /// The form of the school's other document the rule also reads (as `other` in its JSON
+    /// Logic), e.g. `partnership-agreement`; `None` for a rule of one document.
+    pub across: Option<String>,
     /// Array the rule is checked per element of, as pointer segments (`*` = every element).
     each: Option<Vec<String>>,
     /// The pointer of that array when it is a single one (no `*` on the way), escaped.
@@ -121,6 +124,8 @@ struct RawRule {
     source: String,
     #[serde(default)]
     quote: Option<String>,
+    #[serde(default)]
+    across: Option<String>,
 }
 
 /// A place a rule found broken: the finding's pointer.
@@ -321,6 +326,22 @@ impl Rule {
             }
             _ => {}
         }
+        if let Some(other) = &raw.across {
+            let problem = if !regional {
+                Some("`across` belongs to a requirement set, not to a form's general rules")
+            } else if raw.each.is_some() {
+                Some("a rule `across` documents is checked once per document: no `each`")
+            } else if raw.logic.is_none() {
+                Some("a rule `across` documents needs `logic` (reading `doc` and `other`)")
+            } else if other.trim().is_empty() {
+                Some("`across` names the other document's form")
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                return Err(LoadError::invalid(file, at("across"), problem));
+            }
+        }
         if !pointer::is_valid(&raw.pointer) {
             return Err(LoadError::invalid(
                 file,
@@ -443,11 +464,45 @@ impl Rule {
             message: raw.message,
             source: raw.source,
             quote: raw.quote,
+            across: raw.across,
             each,
             pointer: raw.pointer,
             when,
             check,
         })
+    }
+
+    /// Checks a rule `across` documents: whether it holds for `doc` beside `other` (the school's
+    /// document of the form the rule names), by the engine on `{"doc": …, "other": …}`.
+    /// `Err(())` when it cannot be evaluated (a wrong type in either document).
+    pub(crate) fn holds_across<'a>(
+        &'a self,
+        subject: &Subject<'a>,
+        other: &'a Value,
+    ) -> Result<bool, ()> {
+        let arena = subject.arena;
+        let doc = *subject.doc_data.get_or_init(|| to_data(subject.doc, arena));
+        let fields = arena.alloc_slice_copy(&[("doc", doc), ("other", to_data(other, arena))]);
+        let root: &DataValue<'_> = arena.alloc(DataValue::Object(fields));
+        let holds =
+            |compiled: &Compiled| match subject.engine.evaluate(&compiled.logic, root, arena) {
+                Ok(v) => Ok(subject.engine.truthy(v)),
+                Err(_) => Err(()),
+            };
+        if let Some(when) = &self.when
+            && !holds(when)?
+        {
+            return Ok(true);
+        }
+        match &self.check {
+            Check::Logic(logic) => holds(logic),
+            Check::Schema(_) | Check::Unique => Ok(true),
+        }
+    }
+
+    /// Where a finding of the rule points when it has no `each`.
+    pub(crate) fn pointer(&self) -> &str {
+        &self.pointer
     }
 
     /// Checks the rule against the document and appends every place it is broken.

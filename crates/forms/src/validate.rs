@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use datalogic_rs::bumpalo::Bump;
 use serde_json::Value;
 
-use crate::catalogue::{Catalogue, Form, Region, RequirementSet};
+use crate::catalogue::{Catalogue, Form, RequirementSet};
 use crate::error::LookupError;
 use crate::messages;
 use crate::report::{Finding, Report, Severity};
@@ -24,6 +24,18 @@ thread_local! {
     static ARENA: Cell<Option<Bump>> = const { Cell::new(None) };
 }
 
+/// A requirement set in force for a document, with whose it is: the region's or a
+/// municipality's (layered over the region's).
+struct Layer<'c> {
+    set: &'c RequirementSet,
+    /// «Ленинградской области», «Кадошкинского муниципального района».
+    genitive: &'c str,
+}
+
+/// The school's other documents a validation may read, for rules `across` documents: each with
+/// its form id. `None`: nobody said what the school has, and such rules are not checked.
+type Others<'o> = Option<&'o [(&'o str, &'o Value)]>;
+
 impl Catalogue {
     /// Validates `doc` as a `form` under the current requirements of `region`.
     ///
@@ -33,17 +45,79 @@ impl Catalogue {
     /// A document nested deeper than [`crate::MAX_DEPTH`] gets a single finding,
     /// `document.depth`, and nothing else looks at it: the schema validator, the rules and
     /// the messages all walk values recursively, and no form nests anywhere near that deep.
+    ///
+    /// Rules `across` documents are not checked: see [`Catalogue::validate_with`].
     pub fn validate(&self, form: &str, region: &str, doc: &Value) -> Result<Report, LookupError> {
+        self.judge(form, region, None, doc, None)
+    }
+
+    /// Validates `doc` under the requirements of `region` and, when `municipality` is given,
+    /// also under that municipality's own set for the form (both apply; findings of the
+    /// municipal layer name the municipality). A municipality with no set for this form adds
+    /// nothing; one the region does not have is an error ([`LookupError::UnknownMunicipality`]).
+    pub fn validate_in(
+        &self,
+        form: &str,
+        region: &str,
+        municipality: Option<&str>,
+        doc: &Value,
+    ) -> Result<Report, LookupError> {
+        self.judge(form, region, municipality, doc, None)
+    }
+
+    /// As [`Catalogue::validate_in`], and also checks the rules `across` documents against
+    /// `others`, the school's other documents with their form ids (their current content). A
+    /// rule holds when it holds beside one of the school's documents of the form it names;
+    /// without any, it is reported as a warning that it could not be checked.
+    pub fn validate_with(
+        &self,
+        form: &str,
+        region: &str,
+        municipality: Option<&str>,
+        doc: &Value,
+        others: &[(&str, &Value)],
+    ) -> Result<Report, LookupError> {
+        self.judge(form, region, municipality, doc, Some(others))
+    }
+
+    fn judge(
+        &self,
+        form: &str,
+        region: &str,
+        municipality: Option<&str>,
+        doc: &Value,
+        others: Others<'_>,
+    ) -> Result<Report, LookupError> {
         let set = self.requirement_set(form, region)?;
         let form = self.form(form)?;
         let region = self.region(region)?;
+        let mut layers = vec![Layer {
+            set,
+            genitive: &region.genitive,
+        }];
+        let mut requirements_id = set.id.clone();
+        let mut requirements_version = set.version.clone();
+        let mut applied = None;
+        if let Some(id) = municipality {
+            let found = self.municipality(&region.id, id)?;
+            if let Some(own) = found.sets.get(&form.id) {
+                requirements_id = format!("{requirements_id} + {}", own.id);
+                requirements_version = format!("{requirements_version} + {}", own.version);
+                applied = Some(found.id.clone());
+                layers.push(Layer {
+                    set: own,
+                    genitive: &found.genitive,
+                });
+            }
+        }
         let mut report = Report {
             valid: true,
             form: form.id.clone(),
             form_version: form.version.clone(),
             region: region.id.clone(),
-            requirements_id: set.id.clone(),
-            requirements_version: set.version.clone(),
+            municipality: applied,
+            requirements_id,
+            requirements_version,
             errors: Vec::new(),
             warnings: Vec::new(),
         };
@@ -67,7 +141,15 @@ impl Catalogue {
             self.schema_findings(form, doc, &mut report);
         }
         let mut arena = ARENA.with(Cell::take).unwrap_or_default();
-        self.check_rules(form, region, set, doc, schema_broken, &arena, &mut report);
+        self.check_rules(
+            form,
+            &layers,
+            doc,
+            others,
+            schema_broken,
+            &arena,
+            &mut report,
+        );
         // Kept for the thread's next validation: one chunk as large as this one needed, so
         // that the next conversion of a similar document allocates nothing.
         let used = arena.allocated_bytes();
@@ -82,14 +164,14 @@ impl Catalogue {
         Ok(report)
     }
 
-    /// Checks the form's and the region's rules, adding their findings to the report.
+    /// Checks the form's rules and each layer's, adding their findings to the report.
     #[allow(clippy::too_many_arguments)]
     fn check_rules(
         &self,
         form: &Form,
-        region: &Region,
-        set: &RequirementSet,
+        layers: &[Layer<'_>],
         doc: &Value,
+        others: Others<'_>,
         schema_broken: bool,
         arena: &Bump,
         report: &mut Report,
@@ -97,19 +179,27 @@ impl Catalogue {
         let subject = Subject::new(&self.engine, arena, doc, schema_broken);
         let mut violations = Vec::new();
         let mut tabled = Vec::new();
-        let lists = [
-            (None, &form.rules, &form.tables),
-            (Some(region), &set.rules, &set.tables),
-        ];
-        for (region, rules, tables) in lists {
+        let lists = std::iter::once((None, &form.rules, &form.tables)).chain(
+            layers
+                .iter()
+                .map(|layer| (Some(layer.genitive), &layer.set.rules, &layer.set.tables)),
+        );
+        for (layer, rules, tables) in lists {
             tabled.clear();
             tables.check(rules, &subject, &mut tabled);
             for (position, rule) in rules.iter().enumerate() {
-                if region.is_none() && set.waives(&rule.id) {
+                if layer.is_none() && layers.iter().any(|l| l.set.waives(&rule.id)) {
                     continue;
                 }
                 violations.clear();
-                if tables.covers(position) {
+                if let Some(other_form) = &rule.across {
+                    let Some(others) = others else { continue };
+                    if !self.check_across(form, layer, rule, other_form, &subject, others, report) {
+                        violations.push(Violation {
+                            pointer: rule.pointer().to_owned(),
+                        });
+                    }
+                } else if tables.covers(position) {
                     for (at, violation) in &mut tabled {
                         if *at == position {
                             violations.push(Violation {
@@ -120,16 +210,72 @@ impl Catalogue {
                 } else {
                     rule.check(&subject, &mut violations);
                 }
-                self.report(form, region, rule, &mut violations, report);
+                self.report(form, layer, rule, &mut violations, report);
             }
         }
     }
 
-    /// Adds a rule's findings (`violations`, drained) to the report.
+    /// Whether a rule across documents holds beside one of the school's documents of
+    /// `other_form`; without any such document (or only ones too deep to read) the rule is
+    /// reported as a warning that it could not be checked, and counts as holding.
+    #[allow(clippy::too_many_arguments)]
+    fn check_across<'a>(
+        &self,
+        form: &Form,
+        layer: Option<&str>,
+        rule: &'a Rule,
+        other_form: &str,
+        subject: &Subject<'a>,
+        others: &'a [(&'a str, &'a Value)],
+        report: &mut Report,
+    ) -> bool {
+        let mut readable = others
+            .iter()
+            .filter(|(id, other)| {
+                *id == other_form && crate::depth::too_deep(other, 0, crate::MAX_DEPTH).is_none()
+            })
+            .peekable();
+        if readable.peek().is_none() {
+            let title = self
+                .forms
+                .get(other_form)
+                .map_or(other_form, |f| f.title.as_str());
+            let message = format!(
+                "не проверено, нет документа школы «{title}»: {}",
+                rule.message
+            );
+            let suffix = layer.map(|genitive| format!("требование {genitive}"));
+            report.warnings.push(Finding {
+                message: messages::finding(
+                    &self.field_name(form, rule.pointer()),
+                    &message,
+                    suffix.as_deref(),
+                ),
+                pointer: rule.pointer().to_owned(),
+                rule: rule.id.clone(),
+                severity: Severity::Warning,
+            });
+            return true;
+        }
+        let mut broken_types = false;
+        for (_, other) in readable {
+            match rule.holds_across(subject, other) {
+                Ok(true) => return true,
+                Ok(false) => {}
+                Err(()) => broken_types = true,
+            }
+        }
+        // As for a rule of one document: what cannot be evaluated on a well-typed document
+        // is broken, not passed; under a broken schema the schema's findings say it.
+        broken_types && subject.schema_broken
+    }
+
+    /// Adds a rule's findings (`violations`, drained) to the report; `layer` is the genitive
+    /// of whose set the rule is (`None`: the form's general rules).
     fn report(
         &self,
         form: &Form,
-        region: Option<&Region>,
+        layer: Option<&str>,
         rule: &Rule,
         violations: &mut Vec<Violation>,
         report: &mut Report,
@@ -137,9 +283,9 @@ impl Catalogue {
         if violations.is_empty() {
             return;
         }
-        let suffix = region.map(|r| match rule.severity {
-            Severity::Error => format!("требование {}", r.genitive),
-            Severity::Warning => format!("рекомендация {}", r.genitive),
+        let suffix = layer.map(|genitive| match rule.severity {
+            Severity::Error => format!("требование {genitive}"),
+            Severity::Warning => format!("рекомендация {genitive}"),
         });
         for violation in violations.drain(..) {
             let field = self.field_name(form, &violation.pointer);
@@ -248,6 +394,10 @@ mod tests {
             let Ok(set) = catalogue.requirement_set(form_id, region) else {
                 continue;
             };
+            // `<form>.<region>.<municipality>.…`: the municipality's set is checked too.
+            let municipal = parts
+                .next()
+                .and_then(|m| catalogue.municipal_set(form_id, region, m).ok().flatten());
             let form = catalogue.form(form_id).unwrap();
             let doc: Value =
                 serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -263,7 +413,10 @@ mod tests {
                 let arena = Bump::new();
                 let broken = !form.validator.is_valid(doc);
                 let subject = Subject::new(&catalogue.engine, &arena, doc, broken);
-                for (rules, tables) in [(&form.rules, &form.tables), (&set.rules, &set.tables)] {
+                let lists = [(&form.rules, &form.tables), (&set.rules, &set.tables)]
+                    .into_iter()
+                    .chain(municipal.map(|m| (&m.rules, &m.tables)));
+                for (rules, tables) in lists {
                     let mut tabled = Vec::new();
                     tables.check(rules, &subject, &mut tabled);
                     for (position, rule) in rules.iter().enumerate() {

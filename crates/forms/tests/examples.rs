@@ -3,6 +3,11 @@
 //! that rule, `…warning.<rule>.json` is valid with warnings of exactly that rule. Every rule
 //! of every form and region must be broken by at least one example, so each rule has a test
 //! that fails without it.
+//!
+//! `<form>.<region>.<municipality>.<verdict>…` is judged under the municipality's set layered
+//! over the region's. Every example is judged beside its region's (or municipality's) valid
+//! examples of the other forms as the school's other documents, so that rules across
+//! documents are checked too: the valid examples of one place agree with each other.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -25,6 +30,7 @@ struct Example {
     name: String,
     form: String,
     region: String,
+    municipality: Option<String>,
     verdict: Verdict,
     path: PathBuf,
 }
@@ -50,6 +56,18 @@ fn examples(catalogue: &Catalogue) -> Vec<Example> {
         let (region, verdict) = rest
             .split_once('.')
             .unwrap_or_else(|| panic!("{name}: no verdict"));
+        let (municipality, verdict) = match verdict.split_once('.') {
+            Some((word, rest)) if !["valid", "invalid", "warning"].contains(&word) => {
+                (Some(word.to_owned()), rest)
+            }
+            _ if !["valid", "invalid", "warning"]
+                .iter()
+                .any(|w| verdict == *w || verdict.starts_with(&format!("{w}."))) =>
+            {
+                (Some(verdict.to_owned()), "")
+            }
+            _ => (None, verdict),
+        };
         let verdict = match verdict.split_once('.') {
             None if verdict == "valid" => Verdict::Valid,
             Some(("invalid", rule)) => Verdict::Invalid(rule.to_owned()),
@@ -61,6 +79,7 @@ fn examples(catalogue: &Catalogue) -> Vec<Example> {
             name,
             form,
             region,
+            municipality,
             verdict,
             path,
         });
@@ -72,12 +91,45 @@ fn rules_of(report_findings: &[forms::Finding]) -> BTreeSet<&str> {
     report_findings.iter().map(|f| f.rule.as_str()).collect()
 }
 
-fn check(catalogue: &Catalogue, example: &Example) -> Result<(), String> {
+/// The valid examples of the other forms in the example's place, as the school's other
+/// documents.
+fn others(examples: &[Example], example: &Example) -> Vec<(String, serde_json::Value)> {
+    examples
+        .iter()
+        .filter(|e| {
+            e.form != example.form
+                && e.region == example.region
+                && e.municipality == example.municipality
+                && matches!(e.verdict, Verdict::Valid)
+        })
+        .map(|e| {
+            let text = std::fs::read_to_string(&e.path).unwrap();
+            (e.form.clone(), serde_json::from_str(&text).unwrap())
+        })
+        .collect()
+}
+
+fn judge(catalogue: &Catalogue, examples: &[Example], example: &Example) -> Result<Report, String> {
     let text = std::fs::read_to_string(&example.path).map_err(|e| e.to_string())?;
     let doc = serde_json::from_str(&text).map_err(|e| format!("malformed JSON: {e}"))?;
-    let report: Report = catalogue
-        .validate(&example.form, &example.region, &doc)
-        .map_err(|e| e.to_string())?;
+    let others = others(examples, example);
+    let others: Vec<(&str, &serde_json::Value)> = others
+        .iter()
+        .map(|(form, doc)| (form.as_str(), doc))
+        .collect();
+    catalogue
+        .validate_with(
+            &example.form,
+            &example.region,
+            example.municipality.as_deref(),
+            &doc,
+            &others,
+        )
+        .map_err(|e| e.to_string())
+}
+
+fn check(catalogue: &Catalogue, examples: &[Example], example: &Example) -> Result<(), String> {
+    let report = judge(catalogue, examples, example)?;
     let messages = || {
         report
             .findings()
@@ -113,7 +165,7 @@ fn every_example_gets_the_verdict_its_name_states() {
     let failures: Vec<String> = examples
         .iter()
         .filter_map(|e| {
-            check(&catalogue, e)
+            check(&catalogue, &examples, e)
                 .err()
                 .map(|why| format!("{}: {why}", e.name))
         })
@@ -132,14 +184,23 @@ fn every_form_and_region_has_a_valid_example() {
     let catalogue = Catalogue::load(forms_dir()).expect("forms/ loads");
     let examples = examples(&catalogue);
     for region in catalogue.regions() {
-        for form in region.sets.keys() {
-            assert!(
-                examples.iter().any(|e| &e.form == form
-                    && e.region == region.id
-                    && matches!(e.verdict, Verdict::Valid)),
-                "no valid example for {form} in {}",
-                region.id
-            );
+        let places = std::iter::once((None, &region.sets)).chain(
+            region
+                .municipalities
+                .values()
+                .map(|m| (Some(m.id.as_str()), &m.sets)),
+        );
+        for (municipality, sets) in places {
+            for form in sets.keys() {
+                assert!(
+                    examples.iter().any(|e| &e.form == form
+                        && e.region == region.id
+                        && e.municipality.as_deref() == municipality
+                        && matches!(e.verdict, Verdict::Valid)),
+                    "no valid example for {form} in {} {municipality:?}",
+                    region.id
+                );
+            }
         }
     }
 }
@@ -151,7 +212,11 @@ fn every_rule_is_broken_by_an_example() {
     let broken = |form: &str, region: Option<&str>, rule: &str| {
         examples.iter().any(|e| {
             e.form == form
-                && region.is_none_or(|r| e.region == r)
+                && region.is_none_or(|r| {
+                    e.region == r.split('/').next().unwrap_or(r)
+                        && (r.split('/').nth(1) == e.municipality.as_deref()
+                            || (!r.contains('/') && e.municipality.is_none()))
+                })
                 && matches!(&e.verdict, Verdict::Invalid(r) | Verdict::Warning(r) if r == rule)
         })
     };
@@ -177,6 +242,16 @@ fn every_rule_is_broken_by_an_example() {
                 }
             }
         }
+        for municipality in region.municipalities.values() {
+            let place = format!("{}/{}", region.id, municipality.id);
+            for (form, set) in &municipality.sets {
+                for rule in &set.rules {
+                    if !broken(form, Some(&place), &rule.id) {
+                        missing.insert(rule.id.clone(), format!("{form} in {place}"));
+                    }
+                }
+            }
+        }
     }
     assert!(missing.is_empty(), "rules no example breaks: {missing:#?}");
 }
@@ -186,11 +261,9 @@ fn rules_point_at_places_the_schema_describes() {
     // A rule's message names the field by its titles; a pointer the schema does not describe
     // would name it by its key instead. Every finding of every example must read as titles.
     let catalogue = Catalogue::load(forms_dir()).expect("forms/ loads");
-    for example in examples(&catalogue) {
-        let doc = serde_json::from_str(&std::fs::read_to_string(&example.path).unwrap()).unwrap();
-        let report = catalogue
-            .validate(&example.form, &example.region, &doc)
-            .unwrap();
+    let examples = examples(&catalogue);
+    for example in &examples {
+        let report = judge(&catalogue, &examples, example).unwrap();
         for finding in report.findings() {
             let field = finding.message.split(": ").next().unwrap();
             assert!(

@@ -22,6 +22,14 @@ fn rules_broken(catalogue: &Catalogue, form: &str, region: &str, doc: &Value) ->
     report.findings().map(|f| f.rule.clone()).collect()
 }
 
+/// The rule ids of every finding under the Kadoshkino district's set over Mordovia's.
+fn kadoshkino_rules_broken(catalogue: &Catalogue, doc: &Value) -> Vec<String> {
+    let report = catalogue
+        .validate_in("school-programme", "mordovia", Some("kadoshkino"), doc)
+        .unwrap();
+    report.findings().map(|f| f.rule.clone()).collect()
+}
+
 /// A Lipetsk programme of a school with `staff` teachers and managers, `trained` of whom are
 /// trained (the plan's rows shrunk so that the general counting rules still hold).
 fn lipetsk_small_school(staff: u64, trained: u64) -> Value {
@@ -103,10 +111,10 @@ fn other_regions_still_want_the_self_diagnosis_before_the_start() {
     }
 }
 
-/// A Mordovia programme of a school of category `status`, with or without its agreement with
+/// A Kadoshkino (Mordovia) programme of a school of category `status`, with or without its agreement with
 /// a mentor school and its high-result partner.
 fn mordovia_school(status: Option<&str>, mentor: bool, high_result: bool) -> Value {
-    let mut doc = valid_example("school-programme", "mordovia");
+    let mut doc = valid_example("school-programme", "mordovia.kadoshkino");
     match status {
         Some(status) => doc["school_profile"]["status"] = json!(status),
         None => {
@@ -127,40 +135,40 @@ fn mordovia_school(status: Option<&str>, mentor: bool, high_result: bool) -> Val
 }
 
 #[test]
-fn mordovia_partner_follows_the_school_category() {
-    // 002:340: a low-result school agrees with a high-result school; 002:344: a school in
+fn kadoshkino_partner_follows_the_school_category() {
+    // The Kadoshkino district's roadmap, 002:340: a low-result school agrees with a high-result school; 002:344: a school in
     // adverse social conditions with a mentor school; a school that is both, with both.
     let catalogue = Catalogue::load(forms_dir()).unwrap();
     let judge = |status, mentor, high_result| {
         let doc = mordovia_school(status, mentor, high_result);
-        rules_broken(&catalogue, "school-programme", "mordovia", &doc)
+        kadoshkino_rules_broken(&catalogue, &doc)
     };
     let none: Vec<String> = Vec::new();
     assert_eq!(judge(Some("low_results"), false, true), none);
     assert_eq!(
         judge(Some("low_results"), true, false),
-        ["mordovia.high-result-agreement"]
+        ["kadoshkino.high-result-agreement"]
     );
     assert_eq!(judge(Some("adverse_conditions"), true, false), none);
     assert_eq!(
         judge(Some("adverse_conditions"), false, true),
-        ["mordovia.mentor-agreement"]
+        ["kadoshkino.mentor-agreement"]
     );
     assert_eq!(judge(Some("both"), true, true), none);
     assert_eq!(
         judge(Some("both"), false, false),
         [
-            "mordovia.high-result-agreement",
-            "mordovia.mentor-agreement"
+            "kadoshkino.high-result-agreement",
+            "kadoshkino.mentor-agreement"
         ]
     );
 }
 
 #[test]
-fn mordovia_without_a_school_category_demands_neither_agreement() {
+fn kadoshkino_without_a_school_category_demands_neither_agreement() {
     let catalogue = Catalogue::load(forms_dir()).unwrap();
     let doc = mordovia_school(None, false, false);
-    let broken = rules_broken(&catalogue, "school-programme", "mordovia", &doc);
+    let broken = kadoshkino_rules_broken(&catalogue, &doc);
     assert!(
         !broken.iter().any(|r| r.ends_with("-agreement")),
         "{broken:?}"

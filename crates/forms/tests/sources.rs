@@ -40,8 +40,14 @@ fn every_regional_rule_and_waiver_quotes_the_lines_it_cites() {
     let catalogue = Catalogue::load(forms_dir()).unwrap();
     let mut problems = Vec::new();
     let mut quoted = 0;
-    for region in catalogue.regions() {
-        for set in region.sets.values() {
+    let sets = catalogue.regions().flat_map(|region| {
+        region
+            .sets
+            .values()
+            .chain(region.municipalities.values().flat_map(|m| m.sets.values()))
+    });
+    {
+        for set in sets {
             let rules = set.rules.iter().map(|rule| {
                 let quote = rule.quote.as_deref().expect("the loader demands a quote");
                 (rule.id.clone(), rule.source.as_str(), quote)

@@ -191,6 +191,21 @@ impl Store {
         })
     }
 
+    /// The documents a school owns, ordered by id.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if the query fails or a stored state is invalid.
+    pub fn documents_of(&self, owner_school: &OrgId) -> Result<Vec<DocumentRecord>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached(&format!(
+                "{SELECT_RECORD} AND owner_school = ?1 ORDER BY id"
+            ))?
+            .query_map([owner_school.as_str()], record_from_row)?
+            .collect()
+        })
+    }
+
     /// Performs `transition` on document `id` for `actor`: loads its state, applies the
     /// lifecycle's rules, and stores the next state with what it implies (the pinned
     /// submission, a signature bound to the submission's hash, decision and collection times)

@@ -359,3 +359,44 @@ fn records_registered_under_an_alias_by_earlier_code_are_quarantined_on_upgrade(
     let store = Store::open(&path).unwrap();
     assert_eq!(store.audit_log().unwrap().len(), log.len());
 }
+
+#[test]
+fn documents_of_lists_a_school_s_documents_only() {
+    let f = fixture();
+    let agreement = agreement(&f.store);
+    let programme = DocumentRef::new(
+        doc_id(2),
+        FormKind::SchoolProgramme,
+        OrgId::new("school"),
+        Some(OrgId::new("mentor")),
+    );
+    f.store
+        .register_document(&programme, "lipetsk", &UserId::new("editor"))
+        .unwrap();
+    let mentors = DocumentRef::new(
+        doc_id(3),
+        FormKind::StimulusPolicyChange,
+        OrgId::new("mentor"),
+        None,
+    );
+    f.store
+        .register_document(&mentors, "lipetsk", &UserId::new("mentor-director"))
+        .unwrap();
+    let mut ids: Vec<DocumentId> = f
+        .store
+        .documents_of(&OrgId::new("school"))
+        .unwrap()
+        .into_iter()
+        .map(|record| record.document.id)
+        .collect();
+    ids.sort();
+    let mut expected = vec![agreement, programme.id];
+    expected.sort();
+    assert_eq!(ids, expected);
+    assert!(
+        f.store
+            .documents_of(&OrgId::new("krasnoe"))
+            .unwrap()
+            .is_empty()
+    );
+}

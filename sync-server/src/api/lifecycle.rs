@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use store::{DocumentRecord, Pinned};
-use workflow::{Action, Comment, Heads, Transition, TransitionError, signing_party};
+use workflow::{Action, Comment, Directory, Heads, Transition, TransitionError, signing_party};
 
 use crate::access::Changed;
 use crate::api::auth::Caller;
@@ -66,7 +66,8 @@ pub async fn submit(
                 ),
             ),
         })?;
-    let (report, pinned) = judge(&state.catalogue, &record, &content)?;
+    let context = SubmissionContext::of(&state, &dir, &record).await?;
+    let (report, pinned) = judge(&state.catalogue, &record, &context, &content)?;
     let Some(pinned) = pinned else {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -96,8 +97,70 @@ pub async fn submit(
     ))
 }
 
+/// What a submission is judged in, taken from the server's records and never from the
+/// document: the owner school's municipality (when it has requirements of its own) and the
+/// school's other documents as they are now, for rules across documents.
+#[derive(Debug, Default)]
+pub struct SubmissionContext {
+    /// The owner school's municipality, when the catalogue has a set of its own for it.
+    pub municipality: Option<String>,
+    /// The owner school's other registered documents: form id and current content (empty
+    /// fields dropped). Documents the server holds no copy of yet are left out.
+    pub others: Vec<(String, serde_json::Value)>,
+}
+
+impl SubmissionContext {
+    /// The context of `record`'s submission.
+    ///
+    /// # Errors
+    ///
+    /// 500 if the store cannot be read.
+    pub async fn of(
+        state: &AppState,
+        dir: &Directory,
+        record: &DocumentRecord,
+    ) -> Result<SubmissionContext, ApiError> {
+        let owner = record.document.owner_school.clone();
+        let municipality = dir
+            .municipality_of(&owner)
+            .map(|m| m.id.as_str().to_owned())
+            .filter(|id| {
+                state
+                    .catalogue
+                    .region(&record.region)
+                    .is_ok_and(|region| region.municipality(id).is_some())
+            });
+        let store = state.store.clone();
+        let siblings = blocking(move || store.documents_of(&owner)).await?;
+        let mut others = Vec::new();
+        for sibling in siblings {
+            if sibling.document.id == record.document.id {
+                continue;
+            }
+            let Ok(id) = store::repo_document_id(sibling.document.id.as_str()) else {
+                continue;
+            };
+            let Ok(Some(handle)) = state.repo.find(id).await else {
+                continue;
+            };
+            // A sibling too deep to read is left out, as if the school had no such document.
+            if let Ok(content) = handle.with_document(|doc| document::to_json(doc)) {
+                others.push((
+                    sibling.document.form.form_id().to_owned(),
+                    forms::without_empty(&content),
+                ));
+            }
+        }
+        Ok(SubmissionContext {
+            municipality,
+            others,
+        })
+    }
+}
+
 /// Validates `content` (a document's data at the heads to submit) against the region's current
-/// requirement set; when valid, also what the submission pins.
+/// requirement set, layered with the owner school's municipality's, and the rules across the
+/// school's documents against `context`'s others; when valid, also what the submission pins.
 ///
 /// # Errors
 ///
@@ -106,13 +169,21 @@ pub async fn submit(
 pub fn judge(
     catalogue: &forms::Catalogue,
     record: &DocumentRecord,
+    context: &SubmissionContext,
     content: &serde_json::Value,
 ) -> Result<(forms::Report, Option<Pinned>), ApiError> {
+    let others: Vec<(&str, &serde_json::Value)> = context
+        .others
+        .iter()
+        .map(|(form, doc)| (form.as_str(), doc))
+        .collect();
     let report = catalogue
-        .validate(
+        .validate_with(
             record.document.form.form_id(),
             &record.region,
+            context.municipality.as_deref(),
             &forms::without_empty(content),
+            &others,
         )
         .map_err(|e| ApiError::internal(format!("no requirement set: {e}")))?;
     let pinned = report.valid.then(|| {

@@ -15,11 +15,13 @@ use crate::input::read_document;
 const FORMS_WITH_MENTOR: [&str; 2] = ["school-programme", "partnership-agreement"];
 
 /// Creates a document and prints its id, alone on one line. The owner school and the mentor
-/// school are recorded for the document's registration on its first sync.
+/// school are recorded for the document's registration on its first sync; the municipality,
+/// if given, is written into the document for local validation.
 pub async fn new(
     replica: Arc<Replica>,
     form: String,
     region: String,
+    municipality: Option<String>,
     from: Option<PathBuf>,
     registration: Registration,
 ) -> anyhow::Result<ExitCode> {
@@ -28,7 +30,13 @@ pub async fn new(
         None => Value::Object(Default::default()),
     };
     let id = replica
-        .create_for(&form, &region, &data, &registration)
+        .create_in(
+            &form,
+            &region,
+            municipality.as_deref(),
+            &data,
+            &registration,
+        )
         .await
         .map_err(client_error)?;
     println!("{id}");

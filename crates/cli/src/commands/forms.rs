@@ -23,6 +23,22 @@ pub fn list(catalogue: &Catalogue) -> anyhow::Result<ExitCode> {
                 set.rules.len()
             );
         }
+        for municipality in region.municipalities.values() {
+            println!(
+                "    муниципалитет {:<12} {} (--municipality {})",
+                municipality.id, municipality.name, municipality.id
+            );
+            for (form, set) in &municipality.sets {
+                println!(
+                    "      {:<20} требования {} версии {}, действуют с {}, правил: {}",
+                    form,
+                    set.id,
+                    set.version,
+                    set.effective_from,
+                    set.rules.len()
+                );
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -32,12 +48,24 @@ pub fn show(
     catalogue: &Catalogue,
     form_id: &str,
     region: Option<&str>,
+    municipality: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let form = catalogue.form(form_id).map_err(super::lookup)?;
     let set = region
         .map(|r| catalogue.requirement_set(form_id, r))
         .transpose()
         .map_err(super::lookup)?;
+    let municipal = match (region, municipality) {
+        (Some(region), Some(municipality)) => Some((
+            catalogue
+                .municipality(region, municipality)
+                .map_err(super::lookup)?,
+            catalogue
+                .municipal_set(form_id, region, municipality)
+                .map_err(super::lookup)?,
+        )),
+        _ => None,
+    };
     println!("{} ({} {})", form.title, form.id, form.version);
     println!("{}\n", form.description);
     println!("Поля (* — обязательное):");
@@ -52,7 +80,7 @@ pub fn show(
         );
     }
     println!("\nОбщие правила формы (для всех регионов):");
-    print_rules(&form.rules);
+    print_rules(catalogue, &form.rules);
     if let (Some(set), Some(region)) = (set, region) {
         let region = catalogue.region(region).map_err(super::lookup)?;
         println!("\nЧто требует {} сверх общей формы", region.name);
@@ -61,19 +89,42 @@ pub fn show(
             set.id, set.version, set.effective_from
         );
         println!("  Основание: {}", set.basis);
-        print_rules(&set.rules);
-        if !set.waivers.is_empty() {
-            println!("\nОбщие правила, которые {} не применяет", region.name);
-            for waiver in &set.waivers {
-                println!("  • [{}] {}", waiver.rule, waiver.reason);
-                println!("    Источник ({}): «{}»", waiver.source, waiver.quote);
+        print_rules(catalogue, &set.rules);
+        print_waivers(&region.name, &set.waivers);
+    }
+    if let Some((municipality, set)) = municipal {
+        println!(
+            "\nЧто требует {} сверх требований региона",
+            municipality.name
+        );
+        match set {
+            Some(set) => {
+                println!(
+                    "  {} — версия {}, действует с {}",
+                    set.id, set.version, set.effective_from
+                );
+                println!("  Основание: {}", set.basis);
+                print_rules(catalogue, &set.rules);
+                print_waivers(&municipality.name, &set.waivers);
             }
+            None => println!("  (ничего: своих требований к этой форме нет)"),
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_rules(rules: &[Rule]) {
+fn print_waivers(whose: &str, waivers: &[::forms::Waiver]) {
+    if waivers.is_empty() {
+        return;
+    }
+    println!("\nОбщие правила, которые {whose} не применяет");
+    for waiver in waivers {
+        println!("  • [{}] {}", waiver.rule, waiver.reason);
+        println!("    Источник ({}): «{}»", waiver.source, waiver.quote);
+    }
+}
+
+fn print_rules(catalogue: &Catalogue, rules: &[Rule]) {
     if rules.is_empty() {
         println!("  (нет)");
     }
@@ -83,6 +134,10 @@ fn print_rules(rules: &[Rule]) {
             Severity::Warning => "рекомендуется",
         };
         println!("  • {} ({kind}) [{}]", rule.requirement, rule.id);
+        if let Some(other) = &rule.across {
+            let title = catalogue.form(other).map_or(other.as_str(), |f| &f.title);
+            println!("    Сверяется с документом школы «{title}» при подаче на сервер");
+        }
         if let Some(quote) = &rule.quote {
             println!("    Источник ({}): «{quote}»", rule.source);
         }

@@ -11,10 +11,14 @@ use crate::Format;
 use crate::input::read_document;
 
 /// Validates a file and prints the report; exit 0 when valid, 1 when not.
+///
+/// With a municipality, its own requirements are layered over the region's. Rules across a
+/// school's documents are checked by the server at submission, not here.
 pub fn file(
     catalogue: &Catalogue,
     form: &str,
     region: &str,
+    municipality: Option<&str>,
     file: &Path,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
@@ -22,9 +26,14 @@ pub fn file(
     catalogue
         .requirement_set(form, region)
         .map_err(super::lookup)?;
+    if let Some(municipality) = municipality {
+        catalogue
+            .municipality(region, municipality)
+            .map_err(super::lookup)?;
+    }
     let doc = read_document(file).map_err(|e| anyhow::anyhow!(e.to_string()))?;
     let report = catalogue
-        .validate(form, region, &doc)
+        .validate_in(form, region, municipality, &doc)
         .map_err(super::lookup)?;
     print_report(catalogue, &report, format)
 }
@@ -61,10 +70,17 @@ pub fn render(catalogue: &Catalogue, report: &Report) -> String {
         .form(&report.form)
         .map(|f| f.title.as_str())
         .unwrap_or(&report.form);
-    let region = catalogue
+    let mut region = catalogue
         .region(&report.region)
-        .map(|r| r.genitive.as_str())
-        .unwrap_or(&report.region);
+        .map(|r| r.genitive.clone())
+        .unwrap_or_else(|_| report.region.clone());
+    if let Some(municipality) = &report.municipality {
+        let name = catalogue
+            .municipality(&report.region, municipality)
+            .map(|m| m.genitive.as_str())
+            .unwrap_or(municipality);
+        region = format!("{region} и {name}");
+    }
     let mut out = String::new();
     if report.valid {
         out.push_str(&format!("✓ Документ соответствует требованиям {region}.\n"));
