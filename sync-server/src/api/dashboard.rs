@@ -1,6 +1,8 @@
 //! `GET /api/dashboard`: where every document of the coordinator's region stands — counts by
 //! municipality and status, and the findings reported most often in the documents' latest
-//! submissions (their pinned content judged against the region's current requirement set).
+//! submissions (their pinned content judged against the region's current requirement set and
+//! the municipality's own, if it has one; rules across a school's documents are left to
+//! submission, which reads the school's other documents).
 
 use std::collections::BTreeMap;
 
@@ -40,7 +42,7 @@ pub async fn show(
         cells
             .entry((name.clone(), status.as_str()))
             .or_insert_with(|| DashboardCell {
-                municipality: id,
+                municipality: id.clone(),
                 municipality_name: name,
                 status: status.as_str().to_owned(),
                 status_ru: status.label_ru().to_owned(),
@@ -59,9 +61,15 @@ pub async fn show(
         let Ok(content) = serde_json::from_str::<serde_json::Value>(&stored.pinned.content) else {
             continue;
         };
-        let Ok(report) = state.catalogue.validate(
+        // The municipality's own set applies where the catalogue has one, as at submission.
+        let layered = state
+            .catalogue
+            .region(&record.region)
+            .is_ok_and(|region| region.municipality(&id).is_some());
+        let Ok(report) = state.catalogue.validate_in(
             record.document.form.form_id(),
             &record.region,
+            layered.then_some(id.as_str()),
             &forms::without_empty(&content),
         ) else {
             continue;
