@@ -99,3 +99,33 @@ fn the_registry_filters_by_school() {
         "{text}"
     );
 }
+
+#[test]
+fn a_reviewer_reads_the_findings_of_the_latest_submission() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    let docs = Api::demo(&server, "admin").documents();
+    let find = |form: &str, school: &str| {
+        docs.iter()
+            .find(|(_, f, s)| f == form && s == school)
+            .map(|(id, ..)| id.clone())
+            .unwrap_or_else(|| panic!("no {form} of {school}"))
+    };
+    let agreement = find("partnership-agreement", "krasnoe");
+    let (status, report) =
+        Api::demo(&server, "reviewer").get(&format!("/api/documents/{agreement}/report"));
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["valid"], true);
+    assert_eq!(report["form"], "partnership-agreement");
+    assert!(report["errors"].as_array().unwrap().is_empty());
+    // A draft has nothing to judge; a stranger learns nothing.
+    let draft = find("school-programme", "sukhodol");
+    let (status, body) =
+        Api::demo(&server, "sukhodol-editor").get(&format!("/api/documents/{draft}/report"));
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"], "not-submitted");
+    let (status, body) =
+        Api::demo(&server, "sukhodol-editor").get(&format!("/api/documents/{agreement}/report"));
+    assert_eq!(status, 404, "{body}");
+    assert_ne!(body["error"], "not-submitted");
+}

@@ -369,4 +369,9 @@ export class Api {
   verifyAudit(): Promise<AuditCheck> {
     return this.call("GET", "/api/admin/audit/verify");
   }
+
+  /** The findings of the document's latest submission, judged as a submission is. */
+  report(id: string): Promise<Report> {
+    return this.call("GET", `/api/documents/${encodeURIComponent(id)}/report`);
+  }
 }

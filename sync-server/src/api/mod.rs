@@ -21,6 +21,7 @@ pub mod openapi;
 pub mod organisations;
 pub mod refusals;
 pub mod registry;
+pub mod report;
 pub mod views;
 
 use axum::Router;
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/organisations", get(organisations::list))
         .route("/api/documents/{id}", get(documents::show))
         .route("/api/documents/{id}/diff", get(documents::diff))
+        .route("/api/documents/{id}/report", get(report::show))
         .route("/api/documents/{id}/submissions", post(lifecycle::submit))
         .route("/api/documents/{id}/signatures", post(lifecycle::sign))
         .route("/api/documents/{id}/review", post(lifecycle::review))

@@ -12,7 +12,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{admin, auth, dashboard, documents, lifecycle, organisations, registry};
+use crate::api::{admin, auth, dashboard, documents, lifecycle, organisations, registry, report};
 
 /// The API's description.
 #[derive(OpenApi)]
@@ -23,7 +23,7 @@ use crate::api::{admin, auth, dashboard, documents, lifecycle, organisations, re
         documents::list, documents::register, documents::show, documents::diff,
         lifecycle::submit, lifecycle::sign, lifecycle::review, lifecycle::collect,
         registry::list, registry::export, organisations::list, dashboard::show,
-        admin::users, admin::reset_password, admin::close_sessions, admin::audit, admin::verify,
+        report::show, admin::users, admin::reset_password, admin::close_sessions, admin::audit, admin::verify,
     ),
     components(schemas(
         ErrorBody, LoginRequest, LoginResponse, PasswordChange, SessionsClosed, WhoAmI, RoleView, RegisterRequest, DiffView,

@@ -147,6 +147,18 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
   }, [report, comments, root, doc?.data]);
 
   const reviewing = permissions.includes("review");
+  const judgedRound = readOnly && detail && detail.submissions.length > 0 ? detail.round : null;
+  useEffect(() => {
+    if (judgedRound === null) return;
+    let live = true;
+    api.report(id).then(
+      (r) => live && setReport(r),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [judgedRound]);
   const comment = useCallback((pointer: string, title: string) => {
     setDrafts((d) => addDraft(d, pointer, title));
     focusDraft(pointer);

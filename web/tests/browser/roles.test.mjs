@@ -79,6 +79,9 @@ test("reviewer returns with comments at fields, the school fixes one, the review
   assert.match(rows[0][0], /Номер приказа/);
   assert.deepEqual(rows[0].slice(2), ["112-о", "113-о"]);
   assert.equal(await page.locator("#f-order-number").getAttribute("readonly"), "");
+  // The submission's findings, judged as at submission, are shown to the reviewer too.
+  await page.locator("section.findings h2").waitFor({ timeout: 20000 });
+  assert.match(await page.locator("section.findings h2").innerText(), /^Ошибок нет/);
 
   // Comments at two fields by clicking them, then the return.
   await page.locator("#f-order-number-block").getByRole("button", { name: /Замечание к полю/ }).click();
