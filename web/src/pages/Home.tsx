@@ -47,6 +47,7 @@ export function Home(props: { replica: Replica; onExpired: () => void; queueOnly
         const [list, who] = await Promise.all([api.documents(), api.whoami()]);
         if (!live) return;
         remember(`documents.${user}`, list);
+        remember(`documents.${user}.at`, new Date().toISOString());
         remember(`whoami.${user}`, who);
         setDocuments(list);
         setMe(who);
@@ -54,7 +55,10 @@ export function Home(props: { replica: Replica; onExpired: () => void; queueOnly
       } catch (e) {
         if (!live) return;
         if (e instanceof ApiError && e.status === 401) props.onExpired();
-        else setError(e instanceof ApiError && e.offline ? "нет сети: показан сохранённый список" : String((e as Error).message));
+        else if (e instanceof ApiError && e.offline) {
+          const at = recall<string>(`documents.${user}.at`);
+          setError(`Сервер недоступен: показан список, полученный ${at ? formatTime(at) : "ранее"}.`);
+        } else setError(String((e as Error).message));
       }
     })();
     return () => {

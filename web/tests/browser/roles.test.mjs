@@ -155,8 +155,17 @@ test("reviewer returns with comments at fields, the school fixes one, the review
   assert.match(sheet, /Изменение положения/i);
   assert.doesNotMatch(sheet, /Суходол/, "the filter applies to the export");
 
+  // With the server out of reach, the registry shows the rows last received and when.
+  await coordinator.context.setOffline(true);
+  await coordinator.page.getByRole("link", { name: "Сводка" }).click();
+  await coordinator.page.getByRole("link", { name: "Реестр" }).click();
+  await coordinator.page.getByText(/Сервер недоступен: показаны данные, полученные \d\d\.\d\d\.\d{4}/).waitFor({ timeout: 20000 });
+  await coordinator.page.getByText(/Строк: \d/).waitFor();
+  await screenshot(coordinator.page, "24b-registry-offline");
+  await coordinator.context.setOffline(false);
+
   // The dashboard's counts match the registry; a bar leads to the documents behind it.
-  await coordinator.page.getByLabel("Школа").selectOption("");
+  await coordinator.page.getByLabel("Состояние").selectOption("collected");
   await coordinator.page.getByText(/Строк: 2/).waitFor({ timeout: 20000 });
   await coordinator.page.getByRole("link", { name: "Сводка" }).click();
   const bar = coordinator.page.getByRole("button", { name: "Краснинский муниципальный район: принят в реестр — 2" });
