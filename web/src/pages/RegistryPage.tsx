@@ -38,6 +38,7 @@ export function sortRows(rows: RegistryRow[], key: keyof RegistryRow, ascending:
 interface Saved {
   at: string;
   rows: RegistryRow[];
+  filter: RegistryFilter;
 }
 
 /** Offers `blob` to the browser as a file named `name`. */
@@ -56,7 +57,7 @@ function download(blob: Blob, name: string): void {
 export function RegistryPage(props: { token: string; user: string; onExpired: () => void }) {
   const api = useMemo(() => new Api(props.token), [props.token]);
   const saved = `registry.${props.user}`;
-  const [filter, setFilter] = useState<RegistryFilter>({});
+  const [filter, setFilter] = useState<RegistryFilter>(() => recall<Saved>(saved)?.filter ?? {});
   const [rows, setRows] = useState<RegistryRow[] | null>(() => recall<Saved>(saved)?.rows ?? null);
   const [offlineSince, setOfflineSince] = useState<string | null>(null);
   const [organisations, setOrganisations] = useState<OrganisationView[]>([]);
@@ -70,7 +71,7 @@ export function RegistryPage(props: { token: string; user: string; onExpired: ()
       const fresh = await api.registry(current);
       setRows(fresh);
       setOfflineSince(null);
-      remember(saved, { at: new Date().toISOString(), rows: fresh });
+      remember(saved, { at: new Date().toISOString(), rows: fresh, filter: current });
       setSelected(new Set());
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) props.onExpired();
