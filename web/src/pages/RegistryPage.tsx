@@ -2,7 +2,7 @@
 // sorting, collecting one or many into the registry, the CSV and XLSX exports, and each row's
 // exact submitted version (its SHA-256). Offline, the last rows received are shown with their time.
 
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Api, ApiError, type OrganisationView, type RegistryFilter, type RegistryRow } from "../api";
 import { Link } from "../app";
 import { FORM_IDS, formTitle } from "../catalogue";
@@ -66,14 +66,19 @@ export function RegistryPage(props: { token: string; user: string; onExpired: ()
   const [message, setMessage] = useState<{ kind: "ok" | "error" | "warning"; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
 
+  // Answers may come back out of order when filters change quickly: only the latest counts.
+  const latest = useRef(0);
   const load = async (current: RegistryFilter) => {
+    const asked = ++latest.current;
     try {
       const fresh = await api.registry(current);
+      if (asked !== latest.current) return;
       setRows(fresh);
       setOfflineSince(null);
       remember(saved, { at: new Date().toISOString(), rows: fresh, filter: current });
       setSelected(new Set());
     } catch (e) {
+      if (asked !== latest.current) return;
       if (e instanceof ApiError && e.status === 401) props.onExpired();
       else if (e instanceof ApiError && e.offline) setOfflineSince(recall<Saved>(saved)?.at ?? "");
       else setMessage({ kind: "error", text: e instanceof ApiError ? e.message : String((e as Error).message) });
