@@ -49,7 +49,9 @@ if ! cmp -s "$web/package-lock.json" "$web/node_modules/.installed-package-lock.
 fi
 echo "== npm run build (web)"
 npm run --prefix "$web" build
-echo "== vitest (web unit tests)"
+# Unit tests, and the rules tests (tests/rules): the browser's validator held to the
+# `ravenstvo` binary built above on forms/examples and seeded variants.
+echo "== vitest (web unit and rules tests)"
 npm run --prefix "$web" test
 if [ ! -x /usr/bin/chromium ]; then
   echo "== apt-get install chromium (the browser tests' browser)"

@@ -15,7 +15,7 @@ as() { # as LOGIN COMMAND…: run the CLI in LOGIN's replica
     shift
     RAVENSTVO_DATA_DIR="$work/$login" RAVENSTVO_AUTHOR="$login" "$ravenstvo" "$@"
 }
-for login in editor reviewer coordinator; do
+for login in editor mentor reviewer coordinator; do
     echo "demo-$login" | as "$login" login --server "$server" --user "$login" --password-stdin
 done
 
@@ -24,6 +24,16 @@ doc=$(as editor new school-programme --region lipetsk --mentor lyceum-44 \
     --from forms/examples/school-programme.lipetsk.valid.json)
 as editor edit "$doc" -m "срок" set /period/end '"2027-06-30"'
 as editor validate "$doc"
+
+echo "== the editor and the mentor's teacher write the causes analysis at once, each offline"
+as editor sync --server "$server"
+as mentor sync --server "$server" --doc "$doc"
+causes=/causes_analysis/internal_causes
+as editor edit "$doc" text "$causes" --at 0 --insert "Главное — мотивация. "
+as mentor edit "$doc" text "$causes" --at 0 --insert $'Оценка наставника: нужна методическая помощь.\n'
+as mentor sync --server "$server"
+as editor sync --server "$server"
+as editor show "$doc" --json | grep -F -e "Главное — мотивация" -e "Оценка наставника"
 
 echo "== submits it: the server syncs, validates the exact version and records it"
 as editor submit "$doc"

@@ -6,7 +6,8 @@
 //! an authenticated user and shown only the documents the permission table lets them see
 //! (`access`). `/api` is the REST API (`api`): login, documents, submission, signatures,
 //! review, the regional registry and its exports (`export`), with an OpenAPI document.
-//! `/healthz` reports whether storage is writing. `sessions` closes live connections whose
+//! `/yjs/{doc}` speaks the y-websocket protocol over a document's narratives (`yjs`),
+//! authorised the same way. `/healthz` reports whether storage is writing. `sessions` closes live connections whose
 //! token died; `net` times out connections that say nothing. `admin` holds the administrative acts of
 //! the `sync-server admin` commands and `demo` the demo region of `--demo`. `web` serves the
 //! built web app (`web/dist`) at `/` for every other path.
@@ -27,6 +28,7 @@ mod state;
 pub mod sync;
 pub mod web;
 pub mod window;
+pub mod yjs;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -78,8 +80,14 @@ pub async fn run(
     let sessions_watcher = tokio::spawn(sessions::watch(state.clone(), async {
         let _ = sessions_stopped.await;
     }));
+    let (stop_compacting, compacting_stopped) = tokio::sync::oneshot::channel::<()>();
+    let compactor = tokio::spawn(yjs::rooms::compact(state.clone(), async {
+        let _ = compacting_stopped.await;
+    }));
+    // `/yjs` is a route of its own, registered before the web app's fallback.
     let routes = api::router()
         .route("/sync", get(sync::upgrade))
+        .route("/yjs/{doc}", get(yjs::upgrade))
         .route("/healthz", get(health::healthz));
     let app = web::serve(routes, &config.web_dir)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -101,6 +109,8 @@ pub async fn run(
     let _ = watcher.await;
     let _ = stop_sessions.send(());
     let _ = sessions_watcher.await;
+    let _ = stop_compacting.send(());
+    let _ = compactor.await;
     state.stop().await;
     tracing::info!("stopped");
     Ok(())

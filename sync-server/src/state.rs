@@ -17,6 +17,7 @@ use crate::api::attempts::{PASSWORD_CHECK_WAIT, PasswordGate};
 use crate::api::refusals::RefusalLimiter;
 use crate::edits::{ArrivalObserver, Arrivals};
 use crate::sessions::LiveSessions;
+use crate::yjs::rooms::Rooms;
 use crate::{Config, DATABASE_FILE};
 
 /// Settings key under which the server keeps its stable samod peer id.
@@ -45,8 +46,10 @@ pub struct AppState {
     pub changes: broadcast::Sender<Changed>,
     /// Documents changes arrived for over `/sync`, until compared with their decision.
     pub arrivals: Arc<Arrivals>,
-    /// Live `/sync` connections with their tokens, closed when the token dies.
+    /// Live `/sync` and `/yjs` connections with their tokens, closed when the token dies.
     pub sessions: Arc<LiveSessions>,
+    /// Each document's narratives as the server holds them, with their `/yjs` connections.
+    pub yjs: Arc<Rooms>,
 }
 
 impl AppState {
@@ -94,6 +97,7 @@ impl AppState {
             changes,
             arrivals,
             sessions: Arc::default(),
+            yjs: Arc::default(),
         })
     }
 

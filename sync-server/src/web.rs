@@ -7,8 +7,8 @@
 //! every load (`no-cache`), so a new build reaches browsers at once. When the directory holds
 //! no built app, every such path answers a Russian page saying how to build it.
 //!
-//! The routes of `/api`, `/sync` and `/healthz` are matched before this fallback; unknown
-//! `/api/*` paths get the API's JSON 404, never the app.
+//! The routes of `/api`, `/sync`, `/yjs/{doc}` and `/healthz` are matched before this
+//! fallback; unknown `/api/*` paths get the API's JSON 404, never the app.
 
 use std::path::{Path, PathBuf};
 

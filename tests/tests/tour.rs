@@ -27,6 +27,13 @@ fn the_readme_tour_takes_a_programme_from_draft_to_the_registry() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("Документ подан: раунд 2"), "{stdout}");
+    // Both people's sentences are in the one narrative the editor shows.
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("Оценка наставника") && l.contains("Главное — мотивация")),
+        "the narrative written by two: {stdout}"
+    );
     assert!(
         stdout.contains("«2027-06-30» → «2027-08-31»"),
         "the reviewer's diff: {stdout}"

@@ -52,7 +52,8 @@ enum Command {
         /// его требования добавляются к требованиям региона.
         #[arg(long, requires = "region")]
         municipality: Option<String>,
-        /// Файл документа (JSON, «-» — стандартный ввод) или идентификатор документа.
+        /// Файл документа (JSON, «-» — стандартный ввод) или идентификатор документа; с
+        /// --format json-lines — файл строк JSON (по документу в строке).
         target: String,
         /// Вид вывода.
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -94,6 +95,10 @@ enum Command {
         /// Вывести JSON.
         #[arg(long)]
         json: bool,
+        /// С --json: вывести {"data": …, "narratives": {указатель: {text, prosemirror}}} —
+        /// повествовательные тексты и их форму ProseMirror для веб-редактора.
+        #[arg(long, requires = "json")]
+        prosemirror: bool,
         /// Версия (heads через запятую, как в history).
         #[arg(long)]
         at: Option<String>,
@@ -339,13 +344,19 @@ enum EditCommand {
         /// Поле, например /action_plan/3.
         pointer: String,
     },
-    /// Правка текста: удалить и/или вставить с позиции.
+    /// Правка текста: удалить и/или вставить с позиции; для повествовательного поля — также
+    /// заменить его целиком из Markdown (--from).
     Text {
         /// Текстовое поле, например /causes_analysis/internal_causes.
         pointer: String,
-        /// Позиция (в символах от начала).
-        #[arg(long)]
-        at: usize,
+        /// Позиция (в символах от начала; в повествовательном тексте строки разделены
+        /// переводом строки, пункты списков начинаются с «• » или «1. »).
+        #[arg(long, required_unless_present = "from")]
+        at: Option<usize>,
+        /// Заменить повествовательный текст содержимым Markdown-файла (заголовки, списки,
+        /// **полужирный**, *курсив*) наименьшим набором правок.
+        #[arg(long, value_name = "FILE.md", conflicts_with_all = ["at", "delete", "insert"])]
+        from: Option<PathBuf>,
         /// Сколько символов удалить.
         #[arg(long, default_value_t = 0)]
         delete: usize,
@@ -384,6 +395,10 @@ pub enum Format {
     Text,
     /// JSON-отчёт для программ.
     Json,
+    /// Много документов за один запуск: на входе по строке JSON на документ
+    /// ({"form": …, "region": …, "municipality": …, "document": …}), на выходе по строке
+    /// отчёта на каждую.
+    JsonLines,
 }
 
 fn main() -> ExitCode {
@@ -404,6 +419,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let catalogue = commands::load_catalogue(cli.forms_dir.as_deref())?;
     let local = commands::Local::new(cli.data_dir, cli.author);
     match cli.command {
+        Command::Validate {
+            form,
+            region,
+            municipality,
+            target,
+            format: Format::JsonLines,
+        } => commands::validate::lines(
+            &catalogue,
+            commands::validate::Defaults {
+                form: form.as_deref(),
+                region: region.as_deref(),
+                municipality: municipality.as_deref(),
+            },
+            target.as_ref(),
+        ),
         Command::Validate {
             form: Some(form),
             region: Some(region),
@@ -453,8 +483,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
         }),
         Command::List => local.run(catalogue, commands::docs::list),
-        Command::Show { doc, json, at } => local.run(catalogue, |replica| {
-            commands::docs::show(replica, doc, json, at)
+        Command::Show {
+            doc,
+            json,
+            prosemirror,
+            at,
+        } => local.run(catalogue, |replica| {
+            commands::docs::show(replica, doc, json, prosemirror, at)
         }),
         Command::Edit { doc, message, edit } => {
             let edit = match edit {
@@ -467,12 +502,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 EditCommand::Remove { pointer } => commands::edit::Request::Remove { pointer },
                 EditCommand::Text {
                     pointer,
+                    from: Some(file),
+                    ..
+                } => commands::edit::Request::Markdown { pointer, file },
+                EditCommand::Text {
+                    pointer,
                     at,
                     delete,
                     insert,
+                    from: None,
                 } => commands::edit::Request::Text {
                     pointer,
-                    at,
+                    at: at.unwrap_or_default(),
                     delete,
                     insert,
                 },

@@ -562,3 +562,144 @@ fn logout_without_login_is_fine() {
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("не вошли"), "{}", stdout(&out));
 }
+
+#[test]
+fn json_lines_judge_many_documents_in_one_run_each_as_alone() {
+    let (form, region, valid) = example(".valid.json");
+    let (broken_form, broken_region, broken) = example(".invalid.schema.type.json");
+    let line = |form: &str, region: &str, path: &Path| {
+        let document: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        serde_json::json!({"form": form, "region": region, "document": document}).to_string()
+    };
+    let input = format!(
+        "{}\n\n{}\nне JSON\n{}\n",
+        line(&form, &region, &valid),
+        line(&broken_form, &broken_region, &broken),
+        line(&form, "atlantis", &valid),
+    );
+    let out = ravenstvo()
+        .args(["validate", "--format", "json-lines", "-"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    // A line that cannot be judged makes it a usage error; the others are still judged.
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let verdicts: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(verdicts.len(), 4, "the blank line is skipped");
+    assert_eq!(verdicts[0]["line"], 1);
+    assert_eq!(verdicts[0]["report"]["valid"], true);
+    assert_eq!(verdicts[1]["line"], 3);
+    // The same report as `--format json` gives for the file alone.
+    let alone = ravenstvo()
+        .args([
+            "validate",
+            "--format",
+            "json",
+            "--form",
+            &broken_form,
+            "--region",
+            &broken_region,
+        ])
+        .arg(&broken)
+        .output()
+        .unwrap();
+    let alone: Value = serde_json::from_str(&stdout(&alone)).unwrap();
+    assert_eq!(verdicts[1]["report"], alone);
+    assert_eq!(verdicts[2]["line"], 4);
+    assert!(
+        verdicts[2]["error"]
+            .as_str()
+            .unwrap()
+            .contains("неверный JSON"),
+        "{}",
+        verdicts[2]
+    );
+    assert_eq!(verdicts[3]["line"], 5);
+    assert!(
+        verdicts[3]["error"].as_str().unwrap().contains("atlantis"),
+        "{}",
+        verdicts[3]
+    );
+}
+
+#[test]
+fn json_lines_of_valid_documents_exit_zero_and_invalid_exit_one() {
+    let (form, region, valid) = example(".valid.json");
+    let (_, _, broken) = example(&format!("{form}.{region}.invalid.schema"));
+    let document =
+        |path: &Path| -> Value { serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap() };
+    let valid_line = serde_json::json!({"document": document(&valid)}).to_string();
+    let run = |input: String| {
+        ravenstvo()
+            .args([
+                "validate",
+                "--format",
+                "json-lines",
+                "--form",
+                &form,
+                "--region",
+                &region,
+                "-",
+            ])
+            .write_stdin(input)
+            .output()
+            .unwrap()
+    };
+    let out = run(format!("{valid_line}\n{valid_line}"));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 2);
+    let broken_line = serde_json::json!({"document": document(&broken)}).to_string();
+    let out = run(format!("{valid_line}\n{broken_line}\n"));
+    assert_eq!(out.status.code(), Some(1));
+    let last: Value = serde_json::from_str(stdout(&out).lines().last().unwrap()).unwrap();
+    assert_eq!(last["report"]["valid"], false);
+}
+
+#[test]
+fn json_lines_name_a_municipality_per_line_or_by_flag() {
+    let (form, region, path) = example(".kadoshkino.valid.json");
+    let document: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let with = serde_json::json!({"form": form, "region": region, "municipality": "kadoshkino", "document": document});
+    let without = serde_json::json!({"form": form, "region": region, "document": document});
+    let out = ravenstvo()
+        .args(["validate", "--format", "json-lines", "-"])
+        .write_stdin(format!("{with}\n{without}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let verdicts: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(verdicts[0]["report"]["municipality"], "kadoshkino");
+    assert!(
+        verdicts[0]["report"]["requirements_id"]
+            .as_str()
+            .unwrap()
+            .contains(" + "),
+        "{}",
+        verdicts[0]
+    );
+    assert!(verdicts[1]["report"].get("municipality").is_none());
+    let out = ravenstvo()
+        .args([
+            "validate",
+            "--format",
+            "json-lines",
+            "--municipality",
+            "atlantis",
+            "--form",
+            &form,
+            "--region",
+            &region,
+            "-",
+        ])
+        .write_stdin(format!("{without}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).contains("atlantis"), "{}", stdout(&out));
+}

@@ -11,6 +11,9 @@ pub enum ClientError {
     /// An edit, a read or a history query on a document failed.
     #[error("document: {0}")]
     Document(#[from] document::DocError),
+    /// A narrative edit or a narrative's stored data could not be used.
+    #[error("narrative: {0}")]
+    Narrative(#[from] document::narrative::NarrativeError),
     /// A form or region is unknown.
     #[error("{0}")]
     Lookup(#[from] forms::LookupError),
@@ -73,6 +76,7 @@ impl ClientError {
         match self {
             ClientError::Store(e) => format!("локальное хранилище: {e}"),
             ClientError::Document(e) => e.message_ru(),
+            ClientError::Narrative(e) => e.message_ru(),
             ClientError::Lookup(e) => e.message_ru(),
             ClientError::BadId(e) => e.message_ru(),
             ClientError::NotFound { id } => format!("документ {id} не найден"),

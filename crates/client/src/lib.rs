@@ -7,7 +7,8 @@
 //!
 //! With an account, [`Replica::login`] keeps the server, the token and the user in the
 //! replica; [`Replica::sync`] then registers new documents on the server and dials `/sync` as
-//! that user, and [`Replica::call`] runs any [`api`] call (lifecycle, registry) with the token.
+//! that user and `/yjs/{doc}` for each document's narratives (kept beside the Automerge
+//! document, see `narratives`), and [`Replica::call`] runs any [`api`] call (lifecycle, registry) with the token.
 //!
 //! This crate owns no policy about paths, flags or output: callers pass the data directory, the
 //! author and a progress callback.
@@ -15,11 +16,13 @@
 mod account;
 pub mod api;
 mod error;
+mod narratives;
 mod replica;
 mod sync;
 
 pub use account::{Logout, Registration, Session};
 pub use api::{ApiClient, ApiError};
 pub use error::ClientError;
+pub use narratives::NarrativeSync;
 pub use replica::{DATABASE_FILE, DocSummary, Replica, document_id};
 pub use sync::{DocSync, SyncProgress, SyncReport};

@@ -11,6 +11,7 @@ use store::{SqliteStorage, Store};
 
 use crate::account::{Registration, Session};
 use crate::error::ClientError;
+use crate::narratives::NarrativeEdit;
 
 /// The database file inside a replica's data directory.
 pub const DATABASE_FILE: &str = "replica.sqlite3";
@@ -175,7 +176,8 @@ impl Replica {
     }
 
     /// The document's data as JSON, now or at the given heads (`abc…,def…`), with its fields
-    /// in the form's order.
+    /// in the form's order and its narratives' plain text (narratives have their own history:
+    /// at older heads they read as they are now, in the rows of that version).
     pub async fn show(&self, id: &str, at: Option<&str>) -> Result<Value, ClientError> {
         let handle = self.handle(id).await?;
         let heads = at.map(document::parse_heads).transpose()?;
@@ -186,6 +188,8 @@ impl Replica {
             };
             Ok((document::meta(doc)?, data))
         })?;
+        self.with_narratives(id, &mut data, heads.as_deref())
+            .await?;
         self.catalogue.order_like_schema(&meta.form, &mut data)?;
         Ok(data)
     }
@@ -196,7 +200,8 @@ impl Replica {
         Ok(handle.with_document(|doc| document::format_heads(&doc.get_heads())))
     }
 
-    /// Applies edits as one change, all or nothing.
+    /// Applies edits as one change, all or nothing. A text splice or a string set on a
+    /// narrative field edits the narrative (Yjs) instead, after the other edits.
     pub async fn edit(
         &self,
         id: &str,
@@ -204,13 +209,52 @@ impl Replica {
         message: Option<&str>,
     ) -> Result<(), ClientError> {
         let handle = self.handle(id).await?;
-        handle.with_document(|doc| {
-            document::apply(doc, &self.catalogue, edits, &self.author, message)
-        })?;
+        let form = handle.with_document(|doc| document::meta(doc))?.form;
+        let mut plain = Vec::new();
+        let mut narrative = Vec::new();
+        for edit in edits {
+            let on_narrative =
+                matches!(
+                    edit,
+                    Edit::Splice { .. }
+                        | Edit::Set {
+                            value: Value::String(_) | Value::Null,
+                            ..
+                        }
+                ) && document::narrative::is_narrative(&self.catalogue, &form, edit.pointer())?;
+            if on_narrative {
+                narrative.push(edit);
+            } else {
+                plain.push(edit.clone());
+            }
+        }
+        if !plain.is_empty() {
+            handle.with_document(|doc| {
+                document::apply(doc, &self.catalogue, &plain, &self.author, message)
+            })?;
+        }
+        for edit in narrative {
+            let change = match edit {
+                Edit::Splice {
+                    at, delete, insert, ..
+                } => NarrativeEdit::Splice {
+                    at: *at,
+                    delete: *delete,
+                    insert,
+                },
+                Edit::Set {
+                    value: Value::String(text),
+                    ..
+                } => NarrativeEdit::Text(text),
+                _ => NarrativeEdit::Text(""),
+            };
+            self.edit_narrative(id, edit.pointer(), change).await?;
+        }
         Ok(())
     }
 
-    /// Makes the document equal to `data` with the smallest set of edits.
+    /// Makes the document equal to `data` with the smallest set of edits (narrative strings
+    /// into the narratives).
     pub async fn import(
         &self,
         id: &str,
@@ -218,9 +262,11 @@ impl Replica {
         message: Option<&str>,
     ) -> Result<ImportSummary, ClientError> {
         let handle = self.handle(id).await?;
-        Ok(handle.with_document(|doc| {
+        let summary = handle.with_document(|doc| {
             document::import(doc, &self.catalogue, data, &self.author, message)
-        })?)
+        })?;
+        self.import_narratives(id, data).await?;
+        Ok(summary)
     }
 
     /// Who changed the document, when and why, oldest first.
@@ -245,9 +291,10 @@ impl Replica {
     /// document made for a municipality, that municipality's own.
     pub async fn validate(&self, id: &str) -> Result<Report, ClientError> {
         let handle = self.handle(id).await?;
-        let (meta, data) = handle.with_document(|doc| -> Result<_, ClientError> {
+        let (meta, mut data) = handle.with_document(|doc| -> Result<_, ClientError> {
             Ok((document::meta(doc)?, document::to_json(doc)?))
         })?;
+        self.with_narratives(id, &mut data, None).await?;
         Ok(self.catalogue.validate_in(
             &meta.form,
             &meta.region,
@@ -258,6 +305,9 @@ impl Replica {
 
     /// Stops the repo, waiting for every storage write: call before exiting.
     pub async fn close(&self) {
+        if let Err(e) = self.compact_narratives() {
+            tracing::warn!(error = %e, "cannot compact narratives");
+        }
         self.repo.stop().await;
     }
 

@@ -218,7 +218,18 @@ impl Replica {
                 self.sync_one(id, local, conn, access)
             })
             .buffer_unordered(CONCURRENCY);
-        while let Some(result) = results.next().await {
+        while let Some(mut result) = results.next().await {
+            if let (Some(session), None) = (&session, &result.problem) {
+                match self.sync_narratives(&base, session, &result.id).await {
+                    Ok(narratives) => {
+                        if let Some(reason) = narratives.refused {
+                            result.problem =
+                                Some(format!("изменения текстов не приняты сервером: {reason}"));
+                        }
+                    }
+                    Err(problem) => result.problem = Some(problem),
+                }
+            }
             report.documents.push(result.clone());
             progress(SyncProgress::Document {
                 done: report.documents.len(),

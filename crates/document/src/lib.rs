@@ -28,6 +28,7 @@ mod history;
 mod import;
 pub mod incoming;
 mod layout;
+pub mod narrative;
 mod pointer;
 mod read;
 mod schema;

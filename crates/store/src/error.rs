@@ -133,6 +133,12 @@ pub enum StoreError {
     /// A record could not be turned into JSON for storage.
     #[error("cannot serialise a record")]
     Json(#[source] serde_json::Error),
+    /// Stored narrative (Yjs) data that does not merge.
+    #[error("stored data is corrupt: {what}")]
+    Corrupt {
+        /// What could not be read.
+        what: String,
+    },
     /// A query failed.
     #[error("sqlite query failed")]
     Sqlite(#[from] rusqlite::Error),

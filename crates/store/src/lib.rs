@@ -14,7 +14,8 @@
 //! working areas per process, reused rather than allocated per check; `records.rs` the document registry (ids spelled
 //! canonically; records registered under another spelling are quarantined by migration 4),
 //! lifecycle states, pinned submissions and signatures;
-//! `audit.rs` the hash-chained audit log that every act is appended to in its own transaction.
+//! `audit.rs` the hash-chained audit log that every act is appended to in its own transaction;
+//! `yjs.rs` narratives' Yjs updates, appended and compacted into one state per document.
 //!
 //! This crate knows SQLite, samod's storage trait and tokio, and stores the pure types of
 //! `workflow`; it must not depend on our other crates, on HTTP, or on how its callers choose
@@ -31,6 +32,7 @@ mod passwords;
 mod records;
 mod storage;
 mod store;
+mod yjs;
 
 pub use audit::{AuditBreak, AuditEntry, AuditRow};
 pub use error::StoreError;
@@ -41,3 +43,4 @@ pub use passwords::PASSWORD_CHECKS_AT_ONCE;
 pub use records::{DocumentRecord, Pinned, SignatureRecord, SubmissionRecord};
 pub use storage::SqliteStorage;
 pub use store::{Store, StoreStats};
+pub use yjs::COMPACT_AFTER_UPDATES;

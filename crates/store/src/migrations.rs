@@ -172,6 +172,27 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     ",
         repair: Some(crate::records::quarantine_aliases),
     },
+    Migration {
+        version: 5,
+        description: "narratives: Yjs updates (appended) and compacted states",
+        sql: "
+        -- Each narrative edit a replica or a client sends is appended here as a Yjs v1 update,
+        -- in arrival order; compaction merges a document's updates into its one state row and
+        -- deletes them in the same transaction. A document's narratives are its state followed
+        -- by its updates.
+        CREATE TABLE yjs_updates (
+            seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+            doc_id  TEXT NOT NULL,
+            update_ BLOB NOT NULL
+        );
+        CREATE INDEX yjs_updates_by_doc ON yjs_updates (doc_id, seq);
+        CREATE TABLE yjs_states (
+            doc_id TEXT PRIMARY KEY,
+            state  BLOB NOT NULL
+        );
+    ",
+        repair: None,
+    },
 ];
 
 /// The schema version this code writes: the last migration's.

@@ -310,7 +310,9 @@ fn records_registered_under_an_alias_by_earlier_code_are_quarantined_on_upgrade(
         }
         raw.execute_batch(
             "ALTER TABLE documents DROP COLUMN quarantined_at;
-             DELETE FROM schema_migrations WHERE version = 4;",
+             DROP TABLE yjs_updates;
+             DROP TABLE yjs_states;
+             DELETE FROM schema_migrations WHERE version >= 4;",
         )
         .unwrap();
     }

@@ -53,8 +53,19 @@ pub async fn submit(
         )
     })?;
     let handle = handle(&state, &record.document.id).await?;
+    // Narratives are pinned as the server holds them when it accepts the submission (the
+    // client syncs them before submitting); from then on they are frozen for the parties.
+    let narratives = state
+        .yjs
+        .snapshot(&state.store, record.document.id.as_str())
+        .await
+        .map_err(ApiError::internal)?;
     let content = handle
-        .with_document(|doc| document::to_json_at(doc, &heads))
+        .with_document(|doc| {
+            let mut content = document::to_json_at(doc, &heads)?;
+            narratives.overlay_at(doc, &heads, &mut content)?;
+            Ok::<_, document::DocError>(content)
+        })
         .map_err(|e| match e {
             document::DocError::TooDeep { .. } => ApiError::too_deep(&e),
             e => ApiError::new(

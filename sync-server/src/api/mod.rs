@@ -198,6 +198,19 @@ pub async fn observe_edits(
     if now == submitted {
         return Ok(record);
     }
+    start_new_round(state, record).await
+}
+
+/// Starts the new round of a returned, approved or collected document that was just edited
+/// (over `/sync` or a narrative over `/yjs`); other records are returned unchanged.
+pub async fn start_new_round(
+    state: &AppState,
+    record: DocumentRecord,
+) -> Result<DocumentRecord, ApiError> {
+    use workflow::Status::{Approved, Collected, Returned};
+    if !matches!(record.document.status, Returned | Approved | Collected) {
+        return Ok(record);
+    }
     let store = state.store.clone();
     let id = record.document.id.clone();
     let edited =

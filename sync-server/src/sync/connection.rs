@@ -52,7 +52,13 @@ impl Closer {
         self.cancel.is_cancelled()
     }
 
-    fn reason(&self) -> Option<String> {
+    /// Resolves when the connection is closed.
+    pub async fn cancelled(&self) {
+        self.cancel.cancelled().await;
+    }
+
+    /// The reason the connection was closed with, if any.
+    pub fn reason(&self) -> Option<String> {
         self.reason
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -75,12 +75,19 @@ pub async fn show(
     replica: Arc<Replica>,
     id: String,
     json: bool,
+    prosemirror: bool,
     at: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     let data = replica
         .show(&id, at.as_deref())
         .await
         .map_err(client_error)?;
+    if prosemirror {
+        let narratives = replica.narrative_forms(&id).await.map_err(client_error)?;
+        let out = serde_json::json!({"data": data, "narratives": narratives});
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&data)?);
         return Ok(ExitCode::SUCCESS);

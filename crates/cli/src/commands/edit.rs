@@ -19,6 +19,8 @@ pub enum Request {
     Insert { pointer: String, value: String },
     /// `remove POINTER`
     Remove { pointer: String },
+    /// `text POINTER --from FILE.md` (narratives only)
+    Markdown { pointer: String, file: PathBuf },
     /// `text POINTER --at N --delete K --insert S`
     Text {
         pointer: String,
@@ -44,6 +46,23 @@ pub async fn edit(
     message: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     let edit = match request {
+        Request::Markdown { pointer, file } => {
+            let markdown = read_markdown(&file)?;
+            if !replica
+                .is_narrative(&id, &pointer)
+                .await
+                .map_err(client_error)?
+            {
+                anyhow::bail!(
+                    "{pointer} — не повествовательное поле: из Markdown заменяются только они"
+                );
+            }
+            replica
+                .set_narrative_markdown(&id, &pointer, &markdown)
+                .await
+                .map_err(client_error)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         Request::Set { pointer, value } => Edit::Set {
             pointer,
             value: json_value(&value)?,
@@ -86,4 +105,23 @@ pub async fn import(
         .map_err(client_error)?;
     println!("Изменено полей: {}", summary.changed);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads a Markdown file for a narrative, within the document size limit.
+fn read_markdown(path: &std::path::Path) -> anyhow::Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)
+        .map_err(|e| anyhow::anyhow!("не удаётся открыть {}: {e}", path.display()))?;
+    let mut text = String::new();
+    file.take(crate::input::MAX_DOCUMENT_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| anyhow::anyhow!("{} — не текст в UTF-8: {e}", path.display()))?;
+    if text.len() as u64 > crate::input::MAX_DOCUMENT_BYTES {
+        anyhow::bail!(
+            "{} больше {} МБ",
+            path.display(),
+            crate::input::MAX_DOCUMENT_BYTES / 1024 / 1024
+        );
+    }
+    Ok(text)
 }

@@ -1,0 +1,138 @@
+//! Narratives' Yjs data: updates appended as they arrive (`yjs_updates`), compacted into one
+//! state per document (`yjs_states`) in one transaction, so a crash leaves either the updates
+//! or the state that replaces them. Compaction applies the updates to a Yjs document and
+//! encodes its state, so deleted text is kept only as its ids (Yjs's garbage collection),
+//! where merging the updates' bytes would keep every deleted character.
+
+use rusqlite::OptionalExtension;
+
+use crate::{Store, StoreError};
+
+/// A document's compaction is due once it has this many updates.
+pub const COMPACT_AFTER_UPDATES: usize = 64;
+
+impl Store {
+    /// Appends one Yjs update of document `doc_id`'s narratives.
+    pub fn append_yjs_update(&self, doc_id: &str, update: &[u8]) -> Result<(), StoreError> {
+        self.write(|conn| {
+            conn.execute(
+                "INSERT INTO yjs_updates (doc_id, update_) VALUES (?1, ?2)",
+                rusqlite::params![doc_id, update],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Document `doc_id`'s narratives as stored: its compacted state (if any) first, then its
+    /// updates in arrival order. Applying them in order gives the document.
+    pub fn yjs_updates(&self, doc_id: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.read(|conn| {
+            let mut out: Vec<Vec<u8>> = conn
+                .query_row(
+                    "SELECT state FROM yjs_states WHERE doc_id = ?1",
+                    [doc_id],
+                    |row| row.get(0),
+                )
+                .optional()?
+                .into_iter()
+                .collect();
+            let mut stmt =
+                conn.prepare("SELECT update_ FROM yjs_updates WHERE doc_id = ?1 ORDER BY seq")?;
+            for update in stmt.query_map([doc_id], |row| row.get(0))? {
+                out.push(update?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Documents with at least `min_updates` uncompacted updates.
+    pub fn yjs_documents_to_compact(&self, min_updates: usize) -> Result<Vec<String>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT doc_id FROM yjs_updates GROUP BY doc_id HAVING count(*) >= ?1 ORDER BY doc_id",
+            )?;
+            stmt.query_map([min_updates as i64], |row| row.get(0))?
+                .collect()
+        })
+    }
+
+    /// Merges document `doc_id`'s state and updates into one state and deletes the updates, in
+    /// one transaction; updates appended meanwhile stay for next time. Returns how many
+    /// updates were merged. Stored bytes that do not merge are left as they are (an error).
+    pub fn compact_yjs(&self, doc_id: &str) -> Result<usize, StoreError> {
+        self.write(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let state: Option<Vec<u8>> = tx
+                .query_row(
+                    "SELECT state FROM yjs_states WHERE doc_id = ?1",
+                    [doc_id],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let mut updates: Vec<(i64, Vec<u8>)> = Vec::new();
+            {
+                let mut stmt = tx.prepare(
+                    "SELECT seq, update_ FROM yjs_updates WHERE doc_id = ?1 ORDER BY seq",
+                )?;
+                for row in stmt.query_map([doc_id], |row| Ok((row.get(0)?, row.get(1)?)))? {
+                    updates.push(row?);
+                }
+            }
+            let Some(last) = updates.last().map(|(seq, _)| *seq) else {
+                return Ok(Ok(0));
+            };
+            let parts = state
+                .iter()
+                .map(Vec::as_slice)
+                .chain(updates.iter().map(|(_, u)| u.as_slice()));
+            let merged = match merge(parts) {
+                Ok(merged) => merged,
+                Err(e) => return Ok(Err(e)),
+            };
+            tx.execute(
+                "INSERT INTO yjs_states (doc_id, state) VALUES (?1, ?2)
+                 ON CONFLICT (doc_id) DO UPDATE SET state = excluded.state",
+                rusqlite::params![doc_id, merged],
+            )?;
+            tx.execute(
+                "DELETE FROM yjs_updates WHERE doc_id = ?1 AND seq <= ?2",
+                rusqlite::params![doc_id, last],
+            )?;
+            tx.commit()?;
+            Ok(Ok(updates.len()))
+        })?
+        .map_err(|problem| StoreError::Corrupt {
+            what: format!("yjs updates of {doc_id}: {problem}"),
+        })
+    }
+
+    /// Bytes of narratives stored: compacted states and pending updates.
+    pub fn yjs_bytes(&self) -> Result<u64, StoreError> {
+        self.read(|conn| {
+            conn.query_row(
+                "SELECT (SELECT coalesce(sum(length(state)), 0) FROM yjs_states)
+                      + (SELECT coalesce(sum(length(update_)), 0) FROM yjs_updates)",
+                [],
+                |row| row.get::<_, i64>(0),
+            )
+        })
+        .map(|n| n as u64)
+    }
+}
+
+/// The state of a Yjs document made of `parts` (v1 updates), or why they do not apply.
+fn merge<'p>(parts: impl Iterator<Item = &'p [u8]>) -> Result<Vec<u8>, String> {
+    use yrs::updates::decoder::Decode;
+    use yrs::{ReadTxn, StateVector, Transact, Update};
+    let doc = yrs::Doc::new();
+    {
+        let mut txn = doc.transact_mut();
+        for part in parts {
+            let update = Update::decode_v1(part).map_err(|e| e.to_string())?;
+            txn.apply_update(update).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(doc
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default()))
+}

@@ -1,0 +1,596 @@
+//! `/yjs/{doc}` with real websockets and the real server binary: Yjs clients (yrs speaking
+//! the y-websocket protocol, as the web app's y-websocket does) edit a narrative of a demo
+//! document together, see each other's awareness, and find the text again after a restart;
+//! strangers get no socket, readers' updates are refused, a submitted document is frozen,
+//! a malformed update closes only its connection and changes nothing, and an edit after a
+//! return starts a new round.
+
+use std::time::Duration;
+
+use document::narrative::Narratives;
+use e2e::{Api, Replica, Server};
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use yrs::encoding::read::Cursor;
+use yrs::sync::protocol::MessageReader;
+use yrs::sync::{Awareness, Message, SyncMessage};
+use yrs::updates::decoder::{Decode, DecoderV1};
+use yrs::updates::encoder::Encode;
+
+const KEY: &str = "/causes_analysis/internal_causes";
+const WAIT: Duration = Duration::from_secs(10);
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A Yjs client of one document's narratives.
+struct Client {
+    ws: Ws,
+    awareness: Awareness,
+    narratives: Narratives,
+    /// Permission-denied answers received.
+    denied: Vec<String>,
+    /// Whether the server closed the connection.
+    closed: bool,
+    /// Whether the server's sync step 2 arrived.
+    synced: bool,
+}
+
+impl Client {
+    /// Connects as demo user `login`; `Err(status)` when the upgrade is refused.
+    async fn connect(server: &Server, login: &str, doc: &str) -> Result<Client, u16> {
+        let token = Api::demo(server, login).token.unwrap();
+        Self::connect_with(server, &token, doc).await
+    }
+
+    async fn connect_with(server: &Server, token: &str, doc: &str) -> Result<Client, u16> {
+        let url = format!("ws://{}/yjs/{doc}?token={token}", server.addr());
+        let ws = match tokio_tungstenite::connect_async(url).await {
+            Ok((ws, _)) => ws,
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                return Err(response.status().as_u16());
+            }
+            Err(e) => panic!("connecting: {e}"),
+        };
+        let narratives = Narratives::new();
+        let awareness = Awareness::new(narratives.doc().clone());
+        let mut client = Client {
+            ws,
+            awareness,
+            narratives,
+            denied: Vec::new(),
+            closed: false,
+            synced: false,
+        };
+        let sv = yrs::StateVector::decode_v1(&client.narratives.state_vector()).unwrap();
+        client
+            .send(Message::Sync(SyncMessage::SyncStep1(sv)).encode_v1())
+            .await;
+        // The server answers our step 1 with its step 2.
+        assert!(
+            client.until(|c| c.synced).await,
+            "no sync step 2 from the server"
+        );
+        Ok(client)
+    }
+
+    async fn send(&mut self, bytes: Vec<u8>) {
+        self.ws.send(WsMessage::Binary(bytes.into())).await.unwrap();
+    }
+
+    /// Splices the narrative and sends the update.
+    async fn splice(&mut self, at: usize, delete: usize, insert: &str) {
+        let update = self.narratives.splice(KEY, at, delete, insert).unwrap();
+        self.send(Message::Sync(SyncMessage::Update(update)).encode_v1())
+            .await;
+    }
+
+    /// Sets this client's awareness state and sends it.
+    async fn announce(&mut self, state: Value) {
+        self.awareness.set_local_state(state).unwrap();
+        let update = self.awareness.update().unwrap();
+        self.send(Message::Awareness(update).encode_v1()).await;
+    }
+
+    fn text(&self) -> String {
+        self.narratives.text(KEY).unwrap_or_default()
+    }
+
+    /// Handles incoming messages until `done` holds (true) or the wait runs out (false).
+    async fn until(&mut self, done: impl Fn(&Client) -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.ws.next()).await;
+            match next {
+                Err(_) => return done(self),
+                Ok(None | Some(Err(_)) | Some(Ok(WsMessage::Close(_)))) => {
+                    self.closed = true;
+                    return done(self);
+                }
+                Ok(Some(Ok(WsMessage::Binary(bytes)))) => self.receive(&bytes).await,
+                Ok(Some(Ok(_))) => {}
+            }
+            if done(self) {
+                return true;
+            }
+        }
+    }
+
+    async fn receive(&mut self, bytes: &[u8]) {
+        let mut decoder = DecoderV1::new(Cursor::new(bytes));
+        let messages: Vec<Message> = MessageReader::new(&mut decoder)
+            .map(Result::unwrap)
+            .collect();
+        for message in messages {
+            match message {
+                Message::Sync(SyncMessage::SyncStep1(sv)) => {
+                    let diff = self.narratives.diff_since(&sv.encode_v1()).unwrap();
+                    self.send(Message::Sync(SyncMessage::SyncStep2(diff)).encode_v1())
+                        .await;
+                }
+                Message::Sync(SyncMessage::SyncStep2(update)) => {
+                    self.narratives.apply_update(&update).unwrap();
+                    self.synced = true;
+                }
+                Message::Sync(SyncMessage::Update(update)) => {
+                    self.narratives.apply_update(&update).unwrap();
+                }
+                Message::Awareness(update) => self.awareness.apply_update(update).unwrap(),
+                Message::Auth(Some(reason)) => self.denied.push(reason),
+                _ => {}
+            }
+        }
+    }
+
+    /// Whether another client's awareness state says `name`.
+    fn sees(&self, name: &str) -> bool {
+        self.awareness
+            .iter()
+            .any(|(_, state)| state.data.as_deref().is_some_and(|d| d.contains(name)))
+    }
+}
+
+fn document(server: &Server, form: &str, school: &str) -> String {
+    Api::demo(server, "admin")
+        .documents()
+        .into_iter()
+        .find(|(_, f, s)| f == form && s == school)
+        .map(|(id, ..)| id)
+        .unwrap_or_else(|| panic!("no {form} of {school}"))
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn two_people_write_one_narrative_with_presence_and_it_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    let programme = document(&server, "school-programme", "krasnoe");
+    let addr = server.addr();
+    runtime().block_on(async {
+        let mut editor = Client::connect(&server, "editor", &programme)
+            .await
+            .unwrap();
+        let mut mentor = Client::connect(&server, "mentor", &programme)
+            .await
+            .unwrap();
+        editor.announce(json!({"user": {"name": "Завуч"}})).await;
+        assert!(
+            mentor.until(|c| c.sees("Завуч")).await,
+            "awareness did not arrive"
+        );
+        editor.splice(0, 0, "Низкая мотивация учащихся.").await;
+        assert!(
+            mentor
+                .until(|c| c.text() == "Низкая мотивация учащихся.")
+                .await
+        );
+        // Concurrent typing: both insert before either hears the other.
+        mentor.splice(26, 0, "\nНехватка кадров.").await;
+        editor.splice(6, 0, " учебная").await;
+        let want = "Низкая учебная мотивация учащихся.\nНехватка кадров.";
+        assert!(
+            editor.until(|c| c.text() == want).await,
+            "{}",
+            editor.text()
+        );
+        assert!(
+            mentor.until(|c| c.text() == want).await,
+            "{}",
+            mentor.text()
+        );
+    });
+    assert!(server.stop());
+    let server = Server::start_on(dir.path(), &addr);
+    runtime().block_on(async {
+        let reader = Client::connect(&server, "reviewer", &programme)
+            .await
+            .unwrap();
+        assert_eq!(
+            reader.text(),
+            "Низкая учебная мотивация учащихся.\nНехватка кадров."
+        );
+    });
+}
+
+#[test]
+fn strangers_get_nothing_and_readers_updates_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    let programme = document(&server, "school-programme", "krasnoe");
+    runtime().block_on(async {
+        assert_eq!(
+            Client::connect(&server, "sukhodol-editor", &programme)
+                .await
+                .err(),
+            Some(404)
+        );
+        assert_eq!(
+            Client::connect_with(&server, "not-a-token", &programme)
+                .await
+                .err(),
+            Some(401)
+        );
+        let mut editor = Client::connect(&server, "editor", &programme)
+            .await
+            .unwrap();
+        editor.splice(0, 0, "Текст школы").await;
+        let mut reviewer = Client::connect(&server, "reviewer", &programme)
+            .await
+            .unwrap();
+        assert!(reviewer.until(|c| c.text() == "Текст школы").await);
+        reviewer.splice(0, 0, "Подделка. ").await;
+        assert!(reviewer.until(|c| !c.denied.is_empty()).await, "no refusal");
+        let fresh = Client::connect(&server, "mentor", &programme)
+            .await
+            .unwrap();
+        assert_eq!(fresh.text(), "Текст школы");
+    });
+}
+
+#[test]
+fn a_submitted_document_is_frozen_and_an_edit_after_return_starts_a_new_round() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    // The demo's agreement of Krasnoe is under review.
+    let agreement = document(&server, "partnership-agreement", "krasnoe");
+    let (status, record) = Api::demo(&server, "admin").get(&format!("/api/documents/{agreement}"));
+    assert_eq!(status, 200);
+    assert_eq!(record["status"], "submitted", "{record}");
+    runtime().block_on(async {
+        let mut editor = Client::connect(&server, "editor", &agreement)
+            .await
+            .unwrap();
+        editor
+            .narratives
+            .splice("/subject", 0, 0, "Правка во время рассмотрения")
+            .unwrap();
+        let update = editor.narratives.encode_state();
+        editor
+            .send(Message::Sync(SyncMessage::Update(update)).encode_v1())
+            .await;
+        assert!(editor.until(|c| !c.denied.is_empty()).await, "no refusal");
+    });
+    let (status, body) = Api::demo(&server, "reviewer").post(
+        &format!("/api/documents/{agreement}/review"),
+        &json!({"verdict": "return", "comments": [{"pointer": "/subject", "text": "Уточните предмет"}]}),
+    );
+    assert_eq!(status, 200, "{body}");
+    runtime().block_on(async {
+        let mut editor = Client::connect(&server, "editor", &agreement)
+            .await
+            .unwrap();
+        let update = editor
+            .narratives
+            .splice("/subject", 0, 0, "Уточнённый предмет договора")
+            .unwrap();
+        editor
+            .send(Message::Sync(SyncMessage::Update(update)).encode_v1())
+            .await;
+        assert!(!editor.until(|c| !c.denied.is_empty() || c.closed).await);
+    });
+    let mut record = Value::Null;
+    for _ in 0..50 {
+        record = Api::demo(&server, "editor")
+            .get(&format!("/api/documents/{agreement}"))
+            .1;
+        if record["round"] == 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(record["status"], "draft", "{record}");
+    assert_eq!(record["round"], 2);
+}
+
+#[test]
+fn a_malformed_update_closes_its_connection_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    let programme = document(&server, "school-programme", "krasnoe");
+    runtime().block_on(async {
+        let mut editor = Client::connect(&server, "editor", &programme)
+            .await
+            .unwrap();
+        editor.splice(0, 0, "Сохранённый текст").await;
+        let mut other = Client::connect(&server, "mentor", &programme)
+            .await
+            .unwrap();
+        assert!(other.until(|c| c.text() == "Сохранённый текст").await);
+        // A sync update whose payload is not a Yjs update.
+        let mut garbage = vec![0u8, 2, 9];
+        garbage.extend_from_slice(&[0xff; 9]);
+        editor.send(garbage).await;
+        assert!(
+            editor.until(|c| c.closed).await,
+            "the connection stayed open"
+        );
+        // An update over the limit.
+        let mut big = Client::connect(&server, "editor", &programme)
+            .await
+            .unwrap();
+        let huge = vec![0u8; document::narrative::MAX_UPDATE_BYTES + 10];
+        let _ = big.ws.send(WsMessage::Binary(huge.into())).await;
+        assert!(big.until(|c| c.closed).await, "the connection stayed open");
+        let fresh = Client::connect(&server, "mentor", &programme)
+            .await
+            .unwrap();
+        assert_eq!(fresh.text(), "Сохранённый текст");
+        assert!(!other.closed);
+    });
+}
+
+#[test]
+fn submission_pins_the_narratives_and_later_edits_do_not_change_the_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    let draft = document(&server, "school-programme", "sukhodol");
+    let text = "Учащиеся редко видят связь предметов с жизнью; педагоги мало работают с \
+                индивидуальными затруднениями; родители включены в жизнь школы слабо, а \
+                внеурочная деятельность почти не связана с уроками.";
+    runtime().block_on(async {
+        let mut editor = Client::connect(&server, "sukhodol-editor", &draft)
+            .await
+            .unwrap();
+        let update = editor.narratives.set_text(KEY, text);
+        editor
+            .send(Message::Sync(SyncMessage::Update(update)).encode_v1())
+            .await;
+        // A second client sees it: the server has it.
+        let mut other = Client::connect(&server, "sukhodol-editor", &draft)
+            .await
+            .unwrap();
+        assert!(other.until(|c| c.text() == text).await);
+    });
+    let editor = Api::demo(&server, "sukhodol-editor");
+    let (_, detail) = editor.get(&format!("/api/documents/{draft}"));
+    let (status, body) = editor.post(
+        &format!("/api/documents/{draft}/submissions"),
+        &json!({"heads": detail["heads"]}),
+    );
+    assert_eq!(status, 201, "{body}");
+    runtime().block_on(async {
+        let mut editor = Client::connect(&server, "sukhodol-editor", &draft)
+            .await
+            .unwrap();
+        editor.splice(0, 0, "Правка после подачи. ").await;
+        assert!(editor.until(|c| !c.denied.is_empty()).await, "no refusal");
+    });
+    let db = rusqlite::Connection::open(dir.path().join("ravenstvo.sqlite3")).unwrap();
+    let (content, hash): (String, String) = db
+        .query_row(
+            "SELECT content, content_sha256 FROM submissions WHERE document = ?1",
+            [&draft],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    let pinned: Value = serde_json::from_str(&content).unwrap();
+    assert_eq!(pinned["causes_analysis"]["internal_causes"], text);
+    assert_eq!(hash, body["content_sha256"]);
+    assert_eq!(document::text_sha256(&content), hash);
+}
+
+#[test]
+fn two_cli_replicas_write_the_causes_analysis_offline_and_converge_through_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path().join("server").as_path());
+    let programme = document(&server, "school-programme", "krasnoe");
+    let school = Replica::new(&dir.path().join("school"), "Завуч");
+    let mentor = Replica::new(&dir.path().join("mentor"), "Наставник");
+    school.login(&server, "editor");
+    mentor.login(&server, "mentor");
+    school.sync(&server, &[&programme]);
+    mentor.sync(&server, &[&programme]);
+    let before = school.json(&programme)["causes_analysis"]["internal_causes"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!before.is_empty());
+    // Offline, both write into the narrative the demo had as plain text.
+    school.ok(&[
+        "edit",
+        &programme,
+        "text",
+        KEY,
+        "--at",
+        "0",
+        "--insert",
+        "Главное: ",
+    ]);
+    let end = before.chars().count().to_string();
+    mentor.ok(&[
+        "edit",
+        &programme,
+        "text",
+        KEY,
+        "--at",
+        &end,
+        "--insert",
+        "\nМнение наставника.",
+    ]);
+    school.sync(&server, &[]);
+    mentor.sync(&server, &[]);
+    school.sync(&server, &[]);
+    let want = format!("Главное: {before}\nМнение наставника.");
+    assert_eq!(
+        school.json(&programme)["causes_analysis"]["internal_causes"],
+        want
+    );
+    assert_eq!(
+        mentor.json(&programme)["causes_analysis"]["internal_causes"],
+        want
+    );
+    // A browser-side client sees the same text.
+    runtime().block_on(async {
+        let client = Client::connect(&server, "reviewer", &programme)
+            .await
+            .unwrap();
+        assert_eq!(client.text(), want);
+    });
+    // Markdown replaces the narrative with the fewest edits; --prosemirror shows its form.
+    let md = dir.path().join("causes.md");
+    std::fs::write(
+        &md,
+        "## Внутренние причины\n\n- **слабая** мотивация\n- нехватка *кадров*\n",
+    )
+    .unwrap();
+    school.ok(&[
+        "edit",
+        &programme,
+        "text",
+        KEY,
+        "--from",
+        md.to_str().unwrap(),
+    ]);
+    let shown: Value =
+        serde_json::from_str(&school.ok(&["show", &programme, "--json", "--prosemirror"])).unwrap();
+    assert_eq!(
+        shown["data"]["causes_analysis"]["internal_causes"],
+        "Внутренние причины\n• слабая мотивация\n• нехватка кадров"
+    );
+    let pm = &shown["narratives"][KEY]["prosemirror"];
+    assert_eq!(pm["content"][0]["type"], "heading");
+    assert_eq!(pm["content"][1]["type"], "bulletList");
+    // A field that is not a narrative is refused Markdown.
+    let out = school.run(&[
+        "edit",
+        &programme,
+        "text",
+        "/title",
+        "--from",
+        md.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    // The reviewer's replica may read but its narrative edits are refused at sync.
+    let reviewer = Replica::new(&dir.path().join("reviewer"), "Проверяющий");
+    reviewer.login(&server, "reviewer");
+    reviewer.sync(&server, &[&programme]);
+    assert_eq!(
+        reviewer.json(&programme)["causes_analysis"]["internal_causes"],
+        want
+    );
+    reviewer.ok(&[
+        "edit", &programme, "text", KEY, "--at", "0", "--insert", "X",
+    ]);
+    let out = reviewer.run(&["sync", "--server", &server.url]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("не приняты")
+            || String::from_utf8_lossy(&out.stderr).contains("не приняты"),
+        "{out:?}"
+    );
+    mentor.sync(&server, &[]);
+    assert_eq!(
+        mentor.json(&programme)["causes_analysis"]["internal_causes"],
+        want
+    );
+}
+
+/// Installs `tests/js` (its committed lockfile) unless `node_modules` holds it already, as the
+/// JS peer test does (same stamp, same lock file); returns the directory.
+fn js_packages() -> std::path::PathBuf {
+    use std::fs;
+    let dir = e2e::root().join("tests/js");
+    let lock = fs::read(dir.join("package-lock.json")).unwrap();
+    let stamp = dir.join("node_modules/.installed-package-lock.json");
+    let installed = || fs::read(&stamp).is_ok_and(|s| s == lock);
+    if !installed() {
+        let exe = std::env::current_exe().unwrap();
+        let target = exe.parent().and_then(std::path::Path::parent).unwrap();
+        let guard = fs::File::create(target.join("js-peer-npm-ci.lock")).unwrap();
+        guard.lock().unwrap();
+        if !installed() {
+            let out = std::process::Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(&dir)
+                .output()
+                .expect("npm is runnable");
+            assert!(out.status.success(), "npm ci: {out:?}");
+            fs::write(&stamp, &lock).unwrap();
+        }
+    }
+    dir
+}
+
+#[test]
+fn a_node_yjs_client_and_a_rust_client_edit_one_paragraph_with_presence() {
+    let js = js_packages();
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    let programme = document(&server, "school-programme", "krasnoe");
+    let token = Api::demo(&server, "mentor").token.unwrap();
+    runtime().block_on(async {
+        let mut rust = Client::connect(&server, "editor", &programme)
+            .await
+            .unwrap();
+        rust.splice(0, 0, "Общий абзац.").await;
+        rust.announce(json!({"user": {"name": "Завуч"}})).await;
+        let node = tokio::process::Command::new("node")
+            .arg(js.join("yjs_peer.mjs"))
+            .args(["--server", &format!("ws://{}/yjs", server.addr())])
+            .args(["--doc", &programme, "--token", &token, "--key", KEY])
+            .args(["--name", "Наставник", "--await-peer", "Завуч"])
+            .args(["--insert", " Дополнение из браузера.", "--at", "12"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("node runs");
+        assert!(
+            rust.until(|c| c.sees("Наставник")).await,
+            "no awareness from Node"
+        );
+        let want = "Общий абзац. Дополнение из браузера.";
+        assert!(rust.until(|c| c.text() == want).await, "{}", rust.text());
+        let out = node.wait_with_output().await.unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let first: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+        assert_eq!(first["text"], "Общий абзац.");
+        // Rust types while Node is gone; a second Node run reads it.
+        rust.splice(0, 0, "Итак: ").await;
+        let mut reader = Client::connect(&server, "reviewer", &programme)
+            .await
+            .unwrap();
+        assert!(reader.until(|c| c.text().starts_with("Итак: ")).await);
+        let out = tokio::process::Command::new("node")
+            .arg(js.join("yjs_peer.mjs"))
+            .args(["--server", &format!("ws://{}/yjs", server.addr())])
+            .args(["--doc", &programme, "--token", &token, "--key", KEY])
+            .output()
+            .await
+            .unwrap();
+        let first: Value =
+            serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap())
+                .unwrap();
+        assert_eq!(first["text"], format!("Итак: {want}"));
+    });
+}

@@ -1,0 +1,71 @@
+/** Russian wording of findings, exactly as crates/forms `messages` words them. */
+
+import type { Json } from './logic';
+
+/** One step of a field's human name. */
+export type Label = { field: string } | { row: number } | { item: number };
+
+/** «План повышения квалификации → строка 3 → Объём, часов»; the root is «Документ». */
+export function fieldName(labels: Label[]): string {
+  if (labels.length === 0) return 'Документ';
+  return labels
+    .map((label) => ('field' in label ? label.field : 'row' in label ? `строка ${label.row}` : `пункт ${label.item}`))
+    .join(' → ');
+}
+
+/** «Поле: сообщение (требование Ленинградской области)». */
+export function finding(field: string, message: string, suffix?: string): string {
+  return suffix === undefined ? `${field}: ${message}` : `${field}: ${message} (${suffix})`;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  array: 'список',
+  boolean: 'да или нет',
+  integer: 'целое число',
+  null: 'пустое значение',
+  number: 'число',
+  object: 'раздел с полями (объект)',
+  string: 'текст',
+};
+
+/** Russian name of a JSON Schema type. */
+export function typeName(type: string): string {
+  return TYPE_NAMES[type] ?? type;
+}
+
+/** What a value actually is, in Russian. */
+export function valueKind(value: Json): string {
+  if (value === null) return 'пустое значение';
+  if (typeof value === 'boolean') return 'да или нет';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'целое число' : 'число';
+  if (typeof value === 'string') return 'текст';
+  if (Array.isArray(value)) return 'список';
+  return 'раздел с полями (объект)';
+}
+
+/** A value in «ёлочки», cut to 60 characters. */
+export function quote(value: Json): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const chars = Array.from(text);
+  return chars.length > 60 ? `«${chars.slice(0, 60).join('')}…»` : `«${text}»`;
+}
+
+/** A schema limit as a number is written: whole numbers without a fraction. */
+export function number(limit: Json): string {
+  if (typeof limit === 'number' && Number.isInteger(limit) && Math.abs(limit) < 1e15) return String(limit);
+  return JSON.stringify(limit);
+}
+
+/** «уровня» or «уровней» after «глубже N». */
+export function levelsGenitive(n: number): string {
+  return n % 10 === 1 && n % 100 !== 11 ? 'уровня' : 'уровней';
+}
+
+/** Plural of a noun after a number: one, few, many. */
+export function plural(n: number, one: string, few: string, many: string): string {
+  const ten = n % 10;
+  const hundred = n % 100;
+  if (ten === 1 && hundred !== 11) return one;
+  if (ten >= 2 && ten <= 4 && !(hundred >= 12 && hundred <= 14)) return few;
+  return many;
+}
