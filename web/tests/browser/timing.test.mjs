@@ -67,7 +67,7 @@ test("a plan row's timing as a period of months and as «ежегодно» reac
     20000,
     "the edits to reach the server",
   );
-  await plan.scrollIntoViewIfNeeded();
+  await first.evaluate((element) => element.scrollIntoView({ block: "center" }));
   await screenshot(page, "20-plan-timings");
   await curator.scrollIntoViewIfNeeded();
   await screenshot(page, "21-curator-pending");
