@@ -32,7 +32,7 @@ function hasShape(map: Record<string, unknown>): boolean {
 }
 
 /** Empties every shape's data but `keep`'s, inside a change. */
-function keepOnly(doc: FormDoc, path: Path, keep: TimingKind): void {
+export function keepOnly(doc: FormDoc, path: Path, keep: TimingKind): void {
   const clearText = (key: string) => {
     if (text(at(doc.data, [...path, key])) !== "") setText(doc, [...path, key], "");
   };
@@ -52,7 +52,7 @@ function keepOnly(doc: FormDoc, path: Path, keep: TimingKind): void {
 }
 
 /** Appends an empty period to the timing's `intervals` (the timing created if missing). */
-function addInterval(doc: FormDoc, path: Path): void {
+export function addInterval(doc: FormDoc, path: Path): void {
   if (!at(doc.data, path) || typeof at(doc.data, path) !== "object") setText(doc, [...path, "note"], "");
   const timing = at(doc.data, path) as Record<string, unknown>;
   if (Array.isArray(timing.intervals)) timing.intervals.push({ from: "", to: "" });

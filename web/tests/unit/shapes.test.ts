@@ -4,9 +4,11 @@
 import { next as A } from "@automerge/automerge/slim";
 import { beforeAll, describe, expect, test } from "vitest";
 import { form, formVersion } from "../../src/catalogue";
-import { type FormDoc, newDocument, plain, setText } from "../../src/edit";
+import { addRow, type FormDoc, newDocument, plain, setText } from "../../src/edit";
+import { addInterval, keepOnly } from "../../src/form/TimingField";
 import { filledVariant, pickVariant } from "../../src/form/VariantField";
 import { documentNumber, startsSection } from "../../src/form/rowNumber";
+import { timingRussian } from "../../src/timing";
 import { automerge } from "./setup";
 
 beforeAll(automerge);
@@ -50,5 +52,34 @@ describe("forms 2.0.0 shapes", () => {
     ];
     expect(rows.map(documentNumber)).toEqual(["2026 год, № 1", "2026 год, № 2", "2027 год, № 1", "№ 3"]);
     expect(rows.map((_, i) => startsSection(rows, i))).toEqual([true, false, true, false]);
+  });
+});
+
+describe("the timing editor's edits", () => {
+  const plan = programme.fields!.find((f) => f.key === "action_plan")!;
+
+  test("switching the shape keeps only that shape's data; periods are added as texts", () => {
+    const path = ["action_plan", 0, "timing"];
+    let doc = A.change(A.init<FormDoc>(), (d) => {
+      Object.assign(d, newDocument(programme, "school-programme", formVersion("school-programme"), "lipetsk"));
+      addRow(d, ["action_plan"], plan);
+      setText(d, [...path, "from"], "2026-02");
+      setText(d, [...path, "to"], "2026-04");
+      setText(d, [...path, "note"], "по плану");
+    });
+    doc = A.change(doc, (d) => keepOnly(d, path, "intervals"));
+    doc = A.change(doc, (d) => {
+      setText(d, [...path, "intervals", 0, "from"], "2026-09");
+      setText(d, [...path, "intervals", 0, "to"], "2026-10");
+      addInterval(d, path);
+      setText(d, [...path, "intervals", 1, "from"], "2027-03");
+      setText(d, [...path, "intervals", 1, "to"], "2027-03");
+    });
+    const timing = plain((doc.data.action_plan as Record<string, unknown>[])[0].timing) as Record<string, unknown>;
+    expect(timing).toMatchObject({ from: "", to: "", note: "по плану" });
+    expect(timingRussian(timing)).toBe("сентябрь–октябрь 2026; март 2027, по плану");
+    doc = A.change(doc, (d) => keepOnly(d, path, "recurring"));
+    const after = plain((doc.data.action_plan as Record<string, unknown>[])[0].timing) as Record<string, unknown>;
+    expect(after.intervals).toEqual([]);
   });
 });
