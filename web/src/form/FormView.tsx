@@ -23,6 +23,8 @@ export interface FormContext {
   change: (edit: (doc: FormDoc) => void) => void;
   notes: NotesByField;
   readOnly: boolean;
+  /** A reviewer's page: starts a comment on the field at `pointer` (titled `title`). */
+  comment?: (pointer: string, title: string) => void;
 }
 
 /** The whole form: its top-level sections as cards, with a table of contents. */
@@ -84,14 +86,27 @@ function Labelled(props: {
   id: string;
   notes: Note[];
   children: ComponentChildren;
+  comment?: () => void;
 }) {
   const { field, id } = props;
+  const label = (
+    <label for={id}>
+      {field.title}
+      {field.required && <span class="required" title="обязательное поле"> *</span>}
+    </label>
+  );
   return (
     <div class={`field kind-${field.kind}${props.notes.length ? " has-notes" : ""}`} id={`${id}-block`}>
-      <label for={id}>
-        {field.title}
-        {field.required && <span class="required" title="обязательное поле"> *</span>}
-      </label>
+      {props.comment ? (
+        <div class="field-head">
+          {label}
+          <button type="button" class="comment-button" aria-label={`Замечание к полю «${field.title}»`} onClick={props.comment}>
+            Замечание
+          </button>
+        </div>
+      ) : (
+        label
+      )}
       {props.children}
       {field.description && (
         <p class="description" id={`${id}-description`}>
@@ -122,6 +137,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
     [field.description ? `${id}-description` : "", notes.length ? `${id}-notes` : ""]
       .filter(Boolean)
       .join(" ") || undefined;
+  const comment = context.comment && (() => context.comment?.(pointer, field.title));
   const common = { id, readOnly: context.readOnly, describedBy, invalid: notes.some((n) => n.kind === "error") };
   switch (field.kind) {
     case "section":
@@ -139,7 +155,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
     case "text":
     case "narrative":
       return (
-        <Labelled field={field} id={id} notes={notes}>
+        <Labelled field={field} id={id} notes={notes} comment={comment}>
           <TextInput
             {...common}
             value={typeof value === "string" ? value : ""}
@@ -150,7 +166,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
       );
     case "date":
       return (
-        <Labelled field={field} id={id} notes={notes}>
+        <Labelled field={field} id={id} notes={notes} comment={comment}>
           <DateInput
             {...common}
             value={scalarString(value)}
@@ -161,7 +177,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
     case "integer":
     case "number":
       return (
-        <Labelled field={field} id={id} notes={notes}>
+        <Labelled field={field} id={id} notes={notes} comment={comment}>
           <NumberInput
             {...common}
             value={typeof value === "number" ? value : undefined}
@@ -172,7 +188,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
       );
     case "choice":
       return (
-        <Labelled field={field} id={id} notes={notes}>
+        <Labelled field={field} id={id} notes={notes} comment={comment}>
           <ChoiceInput
             {...common}
             value={value instanceof A.ImmutableString ? value.val : value}
@@ -183,7 +199,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
       );
     case "boolean":
       return (
-        <Labelled field={field} id={id} notes={notes}>
+        <Labelled field={field} id={id} notes={notes} comment={comment}>
           <BooleanInput
             {...common}
             value={typeof value === "boolean" ? value : undefined}

@@ -6,7 +6,7 @@ import { next as A } from "@automerge/automerge/slim";
 import { type DocHandle, stringifyAutomergeUrl } from "@automerge/automerge-repo/slim";
 import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import { Api, ApiError, type DocumentDetail } from "../api";
-import { navigate } from "../app";
+import { Link } from "../app";
 import { form, formTitle, isForm } from "../catalogue";
 import type { FormDoc } from "../edit";
 import { fieldId, type Finding, isReport, notes, type Report, tokens } from "../findings";
@@ -16,6 +16,7 @@ import { recall, remember } from "../session";
 import type { Replica } from "../sync";
 import { sessions } from "../history";
 import { changeMessage, formatTime } from "./Home";
+import { addDraft, ChangesPanel, DecisionPanel, type DraftComment, focusDraft, RoundsPanel } from "./Review";
 
 /** How long opening a document waits for it (IndexedDB, then the server), ms. */
 const OPEN_TIMEOUT_MS = 20000;
@@ -72,6 +73,7 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
   const [report, setReport] = useState<Report | null>(null);
   const [message, setMessage] = useState<{ kind: "ok" | "error" | "warning"; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [drafts, setDrafts] = useState<DraftComment[]>([]);
 
   useEffect(() => {
     let live = true;
@@ -144,7 +146,27 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
     return notes(mapped, comments.map((c) => ({ pointer: place(c.pointer), text: c.text })));
   }, [report, comments, root, doc?.data]);
 
-  const context: FormContext = useMemo(() => ({ change, notes: shown, readOnly }), [change, shown, readOnly]);
+  const reviewing = permissions.includes("review");
+  const judgedRound = readOnly && detail && detail.submissions.length > 0 ? detail.round : null;
+  useEffect(() => {
+    if (judgedRound === null) return;
+    let live = true;
+    api.report(id).then(
+      (r) => live && setReport(r),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [judgedRound]);
+  const comment = useCallback((pointer: string, title: string) => {
+    setDrafts((d) => addDraft(d, pointer, title));
+    focusDraft(pointer);
+  }, []);
+  const context: FormContext = useMemo(
+    () => ({ change, notes: shown, readOnly, comment: reviewing ? comment : undefined }),
+    [change, shown, readOnly, reviewing],
+  );
 
   const submit = async () => {
     if (!handle) return;
@@ -192,15 +214,7 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
         <p class="note error" role="alert">
           {openError}
         </p>
-        <a
-          href="/"
-          onClick={(e) => {
-            e.preventDefault();
-            navigate("/");
-          }}
-        >
-          К моим документам
-        </a>
+        <Link href="/">К моим документам</Link>
       </section>
     );
   }
@@ -280,6 +294,20 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
           </ul>
         )}
       </section>
+      {reviewing && detail && <ChangesPanel api={api} id={id} round={detail.round} />}
+      {reviewing && (
+        <DecisionPanel
+          api={api}
+          id={id}
+          drafts={drafts}
+          setDrafts={setDrafts}
+          onDecided={(text) => {
+            setMessage({ kind: "ok", text });
+            void refresh();
+          }}
+        />
+      )}
+      {detail && <RoundsPanel detail={detail} />}
       <HistoryPanel doc={doc} />
       {report && <FindingsPanel report={report} place={(p) => shownPointer(root, doc.data, p)} />}
       <FormView root={root} data={doc.data} context={context} />
