@@ -143,7 +143,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
     case "section":
       if (isTimingField(field)) {
         return (
-          <Labelled field={field} id={id} notes={notes}>
+          <Labelled field={field} id={id} notes={notes} comment={comment}>
             <TimingField field={field} path={path} value={value} context={context} id={id} />
           </Labelled>
         );
