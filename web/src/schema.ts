@@ -48,6 +48,12 @@ export interface Field {
   fields?: Field[];
   /** For lists: the kind of their items. */
   item?: Field;
+  /** For a section of `oneOf`/`anyOf` object shapes (a curator named or «назначается»): each
+   * shape as a section of its own, in the schema's order. Its own `fields` stay those outside
+   * the shapes, so its containers are the Rust reading's. */
+  variants?: Field[];
+  /** The one value the schema allows (`const`), if it says. */
+  constant?: Json;
   /** The longest text allowed, when the schema says. */
   maxLength?: number;
   /** Bounds people see next to numbers. */
@@ -131,7 +137,12 @@ export class Schemas {
     if (typeof value.maximum === "number") field.maximum = value.maximum;
     if (kind === "choice") field.choices = this.choices(resolved) ?? [];
     if (depth >= MAX_SCHEMA_DEPTH) return field;
-    if (kind === "section") field.fields = this.properties(resolved, depth + 1);
+    if ("const" in value) field.constant = value.const;
+    if (kind === "section") {
+      field.fields = this.properties(resolved, depth + 1);
+      const variants = this.variants(resolved, depth + 1);
+      if (variants) field.variants = variants;
+    }
     if (kind === "table" || kind === "list") {
       const items = this.items(resolved);
       if (items) field.item = this.field(items, "", true, depth + 1);
@@ -151,6 +162,24 @@ export class Schemas {
       .map(([key, child]) =>
         this.field({ base: node.base, value: child as SchemaObject }, key, required.includes(key), depth),
       );
+  }
+
+  /** The object shapes of a node's `oneOf` or `anyOf`, each as a section; `undefined` when it
+   * has none or some shape is not an object with fields. */
+  private variants(node: Node, depth: number): Field[] | undefined {
+    for (const keyword of ["oneOf", "anyOf"]) {
+      const branches = node.value[keyword];
+      if (!Array.isArray(branches) || branches.length < 2) continue;
+      const out: Field[] = [];
+      for (const [i, branch] of branches.entries()) {
+        if (!branch || typeof branch !== "object" || Array.isArray(branch)) return undefined;
+        const shape = this.field({ base: node.base, value: branch }, String(i), false, depth);
+        if (shape.kind !== "section" || (shape.fields ?? []).length === 0) return undefined;
+        out.push(shape);
+      }
+      return out;
+    }
+    return undefined;
   }
 
   private items(node: Node): Node | undefined {

@@ -8,7 +8,11 @@ import { memo } from "preact/compat";
 import { addRow, type FormDoc, moveRow, type Path, removeRow, setScalar, setText } from "../edit";
 import { fieldId, type Note, type NotesByField, pointerOf } from "../findings";
 import type { Field } from "../schema";
+import { isTimingField } from "../timing";
 import { BooleanInput, ChoiceInput, DateInput, NumberInput, TextInput } from "./inputs";
+import { TimingField } from "./TimingField";
+import { documentNumber, rowSection, startsSection } from "./rowNumber";
+import { VariantField } from "./VariantField";
 
 /** Texts allowed to be longer than this are edited in a box of several lines. */
 export const LONG_TEXT = 500;
@@ -137,6 +141,13 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
   const common = { id, readOnly: context.readOnly, describedBy, invalid: notes.some((n) => n.kind === "error") };
   switch (field.kind) {
     case "section":
+      if (isTimingField(field)) {
+        return (
+          <Labelled field={field} id={id} notes={notes} comment={comment}>
+            <TimingField field={field} path={path} value={value} context={context} id={id} />
+          </Labelled>
+        );
+      }
       return <SectionView {...props} pointerNotes={notes} />;
     case "table":
     case "list":
@@ -227,14 +238,9 @@ function SectionView(props: FieldProps & { pointerNotes: Note[] }) {
           />
         ))}
       </div>
+      {field.variants && <VariantField field={field} path={path} value={props.value} context={context} id={id} />}
     </Tag>
   );
-}
-
-/** The number a row gives itself (`number`: «1.2» in a plan), if it has one. */
-function ownNumber(row: unknown): string {
-  const value = row && typeof row === "object" ? (row as Record<string, unknown>).number : undefined;
-  return typeof value === "string" ? value.trim() : "";
 }
 
 /** A table (rows with their own fields) or a list of plain values. */
@@ -258,10 +264,11 @@ function RowsView(props: FieldProps & { pointerNotes: Note[] }) {
           const rowNotes = context.notes.at(pointerOf(rowPath));
           return (
             <li key={index} class="row" id={`${rowId}-block`}>
+              {isTable && startsSection(rows, index) && <p class="row-section">{rowSection(row)}</p>}
               <div class="row-head">
                 <span class="row-number" id={`${rowId}-title`}>
                   {isTable ? `Строка ${index + 1}` : `${index + 1}.`}
-                  {isTable && ownNumber(row) && <span class="own-number"> · № {ownNumber(row)}</span>}
+                  {isTable && documentNumber(row) && <span class="own-number"> · {documentNumber(row)}</span>}
                 </span>
                 {!context.readOnly && (
                   <span class="row-actions">
