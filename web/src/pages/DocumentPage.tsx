@@ -12,11 +12,10 @@ import type { FormDoc } from "../edit";
 import { fieldId, type Finding, isReport, notes, type Report, tokens } from "../findings";
 import { type FormContext, FormView } from "../form/FormView";
 import { narrativeKey } from "../narrative/keys";
-import { withNarratives } from "../narrative/overlay";
+import { validationInput } from "../live";
 import { SharedNarratives } from "../narrative/shared";
 import { validate } from "../rules";
 import { browserCatalogue } from "../rules/bundled";
-import type { Json } from "../rules";
 import type { Field } from "../schema";
 import { recall, remember } from "../session";
 import type { Replica } from "../sync";
@@ -161,14 +160,14 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
   useEffect(() => {
     if (!doc || !formId || !isForm(formId)) return;
     const timer = setTimeout(() => {
-      const data = shared ? withNarratives(doc.data, shared.doc) : JSON.parse(JSON.stringify(doc.data));
+      const data = validationInput(doc.data, shared?.doc ?? null);
       try {
         setReport(
           validate(
             browserCatalogue(),
             formId,
             String(doc.region),
-            data as Json,
+            data,
             municipality === undefined || municipality === null ? undefined : String(municipality),
           ),
         );
