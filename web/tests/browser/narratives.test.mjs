@@ -154,3 +154,29 @@ test("a finding appears at its field as the user types and goes when fixed, word
   await eventually(async () => (await notes.count()) === 0, 5000, "the finding to go");
   await context.close();
 });
+
+test("a narrative in a table row is named as the Rust replica names it: the CLI's text shows in the browser's editor", async () => {
+  const { context, page } = await newPage(browser);
+  await login(page, server.url, "editor");
+  await page.getByLabel("Форма").selectOption("stimulus-policy-change");
+  await page.getByRole("button", { name: "Создать" }).click();
+  const changes = page.locator("#f-changes-block");
+  await changes.waitFor({ timeout: 20000 });
+  await changes.getByRole("button", { name: /Добавить/ }).click();
+  await changes.getByRole("button", { name: /Добавить/ }).click();
+  const id = /\/documents\/([^/]+)$/.exec(page.url())?.[1];
+  const rationale = (row) => page.locator(`#f-changes-${row}-rationale`);
+  await rationale(1).waitFor({ timeout: 20000 });
+  await eventually(async () => !(await indicator(page)).includes("ждут"), 20000, "the rows to reach the server");
+
+  const rust = cli(server, "editor");
+  rust(["sync", "--doc", id]);
+  rust(["edit", id, "text", "/changes/1/rationale", "--at", "0", "--insert", "Обоснование из CLI"]);
+  rust(["sync", "--doc", id]);
+  await eventually(async () => (await rationale(1).innerText()) === "Обоснование из CLI", 20000, "the CLI's text in row 2");
+  assert.equal(await rationale(0).innerText(), "");
+  // The first row goes: the narrative stays with its row, now the first.
+  await changes.getByRole("button", { name: /Удалить строку 1/ }).click();
+  await eventually(async () => (await rationale(0).innerText()) === "Обоснование из CLI", 20000, "the narrative to move with its row");
+  await context.close();
+});
