@@ -80,6 +80,14 @@ export class SharedNarratives {
     return this.synced() ? 0 : this.unsent;
   }
 
+  /** Waits until the server has every narrative edit made here (connected and synced), up to
+   * `ms`; the server pins narratives as it holds them when it accepts a submission. */
+  async settled(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (!this.synced() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    return this.synced();
+  }
+
   /** Whether the copy in IndexedDB has been loaded. */
   loaded(): Promise<unknown> {
     return this.persistence.whenSynced;

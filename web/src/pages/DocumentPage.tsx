@@ -212,7 +212,8 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
     setBusy(true);
     setMessage({ kind: "warning", text: "Отправляем изменения на сервер…" });
     try {
-      const settled = await replica.settled(handle as DocHandle<unknown>, 15000);
+      const settled =
+        (await replica.settled(handle as DocHandle<unknown>, 15000)) && (!shared || (await shared.settled(15000)));
       if (!settled) {
         setMessage({ kind: "error", text: "нет связи с сервером: изменения ещё не отправлены, подать нельзя" });
         return;

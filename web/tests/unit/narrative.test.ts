@@ -55,11 +55,11 @@ describe("narratives", () => {
     expect(narrativeKey(doc.data, ["top"])).toBe("/top");
     expect(narrativeKey(doc.data, ["rows", 5, "text"])).toBeNull();
     doc = A.change(doc, (d) => {
-      d.data.rows.deleteAt(0);
+      d.data.rows.splice(0, 1);
     });
     expect(narrativePointer(doc.data, key!)).toBe("/rows/0/text");
     doc = A.change(doc, (d) => {
-      d.data.rows.deleteAt(0);
+      d.data.rows.splice(0, 1);
     });
     expect(narrativePointer(doc.data, key!)).toBeNull();
   });
