@@ -173,10 +173,10 @@ test("a narrative in a table row is named as the Rust replica names it: the CLI'
   rust(["sync", "--doc", id]);
   rust(["edit", id, "text", "/changes/1/rationale", "--at", "0", "--insert", "Обоснование из CLI"]);
   rust(["sync", "--doc", id]);
-  await eventually(async () => (await rationale(1).innerText()) === "Обоснование из CLI", 20000, "the CLI's text in row 2");
-  assert.equal(await rationale(0).innerText(), "");
+  await eventually(async () => (await rationale(1).innerText()).trim() === "Обоснование из CLI", 20000, "the CLI's text in row 2");
+  assert.equal((await rationale(0).innerText()).trim(), "");
   // The first row goes: the narrative stays with its row, now the first.
   await changes.getByRole("button", { name: /Удалить строку 1/ }).click();
-  await eventually(async () => (await rationale(0).innerText()) === "Обоснование из CLI", 20000, "the narrative to move with its row");
+  await eventually(async () => (await rationale(0).innerText()).trim() === "Обоснование из CLI", 20000, "the narrative to move with its row");
   await context.close();
 });
