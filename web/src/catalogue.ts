@@ -14,13 +14,13 @@ export const FORM_IDS = ["school-programme", "partnership-agreement", "stimulus-
 export type FormId = (typeof FORM_IDS)[number];
 
 const roots: Record<FormId, SchemaObject> = {
-  "school-programme": programme as SchemaObject,
+  "school-programme": programme as unknown as SchemaObject,
   "partnership-agreement": agreement as SchemaObject,
   "stimulus-policy-change": policy as SchemaObject,
 };
 
 /** Every schema, for `$ref` resolution. */
-export const schemas = new Schemas([common as SchemaObject, ...Object.values(roots)]);
+export const schemas = new Schemas([common as unknown as SchemaObject, ...Object.values(roots)]);
 
 const cache = new Map<string, Field>();
 
