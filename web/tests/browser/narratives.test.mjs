@@ -79,19 +79,24 @@ test("two people type into one narrative at once; both texts survive, each sees 
   await internal(a.page).scrollIntoViewIfNeeded();
   await screenshot(a.page, "10-narrative-two-cursors");
 
-  // A list through the toolbar, then the CLI reads what the browsers wrote, as plain text.
+  // A list (typed as Markdown), then the CLI reads what the browsers wrote, as plain text.
   await internal(b.page).click();
   await b.page.keyboard.press("Control+End");
   await b.page.keyboard.press("Enter");
-  await b.page.getByRole("button", { name: "Маркированный список" }).first().click();
-  await b.page.keyboard.type("Нет психолога");
+  await b.page.keyboard.type("- Нет психолога");
   await screenshot(b.page, "11-narrative-list");
-  const rust = cli(server, "editor");
+  // The toolbar shows the list at the cursor.
   await eventually(
-    () => cliNarrative(rust, id) === "Первый абзац. Слабая подготовка учителей.\nТекучесть кадров.\n• Нет психолога",
-    20000,
-    "the CLI to read the narrative",
+    async () => (await b.page.locator("#f-causes_analysis-internal_causes-block").getByRole("button", { name: "Маркированный список" }).getAttribute("aria-pressed")) === "true",
+    5000,
+    "the bullet list button pressed",
   );
+  const rust = cli(server, "editor");
+  const expected = "Первый абзац. Слабая подготовка учителей.\nТекучесть кадров.\n• Нет психолога";
+  let seen = "";
+  await eventually(() => (seen = cliNarrative(rust, id)) === expected, 20000, "the CLI to read the narrative").catch(() => {
+    assert.equal(seen, expected);
+  });
   await a.context.close();
   await b.context.close();
 });
