@@ -101,6 +101,129 @@ export interface SubmitResponse {
   report: Report;
 }
 
+/** One changed field between two versions. */
+export interface ChangeView {
+  pointer: string;
+  field: string;
+  kind: "added" | "removed" | "changed" | string;
+  old: unknown;
+  new: unknown;
+}
+
+/** `GET /api/documents/{id}/diff`: what changed since the round the caller last decided. */
+export interface DiffView {
+  from_round: number | null;
+  from: string[];
+  to: string[];
+  changes: ChangeView[];
+}
+
+/** A comment to attach to a return. */
+export interface NewComment {
+  pointer: string;
+  text: string;
+}
+
+/** Filters of the regional registry; absent means any. */
+export interface RegistryFilter {
+  municipality?: string;
+  school?: string;
+  form?: string;
+  status?: string;
+  from?: string;
+  to?: string;
+}
+
+/** One approved submission in the regional registry. */
+export interface RegistryRow {
+  document: string;
+  round: number;
+  school: string;
+  school_name: string;
+  municipality: string;
+  municipality_name: string;
+  form: string;
+  form_ru: string;
+  status: string;
+  status_ru: string;
+  submitted_at: string;
+  decided_at: string;
+  collected_at: string | null;
+  starts: string | null;
+  ends: string | null;
+  amount: number | null;
+  indicators: string;
+  requirements: string;
+  content_sha256: string;
+}
+
+/** How many documents of one municipality are in one status. */
+export interface DashboardCell {
+  municipality: string;
+  municipality_name: string;
+  status: string;
+  status_ru: string;
+  count: number;
+}
+
+/** A finding reported in the latest submissions, with its documents. */
+export interface FindingCount {
+  rule: string;
+  severity: string;
+  example: string;
+  count: number;
+  documents: string[];
+}
+
+/** `GET /api/dashboard`. */
+export interface DashboardView {
+  cells: DashboardCell[];
+  findings: FindingCount[];
+}
+
+/** An account as the administrator sees it. */
+export interface AdminUser {
+  user: string;
+  display_name: string;
+  roles: RoleView[];
+}
+
+/** One row of the audit log. */
+export interface AuditRowView {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  details: string;
+  hash: string;
+}
+
+/** Filters of the audit log. */
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  subject?: string;
+}
+
+/** Whether the audit log's hash chain holds. */
+export interface AuditCheck {
+  holds: boolean;
+  rows: number;
+  broken_at: number | null;
+  problem: string | null;
+}
+
+/** The query string of filters (empty ones left out). */
+export function registryQuery(filter: RegistryFilter | AuditFilter, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries({ ...filter, ...extra })) {
+    if (value) params.set(key, value);
+  }
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
 /** An error answer of the API, or no answer at all (`status` 0). */
 export class ApiError extends Error {
   constructor(
@@ -123,6 +246,13 @@ export class Api {
   constructor(private readonly token: string | null) {}
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.send(method, path, body);
+    const text = await response.text();
+    return (text ? JSON.parse(text) : null) as T;
+  }
+
+  /** Sends a request; an error answer (or none) is thrown as an `ApiError`. */
+  private async send(method: string, path: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -137,6 +267,7 @@ export class Api {
     } catch {
       throw new ApiError(0, "offline", "нет связи с сервером");
     }
+    if (response.ok) return response;
     const text = await response.text();
     let json: unknown = null;
     try {
@@ -144,16 +275,13 @@ export class Api {
     } catch {
       json = null;
     }
-    if (!response.ok) {
-      const error = (json ?? {}) as { error?: string; message?: string; details?: unknown };
-      throw new ApiError(
-        response.status,
-        error.error ?? "http",
-        error.message ?? `сервер ответил ошибкой ${response.status}`,
-        error.details ?? null,
-      );
-    }
-    return json as T;
+    const error = (json ?? {}) as { error?: string; message?: string; details?: unknown };
+    throw new ApiError(
+      response.status,
+      error.error ?? "http",
+      error.message ?? `сервер ответил ошибкой ${response.status}`,
+      error.details ?? null,
+    );
   }
 
   login(user: string, password: string): Promise<LoginResponse> {
@@ -194,5 +322,56 @@ export class Api {
 
   sign(id: string): Promise<unknown> {
     return this.call("POST", `/api/documents/${encodeURIComponent(id)}/signatures`);
+  }
+
+  diff(id: string): Promise<DiffView> {
+    return this.call("GET", `/api/documents/${encodeURIComponent(id)}/diff`);
+  }
+
+  review(id: string, verdict: "approve" | "return", comments: NewComment[]): Promise<DocumentSummary> {
+    return this.call("POST", `/api/documents/${encodeURIComponent(id)}/review`, { verdict, comments });
+  }
+
+  collect(id: string): Promise<DocumentSummary> {
+    return this.call("POST", `/api/documents/${encodeURIComponent(id)}/collect`);
+  }
+
+  registry(filter: RegistryFilter): Promise<RegistryRow[]> {
+    return this.call("GET", `/api/registry${registryQuery(filter)}`);
+  }
+
+  /** The registry's export (`csv` or `xlsx`) under the same filters, as a file. */
+  async export(filter: RegistryFilter, format: "csv" | "xlsx"): Promise<Blob> {
+    const response = await this.send("GET", `/api/registry/export${registryQuery(filter, { format })}`);
+    return response.blob();
+  }
+
+  dashboard(): Promise<DashboardView> {
+    return this.call("GET", "/api/dashboard");
+  }
+
+  adminUsers(): Promise<AdminUser[]> {
+    return this.call("GET", "/api/admin/users");
+  }
+
+  resetPassword(user: string, password: string): Promise<{ revoked: number }> {
+    return this.call("POST", `/api/admin/users/${encodeURIComponent(user)}/password`, { new_password: password });
+  }
+
+  closeSessions(user: string): Promise<{ revoked: number }> {
+    return this.call("POST", `/api/admin/users/${encodeURIComponent(user)}/sessions/close`);
+  }
+
+  audit(filter: AuditFilter): Promise<AuditRowView[]> {
+    return this.call("GET", `/api/admin/audit${registryQuery(filter)}`);
+  }
+
+  verifyAudit(): Promise<AuditCheck> {
+    return this.call("GET", "/api/admin/audit/verify");
+  }
+
+  /** The findings of the document's latest submission, judged as a submission is. */
+  report(id: string): Promise<Report> {
+    return this.call("GET", `/api/documents/${encodeURIComponent(id)}/report`);
   }
 }

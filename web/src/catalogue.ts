@@ -15,8 +15,8 @@ export type FormId = (typeof FORM_IDS)[number];
 
 const roots: Record<FormId, SchemaObject> = {
   "school-programme": programme as unknown as SchemaObject,
-  "partnership-agreement": agreement as SchemaObject,
-  "stimulus-policy-change": policy as SchemaObject,
+  "partnership-agreement": agreement as unknown as SchemaObject,
+  "stimulus-policy-change": policy as unknown as SchemaObject,
 };
 
 /** Every schema, for `$ref` resolution. */

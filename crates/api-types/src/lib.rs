@@ -338,6 +338,9 @@ pub struct ReviewRequest {
 pub struct RegistryFilter {
     /// Only this municipality (organisation id).
     pub municipality: Option<String>,
+    /// Only this school (organisation id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub school: Option<String>,
     /// Only this form.
     pub form: Option<String>,
     /// `approved` (not yet accepted) or `collected` (accepted into the registry).
@@ -390,6 +393,117 @@ pub struct RegistryRow {
     pub requirements: String,
     /// SHA-256 of the approved content.
     pub content_sha256: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dashboard
+// ---------------------------------------------------------------------------------------------
+
+/// How many documents of one municipality are in one status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DashboardCell {
+    /// The municipality's id.
+    pub municipality: String,
+    /// The municipality's name.
+    pub municipality_name: String,
+    /// The status (`draft`, `submitted`, `returned`, `approved`, `collected`).
+    pub status: String,
+    /// The status in Russian.
+    pub status_ru: String,
+    /// How many documents.
+    pub count: u32,
+}
+
+/// A finding reported in the latest submissions, with the documents it was reported in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FindingCount {
+    /// The rule's id.
+    pub rule: String,
+    /// `error` or `warning`.
+    pub severity: String,
+    /// One of its messages, in Russian.
+    pub example: String,
+    /// In how many documents it was reported.
+    pub count: u32,
+    /// Those documents' ids.
+    pub documents: Vec<String>,
+}
+
+/// `GET /api/dashboard`: where the documents of the coordinator's region stand.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DashboardView {
+    /// Documents by municipality and status (only non-empty cells).
+    pub cells: Vec<DashboardCell>,
+    /// The findings of the documents' latest submissions, most frequent first.
+    pub findings: Vec<FindingCount>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Administration
+// ---------------------------------------------------------------------------------------------
+
+/// An account as the administrator sees it (`GET /api/admin/users`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AdminUser {
+    /// The login.
+    pub user: String,
+    /// The name people read.
+    pub display_name: String,
+    /// Every role held, with its organisation.
+    pub roles: Vec<RoleView>,
+}
+
+/// `POST /api/admin/users/{user}/password` body: the password an administrator sets.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PasswordReset {
+    /// The new password (judged as a user's own would be).
+    pub new_password: String,
+}
+
+/// One row of the audit log (`GET /api/admin/audit`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuditRowView {
+    /// Its place in the chain.
+    pub seq: i64,
+    /// When (UTC, RFC 3339).
+    pub at: String,
+    /// Who acted.
+    pub actor: String,
+    /// What was done.
+    pub action: String,
+    /// To what.
+    pub subject: String,
+    /// Details as JSON text.
+    pub details: String,
+    /// The row's hash, chained to the one before.
+    pub hash: String,
+}
+
+/// Filters of the audit log; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditFilter {
+    /// Only this actor.
+    pub actor: Option<String>,
+    /// Only this action.
+    pub action: Option<String>,
+    /// Only subjects containing this text.
+    pub subject: Option<String>,
+    /// At most this many rows, newest first (default 200, at most 1000).
+    pub limit: Option<usize>,
+}
+
+/// `GET /api/admin/audit/verify`: whether the hash chain holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuditCheck {
+    /// Whether every row's hash is right and chained.
+    pub holds: bool,
+    /// How many rows were checked (when it holds).
+    pub rows: usize,
+    /// The first broken row.
+    pub broken_at: Option<i64>,
+    /// What is wrong there, in English.
+    pub problem: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------

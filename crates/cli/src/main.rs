@@ -260,6 +260,9 @@ struct RegistryArgs {
     /// Только этот муниципалитет (идентификатор, например krasninsky).
     #[arg(long)]
     municipality: Option<String>,
+    /// Только эта школа (идентификатор, например krasnoe).
+    #[arg(long)]
+    school: Option<String>,
     /// Только эта форма (например school-programme).
     #[arg(long)]
     form: Option<String>,
@@ -278,6 +281,7 @@ impl RegistryArgs {
     fn into_filter(self) -> client::api::RegistryFilter {
         client::api::RegistryFilter {
             municipality: self.municipality,
+            school: self.school,
             form: self.form,
             status: self.status.map(|s| {
                 match s {

@@ -143,6 +143,7 @@ pub type SubmitResponse = api_types::SubmitResponse<forms::Report>;
 fn filter_pairs(filter: &RegistryFilter) -> Vec<(&'static str, &str)> {
     [
         ("municipality", &filter.municipality),
+        ("school", &filter.school),
         ("form", &filter.form),
         ("status", &filter.status),
         ("from", &filter.from),

@@ -134,7 +134,7 @@ fn op() -> impl Strategy<Value = Op> {
 /// What one replica did, for checking the merge.
 #[derive(Default)]
 struct Record {
-    /// Scalar places this replica set: a field pointer, or `row:<number>` for a row's start.
+    /// Scalar places this replica set: a field pointer, or `row:<number>` for a row's timing.
     touched: BTreeSet<String>,
     /// Base rows (by number) this replica removed.
     removed_base_rows: BTreeSet<String>,
@@ -225,7 +225,7 @@ impl Replica {
                         "number": number,
                         "activity": self.letters(text),
                         "direction": "management",
-                        "start": "2026-01-15"
+                        "timing": {"at": "2026-01-15"}
                     }),
                 }]
             }
@@ -244,8 +244,8 @@ impl Replica {
                 let number = rows[index]["number"].as_str().unwrap();
                 self.record.touched.insert(format!("row:{number}"));
                 vec![set(
-                    &format!("/action_plan/{index}/start"),
-                    Kind::Date.value(*seed),
+                    &format!("/action_plan/{index}/timing"),
+                    json!({"at": Kind::Date.value(*seed)}),
                 )]
             }
             Op::RemoveRow { .. } | Op::SetRowStart { .. } => Vec::new(),
@@ -361,7 +361,7 @@ fn scalar(data: &Value, place: &str) -> Option<Value> {
     match place.strip_prefix("row:") {
         Some(number) => rows_by_number(data)
             .get(number)
-            .map(|row| row["start"].clone()),
+            .map(|row| row["timing"].clone()),
         None => data.pointer(place).cloned(),
     }
 }

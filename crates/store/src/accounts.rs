@@ -170,6 +170,21 @@ impl Store {
         })?
     }
 
+    /// Every account as (id, display name), by id.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if the query fails.
+    pub fn users(&self) -> Result<Vec<(UserId, String)>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached("SELECT id, display_name FROM users ORDER BY id")?
+                .query_map([], |row| {
+                    Ok((UserId::new(row.get::<_, String>(0)?), row.get(1)?))
+                })?
+                .collect()
+        })
+    }
+
     /// The roles `user` holds, ordered by organisation and role name; empty for a user with no
     /// roles or no account.
     ///

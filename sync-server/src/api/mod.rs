@@ -10,8 +10,10 @@
 //! before any lookup, as an unknown id is (404 in paths, 422 when registering), so no alias
 //! of one document's bytes can stand for another record.
 
+pub mod admin;
 pub mod attempts;
 pub mod auth;
+pub mod dashboard;
 pub mod documents;
 pub mod error;
 pub mod lifecycle;
@@ -19,6 +21,7 @@ pub mod openapi;
 pub mod organisations;
 pub mod refusals;
 pub mod registry;
+pub mod report;
 pub mod views;
 
 use axum::Router;
@@ -52,12 +55,25 @@ pub fn router() -> Router<AppState> {
         .route("/api/organisations", get(organisations::list))
         .route("/api/documents/{id}", get(documents::show))
         .route("/api/documents/{id}/diff", get(documents::diff))
+        .route("/api/documents/{id}/report", get(report::show))
         .route("/api/documents/{id}/submissions", post(lifecycle::submit))
         .route("/api/documents/{id}/signatures", post(lifecycle::sign))
         .route("/api/documents/{id}/review", post(lifecycle::review))
         .route("/api/documents/{id}/collect", post(lifecycle::collect))
         .route("/api/registry", get(registry::list))
         .route("/api/registry/export", get(registry::export))
+        .route("/api/dashboard", get(dashboard::show))
+        .route("/api/admin/users", get(admin::users))
+        .route(
+            "/api/admin/users/{user}/password",
+            post(admin::reset_password),
+        )
+        .route(
+            "/api/admin/users/{user}/sessions/close",
+            post(admin::close_sessions),
+        )
+        .route("/api/admin/audit", get(admin::audit))
+        .route("/api/admin/audit/verify", get(admin::verify))
         .route("/api/openapi.json", get(openapi::document))
         // Unknown API paths answer JSON here rather than falling through to the web app.
         .route("/api", any(no_such_endpoint))

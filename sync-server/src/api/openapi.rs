@@ -2,16 +2,17 @@
 //! annotations so that it cannot drift from the code.
 
 use api_types::{
-    ChangeView, CommentView, DiffView, DocumentDetail, DocumentSummary, ErrorBody, LoginRequest,
-    LoginResponse, NewComment, OrgView, OrganisationView, PasswordChange, RegisterRequest,
-    RegistryRow, ReviewRequest, RoleView, SessionsClosed, SignatureView, SubmissionView,
-    SubmitRequest, SubmitResponse, Verdict, WhoAmI,
+    AdminUser, AuditCheck, AuditRowView, ChangeView, CommentView, DashboardCell, DashboardView,
+    DiffView, DocumentDetail, DocumentSummary, ErrorBody, FindingCount, LoginRequest,
+    LoginResponse, NewComment, OrgView, OrganisationView, PasswordChange, PasswordReset,
+    RegisterRequest, RegistryRow, ReviewRequest, RoleView, SessionsClosed, SignatureView,
+    SubmissionView, SubmitRequest, SubmitResponse, Verdict, WhoAmI,
 };
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{auth, documents, lifecycle, organisations, registry};
+use crate::api::{admin, auth, dashboard, documents, lifecycle, organisations, registry, report};
 
 /// The API's description.
 #[derive(OpenApi)]
@@ -21,12 +22,14 @@ use crate::api::{auth, documents, lifecycle, organisations, registry};
         auth::login, auth::logout, auth::logout_others, auth::change_password, auth::whoami,
         documents::list, documents::register, documents::show, documents::diff,
         lifecycle::submit, lifecycle::sign, lifecycle::review, lifecycle::collect,
-        registry::list, registry::export, organisations::list,
+        registry::list, registry::export, organisations::list, dashboard::show,
+        report::show, admin::users, admin::reset_password, admin::close_sessions, admin::audit, admin::verify,
     ),
     components(schemas(
         ErrorBody, LoginRequest, LoginResponse, PasswordChange, SessionsClosed, WhoAmI, RoleView, RegisterRequest, DiffView,
         ChangeView, DocumentSummary, DocumentDetail, SubmissionView, SignatureView, CommentView,
         OrgView, OrganisationView, SubmitRequest, SubmitResponse, ReviewRequest, Verdict, NewComment, RegistryRow,
+        DashboardView, DashboardCell, FindingCount, AdminUser, PasswordReset, AuditRowView, AuditCheck,
     )),
     modifiers(&BearerAuth),
 )]

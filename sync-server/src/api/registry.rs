@@ -35,18 +35,7 @@ async fn rows(
     query: &RegistryFilter,
 ) -> Result<Vec<RegistryRow>, ApiError> {
     // Refuse before reading anything: the registry is the coordinators'.
-    if !caller
-        .people
-        .roles
-        .iter()
-        .any(|m| m.role == workflow::Role::RegionalCoordinator)
-    {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "реестр региона ведёт региональный координатор",
-        ));
-    }
+    require_coordinator(caller, "реестр региона ведёт региональный координатор")?;
     if let Some(form) = &query.form {
         form.parse::<FormKind>().map_err(|e| {
             ApiError::new(
@@ -76,21 +65,9 @@ async fn rows(
             ));
         }
     }
-    let store = state.store.clone();
-    let (dir, records, submissions) = blocking(move || {
-        Ok((
-            directory(&store)?,
-            store.documents()?,
-            store.all_submissions()?,
-        ))
-    })
-    .await?;
-    let coordinates = |record: &DocumentRecord| {
-        standings(&dir, &caller.people, &caller.user, &record.document)
-            .contains(&Standing::Coordinator)
-    };
+    let (dir, records, submissions) = coordinated(state, caller).await?;
     let mut out = Vec::new();
-    for record in records.iter().filter(|r| coordinates(r)) {
+    for record in &records {
         for submission in record
             .state
             .submissions()
@@ -112,6 +89,45 @@ async fn rows(
     Ok(out)
 }
 
+/// The organisation tree, the records of the documents `caller` coordinates, and every stored
+/// submission.
+pub async fn coordinated(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<(Directory, Vec<DocumentRecord>, Vec<SubmissionRecord>), ApiError> {
+    let store = state.store.clone();
+    let (dir, records, submissions) = blocking(move || {
+        Ok((
+            directory(&store)?,
+            store.documents()?,
+            store.all_submissions()?,
+        ))
+    })
+    .await?;
+    let records = records
+        .into_iter()
+        .filter(|record| {
+            standings(&dir, &caller.people, &caller.user, &record.document)
+                .contains(&Standing::Coordinator)
+        })
+        .collect();
+    Ok((dir, records, submissions))
+}
+
+/// `Ok` for a regional coordinator; 403 with `message` for anyone else.
+pub fn require_coordinator(caller: &Caller, message: &str) -> Result<(), ApiError> {
+    if caller
+        .people
+        .roles
+        .iter()
+        .any(|m| m.role == workflow::Role::RegionalCoordinator)
+    {
+        Ok(())
+    } else {
+        Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", message))
+    }
+}
+
 fn is_date(text: &str) -> bool {
     let bytes = text.as_bytes();
     bytes.len() == 10
@@ -129,6 +145,7 @@ fn keep(row: &RegistryRow, query: &RegistryFilter) -> bool {
         .municipality
         .as_ref()
         .is_none_or(|m| *m == row.municipality)
+        && query.school.as_ref().is_none_or(|s| *s == row.school)
         && query.form.as_ref().is_none_or(|f| *f == row.form)
         && query.status.as_ref().is_none_or(|s| *s == row.status)
         && query.from.as_ref().is_none_or(|from| day >= from.as_str())

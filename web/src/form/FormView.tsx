@@ -23,6 +23,8 @@ export interface FormContext {
   /** The document's narratives on Yjs and the fragment name of the narrative at a path
    * (`null`: its row has no id to name it by, so it stays an Automerge text). */
   narratives?: { shared: SharedNarratives; keyOf: (path: Path) => string | null };
+  /** A reviewer's page: starts a comment on the field at `pointer` (titled `title`). */
+  comment?: (pointer: string, title: string) => void;
 }
 
 /** The narrative editor, a chunk of its own loaded when a form first shows a narrative. */
@@ -87,14 +89,27 @@ function Labelled(props: {
   id: string;
   notes: Note[];
   children: ComponentChildren;
+  comment?: () => void;
 }) {
   const { field, id } = props;
+  const label = (
+    <label for={id} id={`${id}-label`}>
+      {field.title}
+      {field.required && <span class="required" title="обязательное поле"> *</span>}
+    </label>
+  );
   return (
     <div class={`field kind-${field.kind}${props.notes.length ? " has-notes" : ""}`} id={`${id}-block`}>
-      <label for={id} id={`${id}-label`}>
-        {field.title}
-        {field.required && <span class="required" title="обязательное поле"> *</span>}
-      </label>
+      {props.comment ? (
+        <div class="field-head">
+          {label}
+          <button type="button" class="comment-button" aria-label={`Замечание к полю «${field.title}»`} onClick={props.comment}>
+            Замечание
+          </button>
+        </div>
+      ) : (
+        label
+      )}
       {props.children}
       {field.description && (
         <p class="description" id={`${id}-description`}>
@@ -125,6 +140,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
     [field.description ? `${id}-description` : "", notes.length ? `${id}-notes` : ""]
       .filter(Boolean)
       .join(" ") || undefined;
+  const comment = context.comment && (() => context.comment?.(pointer, field.title));
   const common = { id, readOnly: context.readOnly, describedBy, invalid: notes.some((n) => n.kind === "error") };
   switch (field.kind) {
     case "section":
@@ -136,7 +152,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
       const key = context.narratives?.keyOf(path);
       if (context.narratives && key) {
         return (
-          <Labelled field={field} id={id} notes={notes}>
+          <Labelled field={field} id={id} notes={notes} comment={comment}>
             <Suspense fallback={<p class="loading">Загружаем редактор текста…</p>}>
               <NarrativeEditor
                 id={id}
@@ -156,7 +172,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
     // falls through: a narrative with no fragment name is edited as Automerge text
     case "text":
       return (
-        <Labelled field={field} id={id} notes={notes}>
+        <Labelled field={field} id={id} notes={notes} comment={comment}>
           <TextInput
             {...common}
             value={typeof value === "string" ? value : ""}
@@ -167,7 +183,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
       );
     case "date":
       return (
-        <Labelled field={field} id={id} notes={notes}>
+        <Labelled field={field} id={id} notes={notes} comment={comment}>
           <DateInput
             {...common}
             value={scalarString(value)}
@@ -178,7 +194,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
     case "integer":
     case "number":
       return (
-        <Labelled field={field} id={id} notes={notes}>
+        <Labelled field={field} id={id} notes={notes} comment={comment}>
           <NumberInput
             {...common}
             value={typeof value === "number" ? value : undefined}
@@ -189,7 +205,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
       );
     case "choice":
       return (
-        <Labelled field={field} id={id} notes={notes}>
+        <Labelled field={field} id={id} notes={notes} comment={comment}>
           <ChoiceInput
             {...common}
             value={value instanceof A.ImmutableString ? value.val : value}
@@ -200,7 +216,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
       );
     case "boolean":
       return (
-        <Labelled field={field} id={id} notes={notes}>
+        <Labelled field={field} id={id} notes={notes} comment={comment}>
           <BooleanInput
             {...common}
             value={typeof value === "boolean" ? value : undefined}

@@ -6,7 +6,7 @@ import { next as A } from "@automerge/automerge/slim";
 import { type DocHandle, stringifyAutomergeUrl } from "@automerge/automerge-repo/slim";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Api, ApiError, type DocumentDetail } from "../api";
-import { navigate } from "../app";
+import { Link } from "../app";
 import { form, formTitle, isForm } from "../catalogue";
 import type { FormDoc } from "../edit";
 import { fieldId, type Finding, isReport, notes, type Report, tokens } from "../findings";
@@ -21,6 +21,7 @@ import { recall, remember } from "../session";
 import type { Replica } from "../sync";
 import { sessions } from "../history";
 import { changeMessage, formatTime } from "./Home";
+import { addDraft, ChangesPanel, DecisionPanel, type DraftComment, focusDraft, RoundsPanel } from "./Review";
 
 /** How long opening a document waits for it (IndexedDB, then the server), ms. */
 const OPEN_TIMEOUT_MS = 20000;
@@ -79,6 +80,7 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
   const [report, setReport] = useState<Report | null>(null);
   const [message, setMessage] = useState<{ kind: "ok" | "error" | "warning"; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [drafts, setDrafts] = useState<DraftComment[]>([]);
   const [shared, setShared] = useState<SharedNarratives | null>(null);
   /** Bumped on every change of the narratives, to validate again. */
   const [narrativesVersion, setNarrativesVersion] = useState(0);
@@ -158,7 +160,8 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
   // text, a moment after the last edit. The server's report at submission replaces it until
   // the next edit.
   useEffect(() => {
-    if (!doc || !formId || !isForm(formId)) return;
+    // A read-only document shows the server's report on its last submission instead.
+    if (!doc || !formId || !isForm(formId) || (detail && !detail.permissions.includes("write"))) return;
     const timer = setTimeout(() => {
       const data = validationInput(doc.data, shared?.doc ?? null);
       try {
@@ -176,7 +179,7 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
       }
     }, VALIDATE_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [doc, shared, narrativesVersion, formId]);
+  }, [doc, shared, narrativesVersion, formId, detail?.permissions.includes("write")]);
 
   const root = formId && isForm(formId) ? form(formId) : null;
   const permissions = detail?.permissions ?? [];
@@ -202,9 +205,26 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
       shared ? { shared, keyOf: (path: (string | number)[]) => narrativeKey(latest.current?.data, path) } : undefined,
     [shared],
   );
+  const reviewing = permissions.includes("review");
+  const judgedRound = readOnly && detail && detail.submissions.length > 0 ? detail.round : null;
+  useEffect(() => {
+    if (judgedRound === null) return;
+    let live = true;
+    api.report(id).then(
+      (r) => live && setReport(r),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [judgedRound]);
+  const comment = useCallback((pointer: string, title: string) => {
+    setDrafts((d) => addDraft(d, pointer, title));
+    focusDraft(pointer);
+  }, []);
   const context: FormContext = useMemo(
-    () => ({ change, notes: shown, readOnly, narratives }),
-    [change, shown, readOnly, narratives],
+    () => ({ change, notes: shown, readOnly, narratives, comment: reviewing ? comment : undefined }),
+    [change, shown, readOnly, narratives, reviewing],
   );
 
   const submit = async () => {
@@ -254,15 +274,7 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
         <p class="note error" role="alert">
           {openError}
         </p>
-        <a
-          href="/"
-          onClick={(e) => {
-            e.preventDefault();
-            navigate("/");
-          }}
-        >
-          К моим документам
-        </a>
+        <Link href="/">К моим документам</Link>
       </section>
     );
   }
@@ -342,6 +354,20 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
           </ul>
         )}
       </section>
+      {reviewing && detail && <ChangesPanel api={api} id={id} round={detail.round} />}
+      {reviewing && (
+        <DecisionPanel
+          api={api}
+          id={id}
+          drafts={drafts}
+          setDrafts={setDrafts}
+          onDecided={(text) => {
+            setMessage({ kind: "ok", text });
+            void refresh();
+          }}
+        />
+      )}
+      {detail && <RoundsPanel detail={detail} />}
       <HistoryPanel doc={doc} />
       {report && <FindingsPanel report={report} place={(p) => shownPointer(root, doc.data, p)} />}
       <FormView root={root} data={doc.data} context={context} />

@@ -10,6 +10,7 @@ import { FORM_IDS, type FormId, form, formTitle, formVersion, hasMentor } from "
 import { newDocument } from "../edit";
 import { recall, remember } from "../session";
 import type { Replica } from "../sync";
+import { DocumentTable } from "./DocumentTable";
 
 /** What each permission lets the user do, in Russian. */
 export const PERMISSIONS_RU: Record<string, string> = {
@@ -31,8 +32,8 @@ export function changeMessage(replica: Replica, message: string): string {
   });
 }
 
-/** The home page. */
-export function Home(props: { replica: Replica; onExpired: () => void }) {
+/** The home page; with `queueOnly`, the reviewer's queue alone (`/review`). */
+export function Home(props: { replica: Replica; onExpired: () => void; queueOnly?: boolean }) {
   const api = new Api(props.replica.session.token);
   const user = props.replica.session.user;
   const [documents, setDocuments] = useState<DocumentSummary[] | null>(() => recall(`documents.${user}`));
@@ -46,6 +47,7 @@ export function Home(props: { replica: Replica; onExpired: () => void }) {
         const [list, who] = await Promise.all([api.documents(), api.whoami()]);
         if (!live) return;
         remember(`documents.${user}`, list);
+        remember(`documents.${user}.at`, new Date().toISOString());
         remember(`whoami.${user}`, who);
         setDocuments(list);
         setMe(who);
@@ -53,7 +55,10 @@ export function Home(props: { replica: Replica; onExpired: () => void }) {
       } catch (e) {
         if (!live) return;
         if (e instanceof ApiError && e.status === 401) props.onExpired();
-        else setError(e instanceof ApiError && e.offline ? "нет сети: показан сохранённый список" : String((e as Error).message));
+        else if (e instanceof ApiError && e.offline) {
+          const at = recall<string>(`documents.${user}.at`);
+          setError(`Сервер недоступен: показан список, полученный ${at ? formatTime(at) : "ранее"}.`);
+        } else setError(String((e as Error).message));
       }
     })();
     return () => {
@@ -63,8 +68,15 @@ export function Home(props: { replica: Replica; onExpired: () => void }) {
 
   const canCreate = !!me?.roles.some((r) => r.role === "school-editor" || r.role === "school-director");
 
+  const queue = (documents ?? [])
+    .filter((d) => d.status === "submitted" && d.permissions.includes("review"))
+    .sort((a, b) => a.updated_at.localeCompare(b.updated_at));
+  if (props.queueOnly) {
+    return documents === null ? <p>Загрузка…</p> : <ReviewQueue queue={queue} />;
+  }
   return (
     <>
+      {queue.length > 0 && <ReviewQueue queue={queue} />}
       <section class="card">
         <h1>Мои документы</h1>
         {error && <p class="note warning">{error}</p>}
@@ -73,46 +85,22 @@ export function Home(props: { replica: Replica; onExpired: () => void }) {
         ) : documents.length === 0 ? (
           <p>Документов пока нет.</p>
         ) : (
-          <table class="documents">
-            <thead>
-              <tr>
-                <th scope="col">Форма</th>
-                <th scope="col">Школа</th>
-                <th scope="col">Состояние</th>
-                <th scope="col">Раунд</th>
-                <th scope="col">Изменён</th>
-                <th scope="col">Мне можно</th>
-              </tr>
-            </thead>
-            <tbody>
-              {documents.map((doc) => (
-                <tr key={doc.id}>
-                  <td>
-                    <a
-                      href={`/documents/${doc.id}`}
-                      onClick={(e) => {
-                        e.preventDefault();
-                        navigate(`/documents/${doc.id}`);
-                      }}
-                    >
-                      {doc.form_ru}
-                    </a>
-                  </td>
-                  <td>{doc.owner_school.name}</td>
-                  <td>
-                    <span class={`status status-${doc.status}`}>{doc.status_ru}</span>
-                  </td>
-                  <td>{doc.round}</td>
-                  <td>{formatTime(doc.updated_at)}</td>
-                  <td>{doc.permissions.map((p) => PERMISSIONS_RU[p] ?? p).join(", ")}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DocumentTable documents={documents} columns={["status", "permissions"]} />
         )}
       </section>
       {canCreate && <CreateDocument replica={props.replica} />}
     </>
+  );
+}
+
+/** A reviewer's queue: submitted documents waiting for their decision, oldest first. */
+function ReviewQueue(props: { queue: DocumentSummary[] }) {
+  return (
+    <section class="card queue" aria-labelledby="queue-title">
+      <h2 id="queue-title">Ждут рассмотрения: {props.queue.length}</h2>
+      {props.queue.length === 0 && <p>Документов, ждущих решения, нет.</p>}
+      {props.queue.length > 0 && <DocumentTable documents={props.queue} columns={["municipality"]} />}
+    </section>
   );
 }
 

@@ -23,6 +23,9 @@ export const PASSWORDS = {
   mentor: "demo-mentor",
   "mentor-director": "demo-mentor-director",
   reviewer: "demo-reviewer",
+  coordinator: "demo-coordinator",
+  curator: "demo-curator",
+  admin: "demo-admin",
   "sukhodol-editor": "demo-sukhodol",
 };
 

@@ -1,0 +1,237 @@
+// Every role's main path in Debian's Chromium against the real sync-server with the demo region:
+// the school resubmits a returned policy change; the municipal reviewer finds it in the queue,
+// sees exactly what changed since the round they decided, comments on two fields and returns it;
+// the school sees the comments, fixes one field and resubmits; the reviewer sees that change
+// alone and approves; the coordinator filters the registry, collects the row and downloads the
+// XLSX, which is read row by row; a curator reads without deciding; a school user gets
+// «Нет доступа» on the reviewer's page and «Не найдено» on an unknown address. Screenshots
+// are saved under web/test-results/screenshots/.
+
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { eventually, launchBrowser, login, newPage, screenshot, SCREENSHOTS, startServer } from "./harness.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** The text of the sync indicator. */
+const indicator = (page) => page.getByRole("status").first().innerText();
+
+/** Opens the policy change from the list on the home page; returns its id. */
+async function openPolicy(page) {
+  await page.getByRole("link", { name: /изменение положения/ }).first().click();
+  await page.locator("#f-order-number").waitFor({ timeout: 30000 });
+  return /\/documents\/([^/]+)$/.exec(page.url())[1];
+}
+
+/** As the school's editor: sets the order's field `key` to `value` and submits. */
+async function editAndSubmit(key, value) {
+  const { context, page } = await newPage(browser);
+  await login(page, server.url, "editor");
+  await openPolicy(page);
+  const input = page.locator(`#f-order-${key}`);
+  await eventually(async () => !(await input.getAttribute("readonly")) , 20000, "the document to become editable");
+  await input.fill(value);
+  await eventually(async () => (await indicator(page)).includes("в сети") && !(await indicator(page)).includes("ждут"), 20000, "the edit to reach the server");
+  await page.getByRole("button", { name: "Подать на рассмотрение" }).click();
+  await page.getByText(/Документ подан/).waitFor({ timeout: 30000 });
+  return { context, page };
+}
+
+/** The rows of the changes table: [field, kind, old, new]. */
+async function changes(page) {
+  const panel = page.locator("section.changes");
+  await panel.locator("table.diff, p").first().waitFor({ timeout: 20000 });
+  return panel.locator("table.diff tbody tr").evaluateAll((rows) =>
+    rows.map((r) => [...r.querySelectorAll("th, td")].map((c) => c.textContent.trim())),
+  );
+}
+
+test("reviewer returns with comments at fields, the school fixes one, the reviewer sees that change and approves; the coordinator collects and downloads", async () => {
+  // Round 2: the school changes the order's number after the demo's return.
+  let school = await editAndSubmit("number", "113-о");
+  await school.context.close();
+
+  // The reviewer's queue has it; the changes since round 1 (which the reviewer returned) are that edit.
+  const { context, page } = await newPage(browser);
+  await login(page, server.url, "reviewer");
+  await page.getByRole("link", { name: "На рассмотрении" }).click();
+  await page.getByRole("heading", { name: /Ждут рассмотрения/ }).waitFor();
+  await screenshot(page, "20-review-queue");
+  await page.getByRole("heading", { name: /Ждут рассмотрения: 2/ }).waitFor();
+  await screenshot(page, "20-review-queue");
+  await page.locator("section.queue").getByRole("link", { name: /изменение положения/ }).click();
+  await page.getByRole("heading", { name: /Что изменилось с раунда 1/ }).waitFor({ timeout: 30000 });
+  let rows = await changes(page);
+  assert.equal(rows.length, 1, JSON.stringify(rows));
+  assert.match(rows[0][0], /Номер приказа/);
+  assert.deepEqual(rows[0].slice(2), ["112-о", "113-о"]);
+  assert.equal(await page.locator("#f-order-number").getAttribute("readonly"), "");
+  // The submission's findings, judged as at submission, are shown to the reviewer too.
+  await page.locator("section.findings h2").waitFor({ timeout: 20000 });
+  assert.match(await page.locator("section.findings h2").innerText(), /^Ошибок нет/);
+
+  // Comments at two fields by clicking them, then the return.
+  await page.locator("#f-order-number-block").getByRole("button", { name: /Замечание к полю/ }).click();
+  await page.getByLabel("Номер приказа", { exact: true }).last().waitFor();
+  await page.locator("#draft-0").fill("Номер приказа не совпадает с журналом приказов");
+  await page.locator("#f-order-date-block").getByRole("button", { name: /Замечание к полю/ }).click();
+  await page.locator("#draft-1").fill("Дата приказа должна быть не раньше согласования");
+  await screenshot(page, "21-review-comments");
+  await page.getByRole("button", { name: "Вернуть на доработку" }).click();
+  await page.getByText(/Решение принято: возвращён/).waitFor({ timeout: 20000 });
+  await context.close();
+
+  // The school sees both comments at their fields, fixes the date, resubmits (round 3).
+  const seen = await newPage(browser);
+  await login(seen.page, server.url, "editor");
+  await openPolicy(seen.page);
+  await seen.page.locator("#f-order-number-block .note.comment").waitFor({ timeout: 20000 });
+  assert.match(await seen.page.locator("#f-order-date-block .note.comment").innerText(), /не раньше согласования/);
+  await seen.context.close();
+  school = await editAndSubmit("date", "2025-08-29");
+  await school.context.close();
+
+  // The reviewer sees exactly that change since round 2 and approves; the rounds are listed.
+  const again = await newPage(browser);
+  await login(again.page, server.url, "reviewer");
+  await again.page.locator("section.queue").getByRole("link", { name: /изменение положения/ }).click();
+  await again.page.getByRole("heading", { name: /Что изменилось с раунда 2/ }).waitFor({ timeout: 30000 });
+  rows = await changes(again.page);
+  assert.equal(rows.length, 1, JSON.stringify(rows));
+  assert.deepEqual(rows[0].slice(2), ["2025-08-28", "2025-08-29"]);
+  await screenshot(again.page, "22-review-changes");
+  await again.page.getByRole("button", { name: "Одобрить" }).click();
+  await again.page.getByText(/Решение принято: одобрен/).waitFor({ timeout: 20000 });
+  await again.page.getByText(/История раундов: 3/).click();
+  const history = await again.page.locator(".rounds tbody tr").allInnerTexts();
+  assert.equal(history.length, 3);
+  assert.match(history[0], /^3\s.*одобрен/s);
+  assert.match(history[1], /возвращён на доработку.*Номер приказа не совпадает/s);
+  await screenshot(again.page, "23-review-approved");
+  await again.context.close();
+
+  // The coordinator filters by the municipality, collects the row and downloads the XLSX.
+  const coordinator = await newPage(browser);
+  await login(coordinator.page, server.url, "coordinator");
+  await coordinator.page.getByRole("link", { name: "Реестр" }).click();
+  await coordinator.page.getByText(/Строк: 3/).waitFor({ timeout: 20000 });
+  await coordinator.page.getByLabel("Муниципалитет").selectOption({ label: "Краснинский муниципальный район" });
+  await coordinator.page.getByText(/Строк: 3/).waitFor({ timeout: 20000 });
+  await coordinator.page.getByLabel("Школа").selectOption({ label: "МБОУ СОШ с. Красное" });
+  await coordinator.page.getByText(/Строк: 2/).waitFor({ timeout: 20000 });
+  await coordinator.page.getByLabel("Состояние").selectOption("approved");
+  await coordinator.page.getByText(/Строк: 1/).waitFor({ timeout: 20000 });
+  await coordinator.page.getByRole("checkbox", { name: /Выбрать: .*изменение положения/ }).check();
+  await coordinator.page.getByRole("button", { name: /Принять в реестр выбранные \(1\)/ }).click();
+  await coordinator.page.getByText("Принято в реестр: 1.").waitFor({ timeout: 20000 });
+  await coordinator.page.getByText(/Строк: 0/).waitFor({ timeout: 20000 });
+  await coordinator.page.getByLabel("Состояние").selectOption("collected");
+  await coordinator.page.getByText(/Строк: 2/).waitFor({ timeout: 20000 });
+  // Each row's exact version: its round, requirement set and full SHA-256.
+  await coordinator.page.locator("details.pinned summary").last().click();
+  assert.match(await coordinator.page.locator("details.pinned[open] code.sha").innerText(), /^[0-9a-f]{64}$/);
+  await screenshot(coordinator.page, "24-registry");
+  const [download] = await Promise.all([
+    coordinator.page.waitForEvent("download"),
+    coordinator.page.getByRole("button", { name: "Скачать XLSX" }).click(),
+  ]);
+  const file = join(SCREENSHOTS, "..", "registry.xlsx");
+  await download.saveAs(file);
+  const sheet = spawnSync("unzip", ["-p", file, "xl/sharedStrings.xml"], { encoding: "utf8" }).stdout;
+  assert.match(sheet, /Краснинский/);
+  assert.match(sheet, /Изменение положения/i);
+  assert.doesNotMatch(sheet, /Суходол/, "the filter applies to the export");
+
+  // With the server out of reach, the registry shows the rows last received and when.
+  await coordinator.context.setOffline(true);
+  await coordinator.page.getByRole("link", { name: "Сводка" }).click();
+  await coordinator.page.getByRole("link", { name: "Реестр" }).click();
+  await coordinator.page.getByText(/Сервер недоступен: показаны данные, полученные \d\d\.\d\d\.\d{4}/).waitFor({ timeout: 20000 });
+  await coordinator.page.getByText(/Строк: 2/).waitFor();
+  assert.equal(await coordinator.page.getByLabel("Состояние").inputValue(), "collected", "the filters of the rows shown");
+  await screenshot(coordinator.page, "24b-registry-offline");
+  await coordinator.context.setOffline(false);
+
+  // The dashboard's counts match the registry; a bar leads to the documents behind it.
+  await coordinator.page.getByLabel("Школа").selectOption("");
+  await coordinator.page.getByText(/Строк: 2/).waitFor({ timeout: 20000 });
+  await coordinator.page.getByRole("link", { name: "Сводка" }).click();
+  const bar = coordinator.page.getByRole("button", { name: "Краснинский муниципальный район: принят в реестр — 2" });
+  await bar.waitFor({ timeout: 20000 });
+  await coordinator.page.getByRole("button", { name: "Краснинский муниципальный район: на рассмотрении — 1" }).waitFor();
+  await screenshot(coordinator.page, "28-dashboard");
+  await bar.click();
+  await coordinator.page.getByRole("heading", { name: "Краснинский муниципальный район: принят в реестр" }).waitFor();
+  const listed = await coordinator.page.locator("#list tbody tr").allInnerTexts();
+  assert.equal(listed.length, 2, listed.join("\n"));
+  assert.ok(listed.every((r) => r.includes("принят в реестр")), listed.join("\n"));
+  await screenshot(coordinator.page, "29-dashboard-list");
+  await coordinator.context.close();
+});
+
+test("a curator reads without deciding; a school user gets «Нет доступа» and «Не найдено»", async () => {
+  const curator = await newPage(browser);
+  await login(curator.page, server.url, "curator");
+  await curator.page.getByRole("link", { name: /договор/i }).first().click();
+  await curator.page.locator(".readonly").waitFor({ timeout: 30000 });
+  assert.equal(await curator.page.getByRole("button", { name: "Одобрить" }).count(), 0);
+  assert.equal(await curator.page.getByRole("button", { name: /Замечание/ }).count(), 0);
+  await screenshot(curator.page, "25-curator");
+  await curator.context.close();
+
+  const { context, page } = await newPage(browser);
+  await login(page, server.url, "editor");
+  await page.goto(`${server.url}/review`);
+  await page.getByRole("heading", { name: "Нет доступа" }).waitFor({ timeout: 20000 });
+  await screenshot(page, "26-no-access");
+  await page.goto(`${server.url}/registry`);
+  await page.getByRole("heading", { name: "Нет доступа" }).waitFor({ timeout: 20000 });
+  await page.goto(`${server.url}/nothing/here`);
+  await page.getByRole("heading", { name: "Не найдено" }).waitFor({ timeout: 20000 });
+  await screenshot(page, "27-not-found");
+  await context.close();
+});
+
+test("an administrator resets a password, sees it in the audit log and verifies the chain", async () => {
+  const { context, page } = await newPage(browser);
+  await login(page, server.url, "admin");
+  await page.getByRole("link", { name: "Администрирование" }).click();
+  await page.getByRole("button", { name: "Сбросить пароль: sukhodol-editor" }).click();
+  await page.getByLabel("Новый пароль для sukhodol-editor").fill("новый-пароль-суходола");
+  await page.getByRole("button", { name: "Задать" }).click();
+  await page.getByText(/Пароль пользователя sukhodol-editor задан/).waitFor({ timeout: 20000 });
+  await page.getByLabel("Действие").fill("set-password");
+  await page.getByLabel("Действие").press("Tab");
+  const rows = page.locator("table.audit tbody tr");
+  await eventually(async () => (await rows.count()) === 1, 20000, "the filtered audit log");
+  assert.match(await rows.first().innerText(), /admin\s+set-password\s+.*sukhodol-editor/s);
+  await page.getByRole("button", { name: "Проверить цепочку журнала" }).click();
+  await page.getByText(/Цепочка цела: проверено записей — \d+/).waitFor({ timeout: 20000 });
+  await screenshot(page, "30-admin");
+  await context.close();
+
+  // The new password logs in; the school user has no administration page.
+  const school = await newPage(browser);
+  await school.page.goto(server.url);
+  await school.page.getByLabel("Логин").fill("sukhodol-editor");
+  await school.page.getByLabel("Пароль").fill("новый-пароль-суходола");
+  await school.page.getByRole("button", { name: "Войти" }).click();
+  await school.page.getByRole("heading", { name: "Мои документы" }).waitFor();
+  assert.equal(await school.page.getByRole("link", { name: "Администрирование" }).count(), 0);
+  await school.page.goto(`${server.url}/admin`);
+  await school.page.getByRole("heading", { name: "Нет доступа" }).waitFor({ timeout: 20000 });
+  await school.context.close();
+});
