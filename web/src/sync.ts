@@ -21,7 +21,8 @@ export const RETRY_MS = 2000;
 /** Where the sync stands, for the indicator. */
 export interface SyncState {
   online: boolean;
-  /** Local changes the server has not acknowledged, over the documents opened. */
+  /** Local changes the server has not acknowledged, over the documents opened, and narrative
+   * edits made offline not yet sent. */
   pending: number;
 }
 
@@ -51,6 +52,7 @@ export class Replica {
   private readonly adapter: WebSocketClientAdapter;
   private readonly handles = new Map<string, DocHandle<unknown>>();
   private readonly listeners = new Set<(state: SyncState) => void>();
+  private readonly pendingSources = new Set<() => number>();
   private connected = false;
   private timer: ReturnType<typeof setInterval>;
   state: SyncState = { online: false, pending: 0 };
@@ -88,6 +90,17 @@ export class Replica {
   watch(handle: DocHandle<unknown>): void {
     this.handles.set(handle.documentId, handle);
     this.refresh();
+  }
+
+  /** Counts `source`'s unsent edits (a document's narratives) in the indicator until the
+   * returned function is called. */
+  countPending(source: () => number): () => void {
+    this.pendingSources.add(source);
+    this.refresh();
+    return () => {
+      this.pendingSources.delete(source);
+      this.refresh();
+    };
   }
 
   /** Calls `listener` with every new state (and now). Returns the unsubscribe. */
@@ -144,9 +157,11 @@ export class Replica {
     return pendingChanges(handle.doc(), this.storedHeads(handle.documentId));
   }
 
-  private refresh(): void {
+  /** Tells the listeners what changed now (also called every 500 ms). */
+  refresh(): void {
     let pending = 0;
     for (const handle of this.handles.values()) pending += this.pendingOf(handle);
+    for (const source of this.pendingSources) pending += source();
     const online = this.connected;
     if (online === this.state.online && pending === this.state.pending) return;
     this.state = { online, pending };

@@ -4,9 +4,10 @@
 
 import { next as A } from "@automerge/automerge/slim";
 import type { ComponentChildren } from "preact";
-import { memo } from "preact/compat";
+import { lazy, memo, Suspense } from "preact/compat";
 import { addRow, type FormDoc, moveRow, type Path, removeRow, setScalar, setText } from "../edit";
 import { fieldId, type Note, type NotesByField, pointerOf } from "../findings";
+import type { SharedNarratives } from "../narrative/shared";
 import type { Field } from "../schema";
 import { isTimingField } from "../timing";
 import { BooleanInput, ChoiceInput, DateInput, NumberInput, TextInput } from "./inputs";
@@ -23,9 +24,15 @@ export interface FormContext {
   change: (edit: (doc: FormDoc) => void) => void;
   notes: NotesByField;
   readOnly: boolean;
+  /** The document's narratives on Yjs and the fragment name of the narrative at a path
+   * (`null`: its row has no id to name it by, so it stays an Automerge text). */
+  narratives?: { shared: SharedNarratives; keyOf: (path: Path) => string | null };
   /** A reviewer's page: starts a comment on the field at `pointer` (titled `title`). */
   comment?: (pointer: string, title: string) => void;
 }
+
+/** The narrative editor, a chunk of its own loaded when a form first shows a narrative. */
+const NarrativeEditor = lazy(() => import("../narrative/editor"));
 
 /** The whole form: its top-level sections as cards, with a table of contents. */
 export function FormView(props: { root: Field; data: Record<string, unknown>; context: FormContext }) {
@@ -90,7 +97,7 @@ function Labelled(props: {
 }) {
   const { field, id } = props;
   const label = (
-    <label for={id}>
+    <label for={id} id={`${id}-label`}>
       {field.title}
       {field.required && <span class="required" title="обязательное поле"> *</span>}
     </label>
@@ -152,8 +159,29 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
     case "table":
     case "list":
       return <RowsView {...props} pointerNotes={notes} />;
+    case "narrative": {
+      const key = context.narratives?.keyOf(path);
+      if (context.narratives && key) {
+        return (
+          <Labelled field={field} id={id} notes={notes} comment={comment}>
+            <Suspense fallback={<p class="loading">Загружаем редактор текста…</p>}>
+              <NarrativeEditor
+                id={id}
+                fragment={key}
+                shared={context.narratives.shared}
+                readOnly={context.readOnly}
+                labelledBy={`${id}-label`}
+                describedBy={describedBy}
+                invalid={common.invalid}
+                legacyText={typeof value === "string" ? value : ""}
+              />
+            </Suspense>
+          </Labelled>
+        );
+      }
+    }
+    // falls through: a narrative with no fragment name is edited as Automerge text
     case "text":
-    case "narrative":
       return (
         <Labelled field={field} id={id} notes={notes} comment={comment}>
           <TextInput

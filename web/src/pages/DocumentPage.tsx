@@ -4,13 +4,18 @@
 
 import { next as A } from "@automerge/automerge/slim";
 import { type DocHandle, stringifyAutomergeUrl } from "@automerge/automerge-repo/slim";
-import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
+import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Api, ApiError, type DocumentDetail } from "../api";
 import { Link } from "../app";
 import { form, formTitle, isForm } from "../catalogue";
 import type { FormDoc } from "../edit";
 import { fieldId, type Finding, isReport, notes, type Report, tokens } from "../findings";
 import { type FormContext, FormView } from "../form/FormView";
+import { narrativeKey } from "../narrative/keys";
+import { validationInput } from "../live";
+import { SharedNarratives } from "../narrative/shared";
+import { validate } from "../rules";
+import { browserCatalogue } from "../rules/bundled";
 import type { Field } from "../schema";
 import { recall, remember } from "../session";
 import type { Replica } from "../sync";
@@ -20,6 +25,8 @@ import { addDraft, ChangesPanel, DecisionPanel, type DraftComment, focusDraft, R
 
 /** How long opening a document waits for it (IndexedDB, then the server), ms. */
 const OPEN_TIMEOUT_MS = 20000;
+/** How long typing must pause before the document is validated again, ms. */
+export const VALIDATE_DELAY_MS = 300;
 /** How often the document's record is asked of the server while it is open, ms. */
 const POLL_MS = 4000;
 
@@ -74,6 +81,26 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
   const [message, setMessage] = useState<{ kind: "ok" | "error" | "warning"; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const [drafts, setDrafts] = useState<DraftComment[]>([]);
+  const [shared, setShared] = useState<SharedNarratives | null>(null);
+  /** Bumped on every change of the narratives, to validate again. */
+  const [narrativesVersion, setNarrativesVersion] = useState(0);
+  const latest = useRef<FormDoc | null>(null);
+  latest.current = doc;
+
+  useEffect(() => {
+    const opened = new SharedNarratives(replica.session, id);
+    setShared(opened);
+    const unsubscribe = opened.subscribe(() => {
+      setNarrativesVersion((n) => n + 1);
+      replica.refresh();
+    });
+    const uncount = replica.countPending(() => opened.pending());
+    return () => {
+      unsubscribe();
+      uncount();
+      opened.destroy();
+    };
+  }, [id, replica]);
 
   useEffect(() => {
     let live = true;
@@ -127,6 +154,33 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
   );
 
   const formId = doc ? String(doc.form) : null;
+  const municipality = doc ? (doc as unknown as Record<string, unknown>).municipality : undefined;
+
+  // Validation as you type: the browser's rule runner on the data with the narratives' plain
+  // text, a moment after the last edit. The server's report at submission replaces it until
+  // the next edit.
+  useEffect(() => {
+    // A read-only document shows the server's report on its last submission instead.
+    if (!doc || !formId || !isForm(formId) || (detail && !detail.permissions.includes("write"))) return;
+    const timer = setTimeout(() => {
+      const data = validationInput(doc.data, shared?.doc ?? null);
+      try {
+        setReport(
+          validate(
+            browserCatalogue(),
+            formId,
+            String(doc.region),
+            data,
+            municipality === undefined || municipality === null ? undefined : String(municipality),
+          ),
+        );
+      } catch (e) {
+        console.warn("проверка в браузере не удалась:", e);
+      }
+    }, VALIDATE_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [doc, shared, narrativesVersion, formId, detail?.permissions.includes("write")]);
+
   const root = formId && isForm(formId) ? form(formId) : null;
   const permissions = detail?.permissions ?? [];
   const readOnly = !permissions.includes("write");
@@ -146,6 +200,11 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
     return notes(mapped, comments.map((c) => ({ pointer: place(c.pointer), text: c.text })));
   }, [report, comments, root, doc?.data]);
 
+  const narratives = useMemo(
+    () =>
+      shared ? { shared, keyOf: (path: (string | number)[]) => narrativeKey(latest.current?.data, path) } : undefined,
+    [shared],
+  );
   const reviewing = permissions.includes("review");
   const judgedRound = readOnly && detail && detail.submissions.length > 0 ? detail.round : null;
   useEffect(() => {
@@ -164,8 +223,8 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
     focusDraft(pointer);
   }, []);
   const context: FormContext = useMemo(
-    () => ({ change, notes: shown, readOnly, comment: reviewing ? comment : undefined }),
-    [change, shown, readOnly, reviewing],
+    () => ({ change, notes: shown, readOnly, narratives, comment: reviewing ? comment : undefined }),
+    [change, shown, readOnly, narratives, reviewing],
   );
 
   const submit = async () => {
@@ -173,7 +232,8 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
     setBusy(true);
     setMessage({ kind: "warning", text: "Отправляем изменения на сервер…" });
     try {
-      const settled = await replica.settled(handle as DocHandle<unknown>, 15000);
+      const settled =
+        (await replica.settled(handle as DocHandle<unknown>, 15000)) && (!shared || (await shared.settled(15000)));
       if (!settled) {
         setMessage({ kind: "error", text: "нет связи с сервером: изменения ещё не отправлены, подать нельзя" });
         return;
