@@ -99,8 +99,8 @@ fn three_offline_replicas_converge_with_every_edit() {
     let row = |number: &str, who: &str| {
         json!({
             "number": number, "activity": format!("Мероприятие, добавленное: {who}"),
-            "direction": "teaching", "start": "2026-01-10", "end": "2026-02-10",
-            "responsible": who, "expected_result": "Протокол"
+            "direction": "teaching", "timing": {"from": "2026-01-10", "to": "2026-02-10"},
+            "responsible": [{"kind": "person", "name": who}], "expected_result": "Протокол"
         })
         .to_string()
     };
@@ -131,7 +131,7 @@ fn three_offline_replicas_converge_with_every_edit() {
         "edit",
         &doc,
         "set",
-        "/action_plan/0/responsible",
+        "/action_plan/0/responsible/0/name",
         "\"Пахомова И. Н. и Орлова Т. С.\"",
     ]);
     c.ok(&[
@@ -165,13 +165,13 @@ fn three_offline_replicas_converge_with_every_edit() {
     assert_eq!(plan.len(), rows + 3);
     for who in ["Учитель А", "Учитель Б", "Учитель В"] {
         assert!(
-            plan.iter().any(|r| r["responsible"] == who),
+            plan.iter().any(|r| r["responsible"][0]["name"] == who),
             "row added by {who} lost"
         );
     }
     let original_first = plan.iter().find(|r| r["number"] == "1.1").unwrap();
     assert_eq!(
-        original_first["responsible"],
+        original_first["responsible"][0]["name"],
         "Пахомова И. Н. и Орлова Т. С."
     );
     assert!(text_at(original_first, "/expected_result").starts_with("Утверждённый "));

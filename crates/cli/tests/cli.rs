@@ -66,6 +66,35 @@ fn valid_document_exits_zero_with_a_russian_verdict() {
 }
 
 #[test]
+fn a_document_made_under_forms_1_x_is_read_in_the_current_shapes() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/v1/school-programme.lipetsk.valid.json");
+    let old: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(
+        old["action_plan"][0].get("start").is_some(),
+        "a 1.x fixture"
+    );
+    let out = ravenstvo()
+        .args([
+            "validate",
+            "--form",
+            "school-programme",
+            "--region",
+            "lipetsk",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+#[test]
 fn invalid_document_exits_one_and_names_rule_and_field() {
     let (form, region, path) = example(".invalid.schema.required.json");
     let out = ravenstvo()

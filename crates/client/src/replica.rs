@@ -113,7 +113,8 @@ impl Replica {
     }
 
     /// Like [`Replica::create`], recording the owner school and the mentor school the
-    /// document is registered with on its first sync.
+    /// document is registered with on its first sync. `data` made under an older form version
+    /// is taken in the current shapes (`forms::migrate`).
     pub async fn create_for(
         &self,
         form: &str,
@@ -135,12 +136,13 @@ impl Replica {
         registration: &Registration,
     ) -> Result<String, ClientError> {
         self.catalogue.requirement_set(form, region)?;
+        let data = forms::migrate::to_current(form, data.clone());
         let doc = document::create_in(
             &self.catalogue,
             form,
             region,
             municipality,
-            data,
+            &data,
             &self.author,
         )?;
         let handle = self.repo.create(doc).await?;
@@ -253,7 +255,8 @@ impl Replica {
         Ok(())
     }
 
-    /// Makes the document equal to `data` with the smallest set of edits (narrative strings
+    /// Makes the document equal to `data` (taken in the current shapes if it was made under an
+    /// older form version: `forms::migrate`) with the smallest set of edits (narrative strings
     /// into the narratives).
     pub async fn import(
         &self,
@@ -262,10 +265,14 @@ impl Replica {
         message: Option<&str>,
     ) -> Result<ImportSummary, ClientError> {
         let handle = self.handle(id).await?;
-        let summary = handle.with_document(|doc| {
-            document::import(doc, &self.catalogue, data, &self.author, message)
+        let data = handle.with_document(|doc| -> Result<_, ClientError> {
+            let form = document::meta(doc)?.form;
+            Ok(forms::migrate::to_current(&form, data.clone()))
         })?;
-        self.import_narratives(id, data).await?;
+        let summary = handle.with_document(|doc| {
+            document::import(doc, &self.catalogue, &data, &self.author, message)
+        })?;
+        self.import_narratives(id, &data).await?;
         Ok(summary)
     }
 
@@ -288,18 +295,20 @@ impl Replica {
     }
 
     /// Validates the document's current state against its region's requirements and, for a
-    /// document made for a municipality, that municipality's own.
+    /// document made for a municipality, that municipality's own (a document made in an older
+    /// form version is read in the current one: `forms::migrate`).
     pub async fn validate(&self, id: &str) -> Result<Report, ClientError> {
         let handle = self.handle(id).await?;
         let (meta, mut data) = handle.with_document(|doc| -> Result<_, ClientError> {
             Ok((document::meta(doc)?, document::to_json(doc)?))
         })?;
         self.with_narratives(id, &mut data, None).await?;
+        let current = forms::migrate::to_current(&meta.form, data);
         Ok(self.catalogue.validate_in(
             &meta.form,
             &meta.region,
             meta.municipality.as_deref(),
-            &forms::without_empty(&data),
+            &forms::without_empty(&current),
         )?)
     }
 

@@ -222,7 +222,7 @@ impl Catalogue {
             docs.insert(uri, schema);
         }
         let registry = build_registry(dir, &docs, &paths)?;
-        let engine = Engine::new();
+        let engine = crate::timing_logic::engine();
 
         let mut forms = BTreeMap::new();
         for (path, id, uri) in schema_files {

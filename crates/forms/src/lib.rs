@@ -16,11 +16,15 @@ mod edit_check;
 mod error;
 mod fast_logic;
 mod messages;
+pub mod migrate;
 mod outline;
 mod pointer;
 mod report;
 mod rules;
 mod schema_docs;
+mod sequence;
+pub mod timing;
+mod timing_logic;
 mod unique;
 mod validate;
 

@@ -24,6 +24,7 @@ pub(crate) fn field_name(labels: &[Label]) -> String {
             Label::Field(title) => out.push_str(title),
             Label::Row(n) => out.push_str(&format!("строка {n}")),
             Label::Item(n) => out.push_str(&format!("пункт {n}")),
+            Label::Named(name) => out.push_str(name),
         }
     }
     out

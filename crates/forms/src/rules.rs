@@ -18,6 +18,7 @@ use crate::error::LoadError;
 use crate::fast_logic::{self, Fast, Scope, Test};
 use crate::pointer;
 use crate::report::Severity;
+use crate::sequence::{RawSequence, Sequence};
 use crate::unique;
 
 /// Memory slots of the fast path kept on the stack; rules needing more use the heap.
@@ -89,6 +90,11 @@ enum Check {
     Schema(Box<jsonschema::Validator>),
     /// The value at `pointer` differs in every element of `each`.
     Unique,
+    /// The value at `pointer` differs in every element of `each` that has the same value at
+    /// the given pointer (relative to the element): numbers unique within a plan's section.
+    UniqueWithin(Vec<String>),
+    /// Stages in order within each cycle (see [`crate::sequence`]).
+    Sequence(Sequence),
 }
 
 impl std::fmt::Debug for Check {
@@ -97,6 +103,8 @@ impl std::fmt::Debug for Check {
             Check::Logic(c) => write!(f, "Check::Logic({c:?})"),
             Check::Schema(_) => f.write_str("Check::Schema"),
             Check::Unique => f.write_str("Check::Unique"),
+            Check::UniqueWithin(within) => write!(f, "Check::UniqueWithin({within:?})"),
+            Check::Sequence(sequence) => write!(f, "Check::Sequence({sequence:?})"),
         }
     }
 }
@@ -121,6 +129,11 @@ struct RawRule {
     schema: Option<Value>,
     #[serde(default)]
     unique: bool,
+    /// With `unique`: the pointer (within an element) of the group the value is unique in.
+    #[serde(default)]
+    within: Option<String>,
+    #[serde(default)]
+    sequence: Option<RawSequence>,
     source: String,
     #[serde(default)]
     quote: Option<String>,
@@ -131,6 +144,8 @@ struct RawRule {
 /// A place a rule found broken: the finding's pointer.
 pub(crate) struct Violation {
     pub(crate) pointer: String,
+    /// What the rule's message alone does not say (the other row a comparison names).
+    pub(crate) detail: Option<String>,
 }
 
 /// What a rule looks at: the document, once converted for JSON Logic, and the arena that
@@ -283,7 +298,7 @@ impl Rule {
         engine: &Engine,
         registry: &jsonschema::Registry<'static>,
     ) -> Result<Self, LoadError> {
-        let raw: RawRule = serde_json::from_value(raw.clone())
+        let mut raw: RawRule = serde_json::from_value(raw.clone())
             .map_err(|e| LoadError::invalid(file, place, format!("bad rule: {e}")))?;
         let at = |field: &str| format!("{place}/{field}");
         if raw.id.trim().is_empty() || raw.id.contains(char::is_whitespace) {
@@ -362,7 +377,10 @@ impl Rule {
         };
         let mut layout = fast_logic::Layout::default();
         let mut compile_logic = |field: &str, logic: &Value| {
-            let known: HashSet<&str> = engine.builtin_operator_names().collect();
+            let known: HashSet<&str> = engine
+                .builtin_operator_names()
+                .chain(crate::timing::OPERATORS)
+                .collect();
             if let Some((inner, op)) = unknown_operator(logic, &known, String::new()) {
                 return Err(LoadError::invalid(
                     file,
@@ -383,9 +401,40 @@ impl Rule {
             .as_ref()
             .map(|w| compile_logic("when", w))
             .transpose()?;
+        if raw.within.is_some() && !raw.unique {
+            return Err(LoadError::invalid(
+                file,
+                at("within"),
+                "`within` belongs to a `unique` check",
+            ));
+        }
+        if let Some(within) = raw.within.as_deref().filter(|w| !pointer::is_valid(w)) {
+            return Err(LoadError::invalid(
+                file,
+                at("within"),
+                format!("{within:?} is not a JSON pointer"),
+            ));
+        }
         let check = match (&raw.logic, &raw.schema, raw.unique) {
+            _ if raw.sequence.is_some() => {
+                if raw.logic.is_some() || raw.schema.is_some() || raw.unique || each.is_none() {
+                    return Err(LoadError::invalid(
+                        file,
+                        at("sequence"),
+                        "a `sequence` needs `each` and no other check",
+                    ));
+                }
+                let raw_sequence = raw.sequence.take().expect("checked above");
+                Check::Sequence(
+                    Sequence::compile(raw_sequence)
+                        .map_err(|e| LoadError::invalid(file, at("sequence"), e))?,
+                )
+            }
             (Some(logic), None, false) => Check::Logic(compile_logic("logic", logic)?),
-            (None, None, true) if each.is_some() => Check::Unique,
+            (None, None, true) if each.is_some() => match &raw.within {
+                Some(within) => Check::UniqueWithin(pointer::segments(within)),
+                None => Check::Unique,
+            },
             (None, None, true) => {
                 return Err(LoadError::invalid(
                     file,
@@ -412,7 +461,7 @@ impl Rule {
                 return Err(LoadError::invalid(
                     file,
                     place,
-                    "a rule needs exactly one of `logic`, `schema` and `unique`",
+                    "a rule needs exactly one of `logic`, `schema`, `unique` and `sequence`",
                 ));
             }
         };
@@ -496,7 +545,9 @@ impl Rule {
         }
         match &self.check {
             Check::Logic(logic) => holds(logic),
-            Check::Schema(_) | Check::Unique => Ok(true),
+            Check::Schema(_) | Check::Unique | Check::UniqueWithin(_) | Check::Sequence(_) => {
+                Ok(true)
+            }
         }
     }
 
@@ -549,9 +600,21 @@ impl Rule {
                 &expanded
             }
         };
-        if matches!(self.check, Check::Unique) {
-            self.check_unique(arrays, out);
-            return;
+        match &self.check {
+            Check::Unique => return self.check_unique(arrays, None, out),
+            Check::UniqueWithin(within) => return self.check_unique(arrays, Some(within), out),
+            Check::Sequence(sequence) => {
+                for (array, items) in arrays {
+                    for found in sequence.check(items) {
+                        out.push(Violation {
+                            pointer: format!("{array}/{}{}", found.index, self.pointer),
+                            detail: Some(found.detail),
+                        });
+                    }
+                }
+                return;
+            }
+            Check::Logic(_) | Check::Schema(_) => {}
         }
         let mut inline_row = [None; INLINE_ROW_KEYS];
         let mut spilled_row;
@@ -575,14 +638,29 @@ impl Rule {
         }
     }
 
-    fn check_unique(&self, arrays: &[(Cow<'_, str>, &Vec<Value>)], out: &mut Vec<Violation>) {
+    fn check_unique(
+        &self,
+        arrays: &[(Cow<'_, str>, &Vec<Value>)],
+        within: Option<&[String]>,
+        out: &mut Vec<Violation>,
+    ) {
         for (array, items) in arrays {
-            let keys = items
-                .iter()
-                .map(|item| unique_key(pointer::value_at(item, &self.pointer_segments)));
+            let keys = items.iter().map(|item| {
+                let key = unique_key(pointer::value_at(item, &self.pointer_segments))?;
+                match within {
+                    // The group and the value, joined by a character no one types.
+                    // (No group: the value itself, which never holds that character.)
+                    Some(group) => match unique_key(pointer::value_at(item, group)) {
+                        Some(group) => Some(Cow::Owned(format!("{group}\u{1f}{key}"))),
+                        None => Some(key),
+                    },
+                    None => Some(key),
+                }
+            });
             for index in unique::repeats(keys) {
                 out.push(Violation {
                     pointer: format!("{array}/{index}{}", self.pointer),
+                    detail: None,
                 });
             }
         }
@@ -694,6 +772,7 @@ impl Rule {
                 if !passed {
                     out.push(Violation {
                         pointer: pointer::join(&target.pointer(), &self.pointer),
+                        detail: None,
                     });
                 }
             }
@@ -715,11 +794,14 @@ impl Rule {
                         at.push_str(&pointer::escape(property.as_str().unwrap_or_default()));
                     }
                     if seen.insert(at.clone()) {
-                        out.push(Violation { pointer: at });
+                        out.push(Violation {
+                            pointer: at,
+                            detail: None,
+                        });
                     }
                 }
             }
-            Check::Unique => {}
+            Check::Unique | Check::UniqueWithin(_) | Check::Sequence(_) => {}
         }
     }
 }
@@ -786,7 +868,7 @@ impl Tables {
                 Check::Logic(_) => &rule.row_keys,
                 Check::Unique if rule.pointer_segments.len() == 1 => &rule.pointer_segments,
                 Check::Unique => &[],
-                Check::Schema(_) => continue,
+                Check::Schema(_) | Check::UniqueWithin(_) | Check::Sequence(_) => continue,
             };
             if own.len() > INLINE_ROW_KEYS {
                 continue;
@@ -950,6 +1032,7 @@ impl Table {
                     self.members[k],
                     Violation {
                         pointer: format!("{}/{index}{}", self.pointer, rule.pointer),
+                        detail: None,
                     },
                 ));
             }

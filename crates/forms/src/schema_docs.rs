@@ -37,6 +37,8 @@ pub(crate) enum Label {
     Row(usize),
     /// An element of an array of plain values: «пункт N».
     Item(usize),
+    /// A row named the way its document names it: «2026 год, № 1».
+    Named(String),
 }
 
 impl SchemaDocs {

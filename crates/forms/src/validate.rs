@@ -11,7 +11,7 @@ use crate::error::LookupError;
 use crate::messages;
 use crate::report::{Finding, Report, Severity};
 use crate::rules::{Rule, Subject, Violation};
-use crate::schema_docs;
+use crate::schema_docs::{self, Label};
 
 /// The rule id of the finding for a document nested deeper than [`crate::MAX_DEPTH`].
 const DEPTH_RULE: &str = "document.depth";
@@ -197,6 +197,7 @@ impl Catalogue {
                     if !self.check_across(form, layer, rule, other_form, &subject, others, report) {
                         violations.push(Violation {
                             pointer: rule.pointer().to_owned(),
+                            detail: None,
                         });
                     }
                 } else if tables.covers(position) {
@@ -204,13 +205,14 @@ impl Catalogue {
                         if *at == position {
                             violations.push(Violation {
                                 pointer: std::mem::take(&mut violation.pointer),
+                                detail: violation.detail.take(),
                             });
                         }
                     }
                 } else {
                     rule.check(&subject, &mut violations);
                 }
-                self.report(form, layer, rule, &mut violations, report);
+                self.report(form, layer, rule, doc, &mut violations, report);
             }
         }
     }
@@ -277,6 +279,7 @@ impl Catalogue {
         form: &Form,
         layer: Option<&str>,
         rule: &Rule,
+        doc: &Value,
         violations: &mut Vec<Violation>,
         report: &mut Report,
     ) {
@@ -288,9 +291,13 @@ impl Catalogue {
             Severity::Warning => format!("рекомендация {genitive}"),
         });
         for violation in violations.drain(..) {
-            let field = self.field_name(form, &violation.pointer);
+            let field = self.field_name_in(form, doc, &violation.pointer);
+            let message = match &violation.detail {
+                Some(detail) => format!("{}: {detail}", rule.message),
+                None => rule.message.clone(),
+            };
             let finding = Finding {
-                message: messages::finding(&field, &rule.message, suffix.as_deref()),
+                message: messages::finding(&field, &message, suffix.as_deref()),
                 pointer: violation.pointer,
                 rule: rule.id.clone(),
                 severity: rule.severity,
@@ -338,14 +345,18 @@ impl Catalogue {
             let description = node
                 .and_then(|n| n.value().get("description"))
                 .and_then(serde_json::Value::as_str);
-            if let (jsonschema::error::ValidationErrorKind::Pattern { .. }, Some(description)) =
-                (error.kind(), description)
-            {
+            // So does the description of a field made of alternatives (a timing) that none fits.
+            let explained = match error.kind() {
+                jsonschema::error::ValidationErrorKind::Pattern { .. } => true,
+                jsonschema::error::ValidationErrorKind::OneOfNotValid { .. } => choices.is_none(),
+                _ => false,
+            };
+            if let (true, Some(description)) = (explained, description) {
                 message.push_str(" — ");
                 message.push_str(description.trim_end_matches('.'));
             }
             report.errors.push(Finding {
-                message: messages::finding(&self.field_name(form, &at), &message, None),
+                message: messages::finding(&self.field_name_in(form, doc, &at), &message, None),
                 pointer: at,
                 rule: format!("schema.{keyword}"),
                 severity: Severity::Error,
@@ -359,6 +370,36 @@ impl Catalogue {
             Some(root) => messages::field_name(&self.docs.labels(root, pointer)),
             None => pointer.to_owned(),
         }
+    }
+
+    /// [`Self::field_name`], naming a row that has a number the way the document does:
+    /// «План мероприятий → 2026 год, № 1 → Сроки» (its section, if any, and its number).
+    fn field_name_in(&self, form: &Form, doc: &Value, pointer: &str) -> String {
+        let Some(root) = self.docs.root(&form.uri) else {
+            return pointer.to_owned();
+        };
+        let mut labels = self.docs.labels(root, pointer);
+        let mut value = Some(doc);
+        for (label, segment) in labels.iter_mut().zip(crate::pointer::segments(pointer)) {
+            value = value.and_then(|v| match v {
+                Value::Object(map) => crate::pointer::member(map, &segment),
+                Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+                _ => None,
+            });
+            if let (Label::Row(_), Some(row)) = (&label, value)
+                && let Some(number) = row.get("number").and_then(Value::as_str)
+                && !number.trim().is_empty()
+            {
+                let name = match row.get("section").and_then(Value::as_str) {
+                    Some(section) if !section.trim().is_empty() => {
+                        format!("{}, № {}", section.trim(), number.trim())
+                    }
+                    _ => format!("№ {}", number.trim()),
+                };
+                *label = Label::Named(name);
+            }
+        }
+        messages::field_name(&labels)
     }
 }
 

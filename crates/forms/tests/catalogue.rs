@@ -366,7 +366,7 @@ fn rule_without_a_check_is_refused() {
     });
     assert!(message.contains("/rules/0"), "{message}");
     assert!(
-        message.contains("exactly one of `logic`, `schema` and `unique`"),
+        message.contains("exactly one of `logic`, `schema`, `unique` and `sequence`"),
         "{message}"
     );
 }

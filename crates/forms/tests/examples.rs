@@ -1,5 +1,5 @@
 //! Every example in `forms/examples/` is judged, and the verdict must be the one its file name
-//! states: `<form>.<region>.valid.json` has no findings, `…invalid.<rule>.json` breaks exactly
+//! states: `<form>.<region>.valid.json` (and any `…valid.<label>.json`) has no findings, `…invalid.<rule>.json` breaks exactly
 //! that rule, `…warning.<rule>.json` is valid with warnings of exactly that rule. Every rule
 //! of every form and region must be broken by at least one example, so each rule has a test
 //! that fails without it.
@@ -70,9 +70,13 @@ fn examples(catalogue: &Catalogue) -> Vec<Example> {
         };
         let verdict = match verdict.split_once('.') {
             None if verdict == "valid" => Verdict::Valid,
+            // A further valid document, named after what it shows: `valid.<label>`.
+            Some(("valid", label)) if !label.is_empty() => Verdict::Valid,
             Some(("invalid", rule)) => Verdict::Invalid(rule.to_owned()),
             Some(("warning", rule)) => Verdict::Warning(rule.to_owned()),
-            _ => panic!("{name}: the verdict must be valid, invalid.<rule> or warning.<rule>"),
+            _ => panic!(
+                "{name}: the verdict must be valid, valid.<label>, invalid.<rule> or warning.<rule>"
+            ),
         };
         let region = region.to_owned();
         out.push(Example {

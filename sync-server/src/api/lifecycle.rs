@@ -174,7 +174,9 @@ impl SubmissionContext {
 
 /// Validates `content` (a document's data at the heads to submit) against the region's current
 /// requirement set, layered with the owner school's municipality's, and the rules across the
-/// school's documents against `context`'s others; when valid, also what the submission pins.
+/// school's documents against `context`'s others, reading documents made in an older form
+/// version in the current one (`forms::migrate`); when valid, also what the submission pins
+/// (the content as it is).
 ///
 /// # Errors
 ///
@@ -186,17 +188,23 @@ pub fn judge(
     context: &SubmissionContext,
     content: &serde_json::Value,
 ) -> Result<(forms::Report, Option<Pinned>), ApiError> {
-    let others: Vec<(&str, &serde_json::Value)> = context
+    let form = record.document.form.form_id();
+    let current = forms::migrate::to_current(form, content.clone());
+    let others: Vec<(String, serde_json::Value)> = context
         .others
+        .iter()
+        .map(|(form, doc)| (form.clone(), forms::migrate::to_current(form, doc.clone())))
+        .collect();
+    let others: Vec<(&str, &serde_json::Value)> = others
         .iter()
         .map(|(form, doc)| (form.as_str(), doc))
         .collect();
     let report = catalogue
         .validate_with(
-            record.document.form.form_id(),
+            form,
             &record.region,
             context.municipality.as_deref(),
-            &forms::without_empty(content),
+            &forms::without_empty(&current),
             &others,
         )
         .map_err(|e| ApiError::internal(format!("no requirement set: {e}")))?;

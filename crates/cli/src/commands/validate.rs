@@ -35,6 +35,8 @@ pub fn file(
             .map_err(super::lookup)?;
     }
     let doc = read_document(file).map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    // A file in an older form version is read in the current one.
+    let doc = ::forms::migrate::to_current(form, doc);
     let report = catalogue
         .validate_in(form, region, municipality, &doc)
         .map_err(super::lookup)?;
@@ -189,8 +191,10 @@ fn judge_line(
         .or(defaults.region)
         .ok_or("не указан регион (поле \"region\" или --region)")?;
     let municipality = line.municipality.as_deref().or(defaults.municipality);
+    // A document in an older form version is read in the current one.
+    let document = ::forms::migrate::to_current(form, line.document.clone());
     catalogue
-        .validate_in(form, region, municipality, &line.document)
+        .validate_in(form, region, municipality, &document)
         .map_err(|e| e.message_ru())
 }
 

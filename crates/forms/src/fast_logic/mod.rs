@@ -28,7 +28,7 @@ use std::cmp::Ordering;
 use datalogic_rs::DataValue;
 use serde_json::Value;
 
-use crate::pointer;
+use crate::{pointer, timing};
 
 mod iteration;
 
@@ -112,6 +112,12 @@ pub(crate) enum Fast {
     Current(Vec<String>),
     /// Inside a `reduce` body: the value accumulated so far.
     Accumulator,
+    /// An operator on timings (`timing_ordered`, `timing_within`, `timing_first`,
+    /// `timing_last`) with at most three arguments.
+    Timing {
+        op: timing::Op,
+        args: Vec<Fast>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,6 +167,8 @@ pub(crate) enum Val<'a> {
     Num(f64),
     /// A string the engine computed (or borrowed from the document).
     Str(&'a str),
+    /// A day `timing_first` or `timing_last` found; compares as its `YYYY-MM-DD` string.
+    Day(timing::Day),
 }
 
 impl Fast {
@@ -203,6 +211,10 @@ impl Fast {
                 start,
                 len,
             },
+            Fast::Timing { op, args } => Fast::Timing {
+                op,
+                args: args.into_iter().map(|a| a.hoisted(slots)).collect(),
+            },
             // An iteration over row data runs per row; its body is never hoisted (it reads
             // the element it runs on).
             other @ (Fast::Iterate(_) | Fast::Current(_) | Fast::Accumulator) => other,
@@ -226,6 +238,7 @@ impl Fast {
             Fast::Once { .. } | Fast::Engine(_) => false,
             Fast::Arith { args, .. } => args.iter().any(Fast::reads_row),
             Fast::Substr { text, .. } => text.reads_row(),
+            Fast::Timing { args, .. } => args.iter().any(Fast::reads_row),
             Fast::Iterate(iteration) => {
                 iteration.source.reads_row()
                     || match &iteration.kind {
@@ -446,6 +459,22 @@ impl Fast {
             Fast::Iterate(it) => iteration::iterate(it, scope),
             Fast::Current(path) => iteration::current(scope, path),
             Fast::Accumulator => Ok(scope.local.ok_or(Unsupported)?.accumulator),
+            Fast::Timing { op, args } => {
+                static NULL: Value = Value::Null;
+                let mut values = [&NULL; 3];
+                for (value, arg) in values.iter_mut().zip(args) {
+                    *value = match arg.operand(scope)? {
+                        Val::Ref(found) => found,
+                        Val::Null => &NULL,
+                        _ => return Err(Unsupported),
+                    };
+                }
+                Ok(match op.evaluate(&values[..args.len()]) {
+                    timing::Outcome::Bool(held) => Val::Bool(held),
+                    timing::Outcome::Day(Some(day)) => Val::Day(day),
+                    timing::Outcome::Day(None) => Val::Null,
+                })
+            }
         }
     }
 }
@@ -513,6 +542,13 @@ fn compile_shared(
         ("!!", [operand]) => Some(Fast::Truthy(Box::new(inner(operand)?))),
         ("+" | "-", _) => iteration::compile_arith(op, args, inner),
         ("substr", _) => iteration::compile_substr(args, inner),
+        (name, _) if args.len() <= 3 => {
+            let op = timing::Op::from_name(name)?;
+            Some(Fast::Timing {
+                op,
+                args: all(args)?,
+            })
+        }
         _ => None,
     }
 }
@@ -822,6 +858,7 @@ fn truthy(value: Val<'_>) -> Result<bool, Unsupported> {
         Val::Index(i) => Ok(i != 0),
         Val::Num(f) => Ok(f != 0.0 && !f.is_nan()),
         Val::Str(s) => Ok(!s.is_empty()),
+        Val::Day(_) => Ok(true),
         Val::Ref(v) => match v {
             Value::Null => Ok(false),
             Value::Bool(b) => Ok(*b),
@@ -848,6 +885,7 @@ fn scalar(value: Val<'_>) -> Result<Scalar<'_>, Unsupported> {
         Val::Index(i) => Ok(Scalar::Num(i as f64)),
         Val::Num(f) => Ok(Scalar::Num(f)),
         Val::Str(s) => Ok(Scalar::Str(s)),
+        Val::Day(_) => Err(Unsupported),
         Val::Ref(v) => match v {
             Value::Null => Ok(Scalar::Null),
             Value::Bool(b) => Ok(Scalar::Bool(*b)),
@@ -886,6 +924,19 @@ impl CmpOp {
 
 /// Comparisons of two strings or two numbers; anything mixed is the engine's (coercion rules).
 fn compare(op: CmpOp, left: Val<'_>, right: Val<'_>) -> Result<bool, Unsupported> {
+    // A day compares as its `YYYY-MM-DD` string, without making one.
+    let (left_day, right_day) = (day_bytes(left), day_bytes(right));
+    let (left, right) = match (&left_day, &right_day) {
+        (Some(a), _) => (
+            Val::Str(std::str::from_utf8(a).map_err(|_| Unsupported)?),
+            right,
+        ),
+        _ => (left, right),
+    };
+    let right = match &right_day {
+        Some(b) => Val::Str(std::str::from_utf8(b).map_err(|_| Unsupported)?),
+        None => right,
+    };
     let ordering = match (scalar(left)?, scalar(right)?) {
         (Scalar::Str(a), Scalar::Str(b)) => short_bytes_cmp(a.as_bytes(), b.as_bytes()),
         (Scalar::Num(a), Scalar::Num(b)) => a.partial_cmp(&b).ok_or(Unsupported)?,
@@ -911,6 +962,14 @@ fn compare(op: CmpOp, left: Val<'_>, right: Val<'_>) -> Result<bool, Unsupported
         _ => return Err(Unsupported),
     };
     Ok(op.accepts(ordering))
+}
+
+/// A [`Val::Day`]'s `YYYY-MM-DD` bytes.
+fn day_bytes(value: Val<'_>) -> Option<[u8; 10]> {
+    match value {
+        Val::Day(day) => Some(day.iso_bytes()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
