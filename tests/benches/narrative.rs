@@ -14,7 +14,7 @@
 //!
 //! Each row checks the final text against the trace's `endContent`. `NARRATIVE_OPS=N` replays
 //! only the first N patches (all by default), `AUTOMERGE_OPS=M` only the first M of those in
-//! the Automerge row (whose commit per patch slows down as the document grows); `TRACES_DIR` names the traces' folder when
+//! the Automerge row (in a debug build its commit per patch slows down as the document grows); `TRACES_DIR` names the traces' folder when
 //! `../shared/data/traces` is not beside the checkout. Needs the binaries of the profile it runs in:
 //! `cargo build --release --workspace --bins`, then `cargo bench -p e2e --bench narrative`.
 
@@ -130,9 +130,9 @@ fn ours(trace: &Trace) -> (Duration, usize, usize) {
     (elapsed, narratives.encode_state().len(), update_bytes)
 }
 
-/// The Automerge row replays the first `AUTOMERGE_OPS` patches only (all by default): a
-/// commit per patch grows slower with the document (6,000 patches take 4.4 times as long as
-/// 3,000), so the whole trace can take far longer than the other rows together.
+/// The Automerge row replays the first `AUTOMERGE_OPS` patches only (all by default): in an
+/// unoptimised build a commit per patch grows slower with the document (6,000 patches took
+/// 4.4 times as long as 3,000), so a debug run of the whole trace takes very long.
 fn raw_automerge(trace: &Trace, ops: usize) -> (Duration, usize) {
     let mut doc = Automerge::new();
     let text = {
