@@ -594,3 +594,130 @@ fn a_node_yjs_client_and_a_rust_client_edit_one_paragraph_with_presence() {
         assert_eq!(first["text"], format!("Итак: {want}"));
     });
 }
+
+#[test]
+fn updates_typed_while_the_server_compacts_all_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    let programme = document(&server, "school-programme", "krasnoe");
+    let addr = server.addr();
+    let db = dir.path().join("ravenstvo.sqlite3");
+    let compacted = |db: &std::path::Path| -> i64 {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM yjs_states WHERE doc_id = ?1",
+                [&programme],
+                |row| row.get(0),
+            )
+            .unwrap()
+    };
+    let mut want = String::new();
+    runtime().block_on(async {
+        let mut editor = Client::connect(&server, "editor", &programme)
+            .await
+            .unwrap();
+        let mut mentor = Client::connect(&server, "mentor", &programme)
+            .await
+            .unwrap();
+        // Type across compaction ticks (every 5 s, once 64 updates wait) until one has run,
+        // and a little more after it.
+        let started = std::time::Instant::now();
+        let mut after = 0;
+        while after < 100 {
+            assert!(started.elapsed() < Duration::from_secs(60), "no compaction");
+            let piece = format!("{} ", want.len());
+            editor.splice(want.chars().count(), 0, &piece).await;
+            want.push_str(&piece);
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            if after > 0 || compacted(&db) > 0 {
+                after += 1;
+            }
+        }
+        assert!(
+            mentor.until(|c| c.text() == want).await,
+            "the subscriber has {} of {} characters",
+            mentor.text().len(),
+            want.len()
+        );
+    });
+    assert!(server.stop());
+    let server = Server::start_on(dir.path(), &addr);
+    runtime().block_on(async {
+        let reader = Client::connect(&server, "reviewer", &programme)
+            .await
+            .unwrap();
+        assert_eq!(reader.text(), want);
+    });
+}
+
+#[test]
+fn an_update_racing_a_submission_is_either_pinned_or_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    let draft = document(&server, "school-programme", "sukhodol");
+    let text = "Учащиеся редко видят связь предметов с жизнью; педагоги мало работают с \
+                индивидуальными затруднениями; родители включены в жизнь школы слабо, а \
+                внеурочная деятельность почти не связана с уроками.";
+    let rt = runtime();
+    let mut editor = rt.block_on(async {
+        let mut editor = Client::connect(&server, "sukhodol-editor", &draft)
+            .await
+            .unwrap();
+        let update = editor.narratives.set_text(KEY, text);
+        editor
+            .send(Message::Sync(SyncMessage::Update(update)).encode_v1())
+            .await;
+        let mut other = Client::connect(&server, "sukhodol-editor", &draft)
+            .await
+            .unwrap();
+        assert!(other.until(|c| c.text() == text).await);
+        editor
+    });
+    let api = Api::demo(&server, "sukhodol-editor");
+    let (_, detail) = api.get(&format!("/api/documents/{draft}"));
+    // Submit while the editor keeps typing, until the server refuses an update.
+    let submitting = std::thread::spawn({
+        let path = format!("/api/documents/{draft}/submissions");
+        let heads = detail["heads"].clone();
+        move || {
+            std::thread::sleep(Duration::from_millis(200));
+            api.post(&path, &json!({ "heads": heads }))
+        }
+    });
+    rt.block_on(async {
+        let mut typed = 0;
+        while editor.denied.is_empty() {
+            assert!(typed < 20_000, "never frozen");
+            let at = editor.text().chars().count();
+            editor.splice(at, 0, &format!(" {typed}")).await;
+            typed += 1;
+            // Hear a refusal as soon as it comes.
+            if let Ok(Some(Ok(WsMessage::Binary(bytes)))) =
+                tokio::time::timeout(Duration::from_millis(2), editor.ws.next()).await
+            {
+                editor.receive(&bytes).await;
+            }
+        }
+    });
+    let (status, body) = submitting.join().unwrap();
+    assert_eq!(status, 201, "{body}");
+    // What the server holds now is exactly what was pinned: nothing accepted after the pin.
+    let held = rt.block_on(async {
+        Client::connect(&server, "reviewer", &draft)
+            .await
+            .unwrap()
+            .text()
+    });
+    assert!(held.starts_with(text) && held.len() > text.len(), "{held}");
+    let db = rusqlite::Connection::open(dir.path().join("ravenstvo.sqlite3")).unwrap();
+    let content: String = db
+        .query_row(
+            "SELECT content FROM submissions WHERE document = ?1",
+            [&draft],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let pinned: Value = serde_json::from_str(&content).unwrap();
+    assert_eq!(pinned["causes_analysis"]["internal_causes"], held.as_str());
+}

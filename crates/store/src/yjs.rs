@@ -1,8 +1,10 @@
 //! Narratives' Yjs data: updates appended as they arrive (`yjs_updates`), compacted into one
 //! state per document (`yjs_states`) in one transaction, so a crash leaves either the updates
-//! or the state that replaces them. Compaction applies the updates to a Yjs document and
-//! encodes its state, so deleted text is kept only as its ids (Yjs's garbage collection),
-//! where merging the updates' bytes would keep every deleted character.
+//! or the state that replaces them. The server compacts a loaded document from the state of
+//! the Yjs document it holds in memory ([`Store::replace_yjs_state`]: one short write, no
+//! replay); [`Store::compact_yjs`] replays the stored updates, for documents no room holds.
+//! Either way the state is a Yjs document's, so deleted text is kept only as its ids (Yjs's
+//! garbage collection), where merging the updates' bytes would keep every deleted character.
 
 use rusqlite::OptionalExtension;
 
@@ -24,10 +26,12 @@ impl Store {
     }
 
     /// Document `doc_id`'s narratives as stored: its compacted state (if any) first, then its
-    /// updates in arrival order. Applying them in order gives the document.
+    /// updates in arrival order. Applying them in order gives the document. Both are read in
+    /// one transaction, so a compaction committed meanwhile is seen entirely or not at all.
     pub fn yjs_updates(&self, doc_id: &str) -> Result<Vec<Vec<u8>>, StoreError> {
         self.read(|conn| {
-            let mut out: Vec<Vec<u8>> = conn
+            let tx = conn.unchecked_transaction()?;
+            let mut out: Vec<Vec<u8>> = tx
                 .query_row(
                     "SELECT state FROM yjs_states WHERE doc_id = ?1",
                     [doc_id],
@@ -36,11 +40,14 @@ impl Store {
                 .optional()?
                 .into_iter()
                 .collect();
-            let mut stmt =
-                conn.prepare("SELECT update_ FROM yjs_updates WHERE doc_id = ?1 ORDER BY seq")?;
-            for update in stmt.query_map([doc_id], |row| row.get(0))? {
-                out.push(update?);
+            {
+                let mut stmt =
+                    tx.prepare("SELECT update_ FROM yjs_updates WHERE doc_id = ?1 ORDER BY seq")?;
+                for update in stmt.query_map([doc_id], |row| row.get(0))? {
+                    out.push(update?);
+                }
             }
+            tx.finish()?;
             Ok(out)
         })
     }
@@ -103,6 +110,44 @@ impl Store {
         })?
         .map_err(|problem| StoreError::Corrupt {
             what: format!("yjs updates of {doc_id}: {problem}"),
+        })
+    }
+
+    /// The sequence number of document `doc_id`'s last stored update, if it has any.
+    pub fn yjs_last_update(&self, doc_id: &str) -> Result<Option<i64>, StoreError> {
+        self.read(|conn| {
+            conn.query_row(
+                "SELECT max(seq) FROM yjs_updates WHERE doc_id = ?1",
+                [doc_id],
+                |row| row.get(0),
+            )
+        })
+    }
+
+    /// Replaces document `doc_id`'s compacted state with `state` and deletes its updates up to
+    /// sequence number `through`, in one short transaction; returns how many were deleted.
+    /// `state` must already hold every update up to `through` (the server encodes it from the
+    /// room's document after reading `through` with [`Store::yjs_last_update`], and applies
+    /// each update to the room before appending it); updates appended later stay.
+    pub fn replace_yjs_state(
+        &self,
+        doc_id: &str,
+        state: &[u8],
+        through: i64,
+    ) -> Result<usize, StoreError> {
+        self.write(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO yjs_states (doc_id, state) VALUES (?1, ?2)
+                 ON CONFLICT (doc_id) DO UPDATE SET state = excluded.state",
+                rusqlite::params![doc_id, state],
+            )?;
+            let deleted = tx.execute(
+                "DELETE FROM yjs_updates WHERE doc_id = ?1 AND seq <= ?2",
+                rusqlite::params![doc_id, through],
+            )?;
+            tx.commit()?;
+            Ok(deleted)
         })
     }
 

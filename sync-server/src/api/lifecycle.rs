@@ -55,11 +55,13 @@ pub async fn submit(
     let handle = handle(&state, &record.document.id).await?;
     // Narratives are pinned as the server holds them when it accepts the submission (the
     // client syncs them before submitting); from then on they are frozen for the parties.
-    let narratives = state
+    // The room stays held until the submission is stored, so no update slips in between.
+    let pinned_room = state
         .yjs
-        .snapshot(&state.store, record.document.id.as_str())
+        .pin(&state.store, record.document.id.as_str())
         .await
         .map_err(ApiError::internal)?;
+    let narratives = pinned_room.narratives().map_err(ApiError::internal)?;
     let content = handle
         .with_document(|doc| {
             let mut content = document::to_json_at(doc, &heads)?;
@@ -96,6 +98,7 @@ pub async fn submit(
         heads: heads.clone(),
     };
     let next = run(&state, &caller, &record, transition, Some(pinned.clone())).await?;
+    drop(pinned_room);
     Ok((
         StatusCode::CREATED,
         Json(SubmitResponse {

@@ -222,6 +222,12 @@ async fn handle(
 /// Applies one update if it brings anything and the user may write: applied to the room,
 /// appended to the store, passed on to the others, and a decided document starts a new round.
 /// A reader's update that would change something is answered with permission denied.
+///
+/// The room's lock is held from the novelty check through the right to write to applying, so
+/// a submission, which pins the room's state under the same lock ([`Rooms::pin`]), sees each
+/// update either applied (and pinned) or judged after it was frozen (and refused).
+///
+/// [`Rooms::pin`]: super::rooms::Rooms::pin
 #[allow(clippy::too_many_arguments)]
 async fn apply(
     state: &AppState,
@@ -233,25 +239,21 @@ async fn apply(
     raw: Vec<u8>,
     update: Update,
 ) -> Result<Option<Vec<u8>>, String> {
-    let novel = {
+    {
         let awareness = room.awareness.lock().await;
         let have = awareness.doc().transact().state_vector();
         let new_structs = update.extends(&have);
         // A client's sync step 2 always carries its whole delete set; only an update's
         // deletions count as an attempt to change.
-        new_structs || (!step2 && !update.delete_set().is_empty())
-    };
-    if !novel {
-        return Ok(None);
-    }
-    if !may_write(state, id, user).await {
-        tracing::info!(document = %id, %user, "yjs update refused: no right to write");
-        return Ok(Some(
-            Message::Auth(Some("нет права изменять этот документ".to_owned())).encode_v1(),
-        ));
-    }
-    {
-        let awareness = room.awareness.lock().await;
+        if !new_structs && (step2 || update.delete_set().is_empty()) {
+            return Ok(None);
+        }
+        if !may_write(state, id, user).await {
+            tracing::info!(document = %id, %user, "yjs update refused: no right to write");
+            return Ok(Some(
+                Message::Auth(Some("нет права изменять этот документ".to_owned())).encode_v1(),
+            ));
+        }
         let mut txn = awareness.doc().transact_mut();
         txn.apply_update(update)
             .map_err(|e| format!("update does not apply: {e}"))?;

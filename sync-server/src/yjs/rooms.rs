@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use document::narrative::Narratives;
 use store::Store;
-use tokio::sync::{Mutex as AsyncMutex, broadcast};
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, broadcast};
 use yrs::sync::Awareness;
 
 use crate::state::AppState;
@@ -23,7 +23,7 @@ const ROOM_QUEUE: usize = 1024;
 /// One document's narratives and the connections editing them.
 pub struct Room {
     /// The Yjs document and its awareness; one message is handled at a time.
-    pub awareness: AsyncMutex<Awareness>,
+    pub awareness: Arc<AsyncMutex<Awareness>>,
     /// Accepted messages, with the id of the connection that sent them.
     pub relay: broadcast::Sender<(u64, Arc<Vec<u8>>)>,
 }
@@ -49,7 +49,7 @@ impl Rooms {
         let narratives = load(store, id).await?;
         let (relay, _) = broadcast::channel(ROOM_QUEUE);
         let room = Arc::new(Room {
-            awareness: AsyncMutex::new(Awareness::new(narratives.doc().clone())),
+            awareness: Arc::new(AsyncMutex::new(Awareness::new(narratives.doc().clone()))),
             relay,
         });
         self.lock().insert(id.to_owned(), room.clone());
@@ -58,20 +58,44 @@ impl Rooms {
 
     /// A copy of document `id`'s narratives as the server holds them now.
     pub async fn snapshot(&self, store: &Store, id: &str) -> anyhow::Result<Narratives> {
+        self.pin(store, id).await?.narratives()
+    }
+
+    /// Holds document `id`'s room still: no update is judged or applied until the returned
+    /// guard is dropped. A submission pins the narratives with it and keeps it until the
+    /// submission is stored, so an update is either in the pinned state or refused as frozen.
+    pub async fn pin(&self, store: &Store, id: &str) -> anyhow::Result<Pinned> {
         let room = self.room(store, id).await?;
-        let state = {
-            let awareness = room.awareness.lock().await;
-            use yrs::{ReadTxn, StateVector, Transact};
-            awareness
-                .doc()
-                .transact()
-                .encode_state_as_update_v1(&StateVector::default())
-        };
-        Ok(Narratives::from_updates([state.as_slice()])?)
+        Ok(Pinned {
+            guard: room.awareness.clone().lock_owned().await,
+        })
+    }
+
+    /// Document `id`'s room if it is loaded.
+    pub fn loaded(&self, id: &str) -> Option<Arc<Room>> {
+        self.lock().get(id).cloned()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Room>>> {
         self.rooms.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A room held still by [`Rooms::pin`].
+pub struct Pinned {
+    guard: OwnedMutexGuard<Awareness>,
+}
+
+impl Pinned {
+    /// A copy of the room's narratives as they are while pinned.
+    pub fn narratives(&self) -> anyhow::Result<Narratives> {
+        use yrs::{ReadTxn, StateVector, Transact};
+        let state = self
+            .guard
+            .doc()
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        Ok(Narratives::from_updates([state.as_slice()])?)
     }
 }
 
@@ -83,8 +107,8 @@ async fn load(store: &Store, id: &str) -> anyhow::Result<Narratives> {
     Ok(Narratives::from_updates(updates.iter().map(Vec::as_slice))?)
 }
 
-/// Every [`COMPACT_INTERVAL`], merges the stored updates of documents that have at least
-/// [`store::COMPACT_AFTER_UPDATES`] into their state, until `stop` resolves.
+/// Every [`COMPACT_INTERVAL`], compacts the stored updates of documents that have at least
+/// [`store::COMPACT_AFTER_UPDATES`], until `stop` resolves (see [`compact_one`]).
 pub async fn compact(state: AppState, stop: impl std::future::Future<Output = ()>) {
     tokio::pin!(stop);
     let mut tick = tokio::time::interval(COMPACT_INTERVAL);
@@ -94,18 +118,74 @@ pub async fn compact(state: AppState, stop: impl std::future::Future<Output = ()
             _ = tick.tick() => {}
         }
         let store = state.store.clone();
-        let done = tokio::task::spawn_blocking(move || {
-            for id in store.yjs_documents_to_compact(store::COMPACT_AFTER_UPDATES)? {
-                let merged = store.compact_yjs(&id)?;
-                tracing::debug!(document = %id, merged, "narratives compacted");
-            }
-            Ok::<_, store::StoreError>(())
+        let due = tokio::task::spawn_blocking(move || {
+            store.yjs_documents_to_compact(store::COMPACT_AFTER_UPDATES)
         })
         .await;
-        match done {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => tracing::error!(%error, "cannot compact narratives"),
-            Err(error) => tracing::error!(%error, "narrative compaction panicked"),
+        let due = match due {
+            Ok(Ok(due)) => due,
+            Ok(Err(error)) => {
+                tracing::error!(%error, "cannot list narratives to compact");
+                continue;
+            }
+            Err(error) => {
+                tracing::error!(%error, "narrative compaction panicked");
+                continue;
+            }
+        };
+        for id in due {
+            if let Err(error) = compact_one(&state, &id).await {
+                tracing::error!(document = %id, %error, "cannot compact narratives");
+            }
         }
     }
+}
+
+/// Compacts document `id`'s stored narratives; returns how many updates were folded in.
+///
+/// A document whose room is loaded is compacted from the room's Yjs document, which already
+/// holds every stored update (an update is applied to the room before it is appended): the
+/// last stored sequence number is read first, the state is encoded under the room's lock
+/// (an encoding, no replay), then one short transaction writes the state and deletes the
+/// updates up to that number. Updates appended meanwhile stay for next time. Neither step
+/// holds the store's writer while replaying, so appends and relays are not held up. A
+/// document no room holds is compacted by replaying its stored updates in the store.
+pub async fn compact_one(state: &AppState, id: &str) -> anyhow::Result<usize> {
+    let started = std::time::Instant::now();
+    let room = state.yjs.loaded(id);
+    let store = state.store.clone();
+    let doc = id.to_owned();
+    let Some(room) = room else {
+        let merged = tokio::task::spawn_blocking(move || store.compact_yjs(&doc)).await??;
+        tracing::debug!(document = %id, merged, elapsed = ?started.elapsed(), "narratives compacted by replay");
+        return Ok(merged);
+    };
+    let last = {
+        let store = store.clone();
+        let doc = doc.clone();
+        tokio::task::spawn_blocking(move || store.yjs_last_update(&doc)).await??
+    };
+    let Some(through) = last else {
+        return Ok(0);
+    };
+    let encoding = std::time::Instant::now();
+    let snapshot = {
+        use yrs::{ReadTxn, StateVector, Transact};
+        let awareness = room.awareness.lock().await;
+        awareness
+            .doc()
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default())
+    };
+    let encoded = encoding.elapsed();
+    let writing = std::time::Instant::now();
+    let bytes = snapshot.len();
+    let merged =
+        tokio::task::spawn_blocking(move || store.replace_yjs_state(&doc, &snapshot, through))
+            .await??;
+    tracing::debug!(
+        document = %id, merged, bytes, encoded = ?encoded, written = ?writing.elapsed(),
+        elapsed = ?started.elapsed(), "narratives compacted from the room"
+    );
+    Ok(merged)
 }
