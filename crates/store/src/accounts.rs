@@ -20,6 +20,10 @@ use crate::audit::{AuditEntry, append};
 use crate::passwords::{hash_password, password_matches, spend_like_a_check};
 use crate::{Store, StoreError};
 
+/// The mark before a deactivated account's password hash (as `/etc/shadow` locks an
+/// account): no password matches it, and removing it restores the old password.
+pub(crate) const LOCK_MARK: &str = "!";
+
 /// Random bytes in a bearer token (hex-encoded, so the token is twice as many characters).
 const TOKEN_BYTES: usize = 32;
 
@@ -307,6 +311,12 @@ impl Store {
                 .optional()
         })?;
         match found {
+            // A deactivated account: its hash is kept behind the lock mark, and the attempt
+            // takes as long as any other.
+            Some((_, hash)) if hash.starts_with(LOCK_MARK) => {
+                spend_like_a_check(password).map_err(StoreError::PasswordHash)?;
+                Ok(None)
+            }
             Some((id, hash)) => Ok(password_matches(&hash, password)
                 .map_err(StoreError::PasswordHash)?
                 .then(|| UserId::new(id))),
@@ -368,8 +378,9 @@ impl Store {
         let hash = token_hash(token);
         let user: Option<String> = self.read(|conn| {
             conn.prepare_cached(
-                "SELECT user_id FROM tokens
-                 WHERE token_hash = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+                "SELECT user_id FROM tokens JOIN users ON users.id = tokens.user_id
+                 WHERE token_hash = ?1 AND revoked_at IS NULL AND expires_at > ?2
+                   AND substr(users.password_hash, 1, 1) != '!'",
             )?
             .query_row(params![hash, unix_seconds(now)], |row| row.get(0))
             .optional()
@@ -446,8 +457,11 @@ impl Store {
                 return Ok(Err(StoreError::UnknownUser { id: user.clone() }));
             }
             if let Some(hash) = new_hash {
+                // A deactivated account stays deactivated: the new hash goes behind its lock.
                 tx.execute(
-                    "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+                    "UPDATE users SET password_hash = CASE
+                         WHEN substr(password_hash, 1, 1) = '!' THEN '!' || ?2 ELSE ?2 END
+                     WHERE id = ?1",
                     params![user.as_str(), hash],
                 )?;
             }
@@ -473,7 +487,7 @@ impl Store {
 }
 
 /// The audit entry of an administrative act by `by` on `subject`.
-fn admin_act(by: &str, action: &str, subject: &str, details: serde_json::Value) -> AuditEntry {
+pub(crate) fn admin_act(by: &str, action: &str, subject: &str, details: serde_json::Value) -> AuditEntry {
     AuditEntry {
         actor: by.to_owned(),
         action: action.to_owned(),
@@ -498,19 +512,19 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 /// Seconds since the Unix epoch (0 for earlier times, saturating far in the future).
-fn unix_seconds(time: SystemTime) -> i64 {
+pub(crate) fn unix_seconds(time: SystemTime) -> i64 {
     time.duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// Whether a user with this id exists.
-fn user_exists(conn: &Connection, user: &UserId) -> rusqlite::Result<bool> {
+pub(crate) fn user_exists(conn: &Connection, user: &UserId) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT 1 FROM users WHERE id = ?1")?
         .exists([user.as_str()])
 }
 
 /// Every organisation row, ordered by id.
-fn load_organisations(conn: &Connection) -> rusqlite::Result<Vec<Organisation>> {
+pub(crate) fn load_organisations(conn: &Connection) -> rusqlite::Result<Vec<Organisation>> {
     conn.prepare_cached("SELECT id, kind, parent, name FROM organisations ORDER BY id")?
         .query_map([], |row| {
             let kind: String = row.get(1)?;

@@ -98,6 +98,10 @@ pub enum StoreError {
         /// Its kind.
         kind: OrgKind,
     },
+    /// The school cannot move to that municipality (see `workflow::MoveError`); nothing was
+    /// written.
+    #[error("cannot move the school")]
+    CannotMove(#[source] workflow::MoveError),
     /// Hashing a password or reading a stored hash failed (a corrupt `password_hash` column,
     /// or no randomness for a salt).
     #[error("password hashing failed: {0}")]

@@ -10,6 +10,8 @@
 //! canonical (base58check) spelling ([`document_id`]), for every id that comes from outside;
 //! `accounts.rs` adds organisations, users (argon2id password hashes), memberships and bearer
 //! tokens (stored as SHA-256) to [`Store`];
+//! `administration.rs` edits them afterwards (rename, move a school, withdraw a role,
+//! deactivate a user, end a curator's assignment);
 //! `passwords.rs` makes and checks those hashes in at most [`PASSWORD_CHECKS_AT_ONCE`] argon2
 //! working areas per process, reused rather than allocated per check; `records.rs` the document registry (ids spelled
 //! canonically; records registered under another spelling are quarantined by migration 4),
@@ -22,6 +24,7 @@
 //! paths (they pass them in).
 
 mod accounts;
+mod administration;
 mod audit;
 mod error;
 mod health;

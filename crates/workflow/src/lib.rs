@@ -29,6 +29,7 @@ mod names;
 mod org;
 mod password;
 mod people;
+mod relocate;
 
 pub use access::{
     Action, Decision, PERMISSIONS, Permission, Reason, Standing, allowed, signing_party, standings,
@@ -42,3 +43,4 @@ pub use names::ParseError;
 pub use org::{Directory, DirectoryError, OrgId, OrgKind, Organisation};
 pub use password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, password_problem};
 pub use people::{CuratorAssignment, Membership, Memberships, Role, UserId};
+pub use relocate::MoveError;
