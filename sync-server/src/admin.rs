@@ -40,6 +40,16 @@ pub fn parse_kind(kind: &str) -> anyhow::Result<OrgKind> {
     })
 }
 
+/// How the API spells an organisation's kind, and the kind in Russian.
+pub fn kind_name(kind: OrgKind) -> (&'static str, &'static str) {
+    match kind {
+        OrgKind::Region => ("region", "регион"),
+        OrgKind::Municipality => ("municipality", "муниципалитет"),
+        OrgKind::School { mentor: false } => ("school", "школа"),
+        OrgKind::School { mentor: true } => ("mentor-school", "школа-наставник"),
+    }
+}
+
 /// Adds an organisation.
 ///
 /// # Errors
@@ -153,4 +163,80 @@ pub fn assign_curator(store: &Store, curator: &str, school: &str) -> anyhow::Res
     store
         .assign_curator(&UserId::new(curator), &OrgId::new(school), ADMIN_ACTOR)
         .map_err(anyhow::Error::new)
+}
+
+/// Renames an organisation.
+///
+/// # Errors
+///
+/// If the organisation is unknown or the database fails.
+pub fn rename_organisation(store: &Store, id: &str, name: &str) -> anyhow::Result<()> {
+    let name = name.trim();
+    if name.is_empty() {
+        anyhow::bail!("название не может быть пустым");
+    }
+    store
+        .rename_organisation(&OrgId::new(id), name, ADMIN_ACTOR)
+        .map_err(known_org)
+}
+
+/// Moves a school to another municipality of its region.
+///
+/// # Errors
+///
+/// If the tree forbids the move (named in Russian) or the database fails.
+pub fn move_school(store: &Store, school: &str, municipality: &str) -> anyhow::Result<()> {
+    store
+        .move_school(&OrgId::new(school), &OrgId::new(municipality), ADMIN_ACTOR)
+        .map_err(|e| match e {
+            store::StoreError::CannotMove(reason) => anyhow::anyhow!(reason.message_ru()),
+            other => anyhow::Error::new(other),
+        })
+}
+
+/// Withdraws a role; says whether the user held it.
+///
+/// # Errors
+///
+/// If the role is unknown, the user is unknown or the database fails.
+pub fn revoke(store: &Store, user: &str, org: &str, role: &str) -> anyhow::Result<bool> {
+    let role: Role = role
+        .parse()
+        .map_err(|e: workflow::ParseError| anyhow::anyhow!(e.message_ru()))?;
+    store
+        .revoke(&UserId::new(user), &OrgId::new(org), role, ADMIN_ACTOR)
+        .map_err(known_user(user))
+}
+
+/// Deactivates (`active` false, closing every session) or reactivates a user; returns how
+/// many sessions were closed.
+///
+/// # Errors
+///
+/// If the user is unknown or the database fails.
+pub fn set_active(store: &Store, login: &str, active: bool) -> anyhow::Result<usize> {
+    store
+        .set_active(&UserId::new(login), active, ADMIN_ACTOR)
+        .map_err(known_user(login))
+}
+
+/// Ends a curator's assignment to a school; says whether there was one.
+///
+/// # Errors
+///
+/// If the user is unknown or the database fails.
+pub fn unassign_curator(store: &Store, curator: &str, school: &str) -> anyhow::Result<bool> {
+    store
+        .unassign_curator(&UserId::new(curator), &OrgId::new(school), ADMIN_ACTOR)
+        .map_err(known_user(curator))
+}
+
+/// A store error, with an unknown organisation named in Russian.
+fn known_org(error: store::StoreError) -> anyhow::Error {
+    match error {
+        store::StoreError::UnknownOrganisation { id } => {
+            anyhow::anyhow!("организация {id} не найдена")
+        }
+        other => anyhow::Error::new(other),
+    }
 }

@@ -106,6 +106,48 @@ enum AdminCommand {
         /// Школа.
         school: String,
     },
+    /// Снять закрепление куратора за школой.
+    UnassignCurator {
+        /// Логин куратора.
+        user: String,
+        /// Школа.
+        school: String,
+    },
+    /// Переименовать организацию (идентификатор остаётся прежним).
+    RenameOrg {
+        /// Организация.
+        id: String,
+        /// Новое название.
+        #[arg(long)]
+        name: String,
+    },
+    /// Перенести школу в другой муниципалитет того же региона.
+    MoveSchool {
+        /// Школа.
+        school: String,
+        /// Муниципалитет, в который она переходит.
+        #[arg(long)]
+        municipality: String,
+    },
+    /// Снять роль.
+    Revoke {
+        /// Логин.
+        user: String,
+        /// Организация.
+        org: String,
+        /// Роль.
+        role: String,
+    },
+    /// Отключить учётную запись: вход запрещён, все сеансы закрыты; роли сохраняются.
+    Deactivate {
+        /// Логин.
+        login: String,
+    },
+    /// Снова включить отключённую учётную запись.
+    Activate {
+        /// Логин.
+        login: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -207,6 +249,39 @@ fn administer(data_dir: &std::path::Path, command: AdminCommand) -> anyhow::Resu
         AdminCommand::AssignCurator { user, school } => {
             admin::assign_curator(&store, &user, &school)?;
             println!("куратор {user} закреплён за {school}");
+        }
+        AdminCommand::UnassignCurator { user, school } => {
+            if admin::unassign_curator(&store, &user, &school)? {
+                println!("куратор {user} больше не закреплён за {school}");
+            } else {
+                println!("куратор {user} и не был закреплён за {school}");
+            }
+        }
+        AdminCommand::RenameOrg { id, name } => {
+            admin::rename_organisation(&store, &id, &name)?;
+            println!("организация {id} переименована: {}", name.trim());
+        }
+        AdminCommand::MoveSchool {
+            school,
+            municipality,
+        } => {
+            admin::move_school(&store, &school, &municipality)?;
+            println!("школа {school} перенесена в {municipality}");
+        }
+        AdminCommand::Revoke { user, org, role } => {
+            if admin::revoke(&store, &user, &org, &role)? {
+                println!("роль {role} в {org} снята с {user}");
+            } else {
+                println!("у {user} не было роли {role} в {org}");
+            }
+        }
+        AdminCommand::Deactivate { login } => {
+            let revoked = admin::set_active(&store, &login, false)?;
+            println!("учётная запись {login} отключена; закрыто сеансов: {revoked}");
+        }
+        AdminCommand::Activate { login } => {
+            admin::set_active(&store, &login, true)?;
+            println!("учётная запись {login} снова включена");
         }
     }
     Ok(())

@@ -451,6 +451,16 @@ pub struct AdminUser {
     pub display_name: String,
     /// Every role held, with its organisation.
     pub roles: Vec<RoleView>,
+    /// Whether the account may log in (deactivated accounts keep their roles).
+    #[serde(default = "active_by_default")]
+    pub active: bool,
+    /// The schools the user is assigned to as a curator.
+    #[serde(default)]
+    pub curated: Vec<OrgView>,
+}
+
+fn active_by_default() -> bool {
+    true
 }
 
 /// `POST /api/admin/users/{user}/password` body: the password an administrator sets.
@@ -489,6 +499,10 @@ pub struct AuditFilter {
     pub action: Option<String>,
     /// Only subjects containing this text.
     pub subject: Option<String>,
+    /// Only rows from this day on (`YYYY-MM-DD`, UTC).
+    pub from: Option<String>,
+    /// Only rows up to this day, inclusive (`YYYY-MM-DD`, UTC).
+    pub to: Option<String>,
     /// At most this many rows, newest first (default 200, at most 1000).
     pub limit: Option<usize>,
 }
@@ -505,6 +519,12 @@ pub struct AuditCheck {
     /// What is wrong there, in English.
     pub problem: Option<String>,
 }
+
+mod administration;
+pub use administration::{
+    AdminOrganisation, CuratedDocument, CuratedSchool, CuratorSchool, NewOrganisation, NewUser,
+    OrganisationRename, RoleGrant, SchoolMove, UserActive,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Errors

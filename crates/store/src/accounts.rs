@@ -487,7 +487,12 @@ impl Store {
 }
 
 /// The audit entry of an administrative act by `by` on `subject`.
-pub(crate) fn admin_act(by: &str, action: &str, subject: &str, details: serde_json::Value) -> AuditEntry {
+pub(crate) fn admin_act(
+    by: &str,
+    action: &str,
+    subject: &str,
+    details: serde_json::Value,
+) -> AuditEntry {
     AuditEntry {
         actor: by.to_owned(),
         action: action.to_owned(),

@@ -202,14 +202,15 @@ impl Store {
                 "UPDATE users SET password_hash = ?2 WHERE id = ?1",
                 params![user.as_str(), new_hash],
             )?;
-            let revoked = if active {
-                0
-            } else {
-                tx.prepare_cached(
+            let revoked =
+                if active {
+                    0
+                } else {
+                    tx.prepare_cached(
                     "UPDATE tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
                 )?
                 .execute(params![user.as_str(), unix_seconds(std::time::SystemTime::now())])?
-            };
+                };
             let (action, details) = if active {
                 ("activate-user", serde_json::json!({}))
             } else {

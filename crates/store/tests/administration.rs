@@ -57,7 +57,10 @@ fn an_organisation_is_renamed_and_a_school_moves_within_its_region_only() {
     let renamed = orgs.iter().find(|o| o.id == school).unwrap();
     assert_eq!(renamed.name, "МБОУ СОШ № 3 г. Ельца");
     let (action, subject, details) = last_action(&store);
-    assert_eq!((action.as_str(), subject.as_str()), ("rename-organisation", "school-3"));
+    assert_eq!(
+        (action.as_str(), subject.as_str()),
+        ("rename-organisation", "school-3")
+    );
     assert!(details.contains("«school-3»"), "{details}");
 
     store
@@ -97,7 +100,9 @@ fn a_deactivated_user_cannot_log_in_or_use_a_token_and_comes_back_as_they_were()
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
     tree(&store);
-    let user = store.add_user("ivanova", "Иванова", PASSWORD, "root").unwrap();
+    let user = store
+        .add_user("ivanova", "Иванова", PASSWORD, "root")
+        .unwrap();
     store
         .grant(&user, &OrgId::new("school-3"), Role::SchoolEditor, "root")
         .unwrap();
@@ -106,7 +111,10 @@ fn a_deactivated_user_cannot_log_in_or_use_a_token_and_comes_back_as_they_were()
     let closed = store.set_active(&user, false, "root").unwrap();
     assert_eq!(closed, 1);
     assert_eq!(store.verify_password("ivanova", PASSWORD).unwrap(), None);
-    assert_eq!(store.user_for_token(&token, SystemTime::now()).unwrap(), None);
+    assert_eq!(
+        store.user_for_token(&token, SystemTime::now()).unwrap(),
+        None
+    );
     assert_eq!(store.deactivated_users().unwrap(), vec![user.clone()]);
     assert_eq!(last_action(&store).0, "deactivate-user");
     // A reset keeps the account deactivated.
@@ -145,7 +153,9 @@ fn roles_and_curator_assignments_are_withdrawn_and_audited() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
     tree(&store);
-    let user = store.add_user("zhdanov", "Жданов", PASSWORD, "root").unwrap();
+    let user = store
+        .add_user("zhdanov", "Жданов", PASSWORD, "root")
+        .unwrap();
     let region = OrgId::new("lipetsk");
     let school = OrgId::new("school-3");
     store.grant(&user, &region, Role::Curator, "root").unwrap();

@@ -9,8 +9,11 @@ use api_types::{
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use store::StoreError;
-use workflow::{Role, UserId};
+use store::{Store, StoreError};
+use workflow::{Directory, Role, UserId};
+
+use crate::access::directory;
+use crate::api::views;
 
 use crate::api::auth::Caller;
 use crate::api::blocking;
@@ -23,7 +26,7 @@ pub const AUDIT_PAGE: usize = 200;
 pub const AUDIT_MAX: usize = 1000;
 
 /// `Ok` for an administrator; 403 for anyone else.
-fn require_admin(caller: &Caller) -> Result<(), ApiError> {
+pub(crate) fn require_admin(caller: &Caller) -> Result<(), ApiError> {
     if caller
         .people
         .roles
@@ -41,7 +44,7 @@ fn require_admin(caller: &Caller) -> Result<(), ApiError> {
 }
 
 /// 404 for a login with no account.
-fn unknown_user(login: &str) -> ApiError {
+pub(crate) fn unknown_user(login: &str) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "no-such-user",
@@ -63,35 +66,65 @@ pub async fn users(
     require_admin(&caller)?;
     let store = state.store.clone();
     let users = blocking(move || {
-        let orgs = store.organisations()?;
+        let dir = directory(&store)?;
+        let deactivated = store.deactivated_users()?;
         store
             .users()?
             .into_iter()
-            .map(|(id, display_name)| {
-                let roles = store
-                    .memberships(&id)?
-                    .into_iter()
-                    .map(|m| RoleView {
-                        org_name: orgs
-                            .iter()
-                            .find(|o| o.id == m.org)
-                            .map(|o| o.name.clone())
-                            .unwrap_or_default(),
-                        org: m.org.as_str().to_owned(),
-                        role: m.role.as_str().to_owned(),
-                        role_ru: m.role.label_ru().to_owned(),
-                    })
-                    .collect();
-                Ok(AdminUser {
-                    user: id.as_str().to_owned(),
-                    display_name,
-                    roles,
-                })
-            })
+            .map(|(id, display_name)| view(&store, &dir, id, display_name, &deactivated))
             .collect::<Result<Vec<_>, StoreError>>()
     })
     .await?;
     Ok(Json(users))
+}
+
+/// One account as the administrator sees it, read afresh after an edit.
+///
+/// # Errors
+///
+/// [`StoreError::UnknownUser`] when there is no such account; [`StoreError::Sqlite`] if the
+/// database fails.
+pub(crate) fn user_view(
+    store: &Store,
+    dir: &Directory,
+    user: &UserId,
+) -> Result<AdminUser, StoreError> {
+    let name = store
+        .display_name(user)?
+        .ok_or_else(|| StoreError::UnknownUser { id: user.clone() })?;
+    view(store, dir, user.clone(), name, &store.deactivated_users()?)
+}
+
+/// The view of account `id` named `display_name`, with its roles and curated schools.
+fn view(
+    store: &Store,
+    dir: &Directory,
+    id: UserId,
+    display_name: String,
+    deactivated: &[UserId],
+) -> Result<AdminUser, StoreError> {
+    let people = store.people_of(&id)?;
+    let roles = people
+        .roles
+        .into_iter()
+        .map(|m| RoleView {
+            org_name: dir.get(&m.org).map(|o| o.name.clone()).unwrap_or_default(),
+            org: m.org.as_str().to_owned(),
+            role: m.role.as_str().to_owned(),
+            role_ru: m.role.label_ru().to_owned(),
+        })
+        .collect();
+    Ok(AdminUser {
+        active: !deactivated.contains(&id),
+        curated: people
+            .curated
+            .iter()
+            .map(|a| views::org(dir, &a.school))
+            .collect(),
+        user: id.as_str().to_owned(),
+        display_name,
+        roles,
+    })
 }
 
 /// `POST /api/admin/users/{user}/password`: sets the password and closes every session.
@@ -173,6 +206,15 @@ pub async fn audit(
     Query(filter): Query<AuditFilter>,
 ) -> Result<Json<Vec<AuditRowView>>, ApiError> {
     require_admin(&caller)?;
+    for date in [&filter.from, &filter.to].into_iter().flatten() {
+        if !date.is_empty() && !crate::api::registry::is_date(date) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "bad-date",
+                format!("дата {date:?} должна быть в виде ГГГГ-ММ-ДД"),
+            ));
+        }
+    }
     let store = state.store.clone();
     let rows = blocking(move || store.audit_log()).await?;
     let limit = filter.limit.unwrap_or(AUDIT_PAGE).min(AUDIT_MAX);
@@ -189,6 +231,14 @@ pub async fn audit(
                     .subject
                     .as_deref()
                     .is_none_or(|s| r.subject.contains(s))
+                && filter
+                    .from
+                    .as_deref()
+                    .is_none_or(|from| from.is_empty() || day(&r.at) >= from)
+                && filter
+                    .to
+                    .as_deref()
+                    .is_none_or(|to| to.is_empty() || day(&r.at) <= to)
         })
         .take(limit)
         .map(|r| AuditRowView {
@@ -202,6 +252,11 @@ pub async fn audit(
         })
         .collect();
     Ok(Json(out))
+}
+
+/// The day (`YYYY-MM-DD`) of an RFC 3339 time.
+fn day(at: &str) -> &str {
+    at.get(..10).unwrap_or(at)
 }
 
 /// `GET /api/admin/audit/verify`: recomputes the audit log's hash chain.

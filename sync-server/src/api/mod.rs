@@ -11,8 +11,10 @@
 //! of one document's bytes can stand for another record.
 
 pub mod admin;
+pub mod admin_edits;
 pub mod attempts;
 pub mod auth;
+pub mod curator;
 pub mod dashboard;
 pub mod documents;
 pub mod error;
@@ -63,7 +65,37 @@ pub fn router() -> Router<AppState> {
         .route("/api/registry", get(registry::list))
         .route("/api/registry/export", get(registry::export))
         .route("/api/dashboard", get(dashboard::show))
-        .route("/api/admin/users", get(admin::users))
+        .route(
+            "/api/admin/users",
+            get(admin::users).post(admin_edits::add_user),
+        )
+        .route(
+            "/api/admin/users/{user}/active",
+            post(admin_edits::set_active),
+        )
+        .route("/api/admin/users/{user}/roles", post(admin_edits::grant))
+        .route(
+            "/api/admin/users/{user}/roles/withdraw",
+            post(admin_edits::withdraw),
+        )
+        .route("/api/admin/users/{user}/schools", post(admin_edits::assign))
+        .route(
+            "/api/admin/users/{user}/schools/withdraw",
+            post(admin_edits::unassign),
+        )
+        .route(
+            "/api/admin/organisations",
+            get(admin_edits::organisations).post(admin_edits::add_organisation),
+        )
+        .route(
+            "/api/admin/organisations/{org}/name",
+            post(admin_edits::rename_organisation),
+        )
+        .route(
+            "/api/admin/organisations/{org}/municipality",
+            post(admin_edits::move_school),
+        )
+        .route("/api/curator/schools", get(curator::schools))
         .route(
             "/api/admin/users/{user}/password",
             post(admin::reset_password),

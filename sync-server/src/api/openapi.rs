@@ -2,17 +2,22 @@
 //! annotations so that it cannot drift from the code.
 
 use api_types::{
-    AdminUser, AuditCheck, AuditRowView, ChangeView, CommentView, DashboardCell, DashboardView,
-    DiffView, DocumentDetail, DocumentSummary, ErrorBody, FindingCount, LoginRequest,
-    LoginResponse, NewComment, OrgView, OrganisationView, PasswordChange, PasswordReset,
-    RegisterRequest, RegistryRow, ReviewRequest, RoleView, SessionsClosed, SignatureView,
-    SubmissionView, SubmitRequest, SubmitResponse, Verdict, WhoAmI,
+    AdminOrganisation, AdminUser, AuditCheck, AuditRowView, ChangeView, CommentView,
+    CuratedDocument, CuratedSchool, CuratorSchool, DashboardCell, DashboardView, DiffView,
+    DocumentDetail, DocumentSummary, ErrorBody, FindingCount, LoginRequest, LoginResponse,
+    NewComment, NewOrganisation, NewUser, OrgView, OrganisationRename, OrganisationView,
+    PasswordChange, PasswordReset, RegisterRequest, RegistryRow, ReviewRequest, RoleGrant,
+    RoleView, SchoolMove, SessionsClosed, SignatureView, SubmissionView, SubmitRequest,
+    SubmitResponse, UserActive, Verdict, WhoAmI,
 };
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{admin, auth, dashboard, documents, lifecycle, organisations, registry, report};
+use crate::api::{
+    admin, admin_edits, auth, curator, dashboard, documents, lifecycle, organisations, registry,
+    report,
+};
 
 /// The API's description.
 #[derive(OpenApi)]
@@ -24,12 +29,17 @@ use crate::api::{admin, auth, dashboard, documents, lifecycle, organisations, re
         lifecycle::submit, lifecycle::sign, lifecycle::review, lifecycle::collect,
         registry::list, registry::export, organisations::list, dashboard::show,
         report::show, admin::users, admin::reset_password, admin::close_sessions, admin::audit, admin::verify,
+        admin_edits::organisations, admin_edits::add_organisation, admin_edits::rename_organisation,
+        admin_edits::move_school, admin_edits::add_user, admin_edits::set_active, admin_edits::grant,
+        admin_edits::withdraw, admin_edits::assign, admin_edits::unassign, curator::schools,
     ),
     components(schemas(
         ErrorBody, LoginRequest, LoginResponse, PasswordChange, SessionsClosed, WhoAmI, RoleView, RegisterRequest, DiffView,
         ChangeView, DocumentSummary, DocumentDetail, SubmissionView, SignatureView, CommentView,
         OrgView, OrganisationView, SubmitRequest, SubmitResponse, ReviewRequest, Verdict, NewComment, RegistryRow,
         DashboardView, DashboardCell, FindingCount, AdminUser, PasswordReset, AuditRowView, AuditCheck,
+        AdminOrganisation, NewOrganisation, OrganisationRename, SchoolMove, NewUser, RoleGrant,
+        CuratorSchool, UserActive, CuratedSchool, CuratedDocument,
     )),
     modifiers(&BearerAuth),
 )]

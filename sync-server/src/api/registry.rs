@@ -128,7 +128,8 @@ pub fn require_coordinator(caller: &Caller, message: &str) -> Result<(), ApiErro
     }
 }
 
-fn is_date(text: &str) -> bool {
+/// Whether `text` is spelled `YYYY-MM-DD`.
+pub(crate) fn is_date(text: &str) -> bool {
     let bytes = text.as_bytes();
     bytes.len() == 10
         && bytes[4] == b'-'
