@@ -186,6 +186,10 @@ export interface AdminUser {
   user: string;
   display_name: string;
   roles: RoleView[];
+  /** Whether the account may log in. */
+  active: boolean;
+  /** The schools the user curates. */
+  curated: OrgView[];
 }
 
 /** One row of the audit log. */
@@ -204,6 +208,10 @@ export interface AuditFilter {
   actor?: string;
   action?: string;
   subject?: string;
+  /** From this day (`YYYY-MM-DD`). */
+  from?: string;
+  /** Up to this day, inclusive. */
+  to?: string;
 }
 
 /** Whether the audit log's hash chain holds. */
@@ -245,7 +253,7 @@ export class ApiError extends Error {
 export class Api {
   constructor(private readonly token: string | null) {}
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  protected async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.send(method, path, body);
     const text = await response.text();
     return (text ? JSON.parse(text) : null) as T;

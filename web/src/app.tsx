@@ -5,6 +5,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { Api, ApiError, type WhoAmI } from "./api";
 import { AdminPage } from "./pages/AdminPage";
+import { CuratorPage } from "./pages/CuratorPage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { DocumentPage } from "./pages/DocumentPage";
 import { Home } from "./pages/Home";
@@ -124,6 +125,7 @@ export function App() {
   const coordinator = !!me?.roles.some((r) => r.role === "regional-coordinator");
   const administrator = !!me?.roles.some((r) => r.role === "administrator");
   const reviewer = !!me?.roles.some((r) => r.role === "municipal-reviewer");
+  const curator = !!me?.roles.some((r) => r.role === "curator");
   const documentMatch = /^\/documents\/([^/]+)$/.exec(path);
   let page;
   if (!replica) page = <p>Загрузка…</p>;
@@ -162,6 +164,14 @@ export function App() {
     ) : (
       <p>Загрузка…</p>
     );
+  } else if (path === "/curator") {
+    page = curator ? (
+      <CuratorPage token={session.token} user={session.user} onExpired={expired} />
+    ) : me ? (
+      <NoAccess what="«Мои школы» — страница куратора, закреплённого за школами." />
+    ) : (
+      <p>Загрузка…</p>
+    );
   } else if (path === "/") page = <Home replica={replica} onExpired={expired} />;
   else page = <NotFound />;
 
@@ -177,6 +187,7 @@ export function App() {
             На рассмотрении
           </a>
         )}
+        {curator && <Link href="/curator">Мои школы</Link>}
         {coordinator && (
           <a href="/registry" onClick={(e) => { e.preventDefault(); navigate("/registry"); }}>
             Реестр

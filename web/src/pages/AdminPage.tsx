@@ -1,128 +1,29 @@
-// The administrator's page: the accounts with their roles and organisations, a password reset
-// and closing a user's sessions, the audit log with filters and its hash chain verified.
+// The administrator's page: organisations (region → municipality → school), the accounts with
+// their roles, curator assignments, password resets, closing sessions and deactivation, the
+// audit log with filters (who, what, on what, between which days) and its hash chain verified.
 
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { type AdminUser, Api, ApiError, type AuditCheck, type AuditFilter, type AuditRowView } from "../api";
+import { AdminApi, type AdminOrganisation } from "../adminApi";
+import type { AdminUser, AuditCheck, AuditFilter, AuditRowView } from "../api";
+import { errorText, Organisations } from "./AdminOrganisations";
+import { Users } from "./AdminUsers";
 import { formatTime } from "./Home";
 
-/** A message of the page. */
-type Message = { kind: "ok" | "error"; text: string } | null;
-
-const errorText = (e: unknown) => (e instanceof ApiError ? e.message : String((e as Error).message));
-
-/** The accounts, each with its roles and the two actions on it. */
-function Users(props: { api: Api; onDone: () => void }) {
-  const [users, setUsers] = useState<AdminUser[] | null>(null);
-  const [resetting, setResetting] = useState<string | null>(null);
-  const [password, setPassword] = useState("");
-  const [message, setMessage] = useState<Message>(null);
-
-  useEffect(() => {
-    props.api.adminUsers().then(setUsers, (e) => setMessage({ kind: "error", text: errorText(e) }));
-  }, [props.api]);
-
-  const reset = async (user: string) => {
-    try {
-      const answer = await props.api.resetPassword(user, password);
-      setMessage({ kind: "ok", text: `Пароль пользователя ${user} задан; закрыто сеансов: ${answer.revoked}.` });
-      setResetting(null);
-      setPassword("");
-      props.onDone();
-    } catch (e) {
-      setMessage({ kind: "error", text: errorText(e) });
-    }
-  };
-  const close = async (user: string) => {
-    try {
-      const answer = await props.api.closeSessions(user);
-      setMessage({ kind: "ok", text: `Сеансы пользователя ${user} закрыты: ${answer.revoked}.` });
-      props.onDone();
-    } catch (e) {
-      setMessage({ kind: "error", text: errorText(e) });
-    }
-  };
-
-  return (
-    <section class="card" aria-labelledby="users-title">
-      <h2 id="users-title">Пользователи</h2>
-      {message && (
-        <p class={`note ${message.kind}`} role="alert">
-          {message.text}
-        </p>
-      )}
-      {!users ? (
-        <p>Загрузка…</p>
-      ) : (
-        <table class="documents">
-          <thead>
-            <tr>
-              <th scope="col">Логин</th>
-              <th scope="col">Имя</th>
-              <th scope="col">Роли</th>
-              <th scope="col">Действия</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((u) => (
-              <tr key={u.user}>
-                <td>{u.user}</td>
-                <td>{u.display_name}</td>
-                <td>
-                  {u.roles.map((r, i) => (
-                    <div key={i}>
-                      {r.role_ru} — {r.org_name || r.org}
-                    </div>
-                  ))}
-                </td>
-                <td>
-                  {resetting === u.user ? (
-                    <form
-                      class="inline-form"
-                      onSubmit={(e) => {
-                        e.preventDefault();
-                        void reset(u.user);
-                      }}
-                    >
-                      <label>
-                        Новый пароль для {u.user}
-                        <input type="password" autocomplete="new-password" value={password} onInput={(e) => setPassword((e.currentTarget as HTMLInputElement).value)} />
-                      </label>
-                      <button type="submit" class="primary">
-                        Задать
-                      </button>
-                      <button type="button" onClick={() => setResetting(null)}>
-                        Отмена
-                      </button>
-                    </form>
-                  ) : (
-                    <div class="actions">
-                      <button type="button" aria-label={`Сбросить пароль: ${u.user}`} onClick={() => setResetting(u.user)}>
-                        Сбросить пароль
-                      </button>
-                      <button type="button" aria-label={`Закрыть сеансы: ${u.user}`} onClick={() => void close(u.user)}>
-                        Закрыть сеансы
-                      </button>
-                    </div>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
-  );
-}
-
 /** The audit log, newest first, with filters and the chain's check. */
-function Audit(props: { api: Api; version: number }) {
+function Audit(props: { api: AdminApi; version: number }) {
   const [filter, setFilter] = useState<AuditFilter>({});
   const [rows, setRows] = useState<AuditRowView[] | null>(null);
   const [check, setCheck] = useState<AuditCheck | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    props.api.audit(filter).then(setRows, (e) => setError(errorText(e)));
+    props.api.audit(filter).then(
+      (r) => {
+        setRows(r);
+        setError(null);
+      },
+      (e) => setError(errorText(e)),
+    );
   }, [props.api, filter, props.version]);
 
   const set = (key: keyof AuditFilter) => (e: Event) => {
@@ -147,6 +48,14 @@ function Audit(props: { api: Api; version: number }) {
           Над чем (часть)
           <input value={filter.subject ?? ""} onChange={set("subject")} />
         </label>
+        <label>
+          С
+          <input type="date" value={filter.from ?? ""} onChange={set("from")} />
+        </label>
+        <label>
+          по
+          <input type="date" value={filter.to ?? ""} onChange={set("to")} />
+        </label>
       </form>
       <div class="actions">
         <button type="button" onClick={() => void verify()}>
@@ -162,32 +71,35 @@ function Audit(props: { api: Api; version: number }) {
       </div>
       {error && <p class="note error">{error}</p>}
       {rows && (
-        <table class="documents audit">
-          <thead>
-            <tr>
-              <th scope="col">№</th>
-              <th scope="col">Когда</th>
-              <th scope="col">Кто</th>
-              <th scope="col">Действие</th>
-              <th scope="col">Над чем</th>
-              <th scope="col">Подробности</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.seq}>
-                <td>{r.seq}</td>
-                <td>{formatTime(r.at)}</td>
-                <td>{r.actor}</td>
-                <td>{r.action}</td>
-                <td>{r.subject}</td>
-                <td>
-                  <code>{r.details}</code>
-                </td>
+        <>
+          <p class="count">Записей: {rows.length}</p>
+          <table class="documents audit">
+            <thead>
+              <tr>
+                <th scope="col">№</th>
+                <th scope="col">Когда</th>
+                <th scope="col">Кто</th>
+                <th scope="col">Действие</th>
+                <th scope="col">Над чем</th>
+                <th scope="col">Подробности</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.seq}>
+                  <td>{r.seq}</td>
+                  <td>{formatTime(r.at)}</td>
+                  <td>{r.actor}</td>
+                  <td>{r.action}</td>
+                  <td>{r.subject}</td>
+                  <td>
+                    <code>{r.details}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
       )}
     </section>
   );
@@ -195,12 +107,32 @@ function Audit(props: { api: Api; version: number }) {
 
 /** The administrator's page. */
 export function AdminPage(props: { token: string }) {
-  const api = useMemo(() => new Api(props.token), [props.token]);
+  const api = useMemo(() => new AdminApi(props.token), [props.token]);
   const [version, setVersion] = useState(0);
+  const [users, setUsers] = useState<AdminUser[] | null>(null);
+  const [orgs, setOrgs] = useState<AdminOrganisation[]>([]);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    Promise.all([api.adminUsers(), api.organisations_()]).then(
+      ([u, o]) => {
+        setUsers(u);
+        setOrgs(o);
+      },
+      (e) => setError(errorText(e)),
+    );
+  }, [api, version]);
+
+  const changed = () => setVersion((v) => v + 1);
   return (
     <>
       <h1>Администрирование</h1>
-      <Users api={api} onDone={() => setVersion((v) => v + 1)} />
+      <nav class="sections" aria-label="Разделы">
+        <a href="#users-title">Пользователи</a> · <a href="#orgs-title">Организации</a> · <a href="#audit-title">Журнал действий</a>
+      </nav>
+      {error && <p class="note error">{error}</p>}
+      <Users api={api} users={users} orgs={orgs} onChanged={changed} />
+      <Organisations api={api} orgs={orgs} onChanged={changed} />
       <Audit api={api} version={version} />
     </>
   );
