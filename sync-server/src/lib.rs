@@ -26,6 +26,7 @@ pub mod net;
 pub mod sessions;
 mod state;
 pub mod sync;
+pub mod volume;
 pub mod web;
 pub mod window;
 pub mod yjs;

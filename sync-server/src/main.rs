@@ -148,6 +148,12 @@ enum AdminCommand {
         /// Логин.
         login: String,
     },
+    /// Для замеров: демо-регион и ещё COUNT одобренных документов учебных школ в реестре
+    /// (сервер при этом должен быть остановлен).
+    SeedRegistry {
+        /// Сколько документов добавить.
+        count: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -167,7 +173,7 @@ fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     let result = match cli.command {
-        Some(Command::Admin(command)) => administer(&cli.data_dir, command),
+        Some(Command::Admin(command)) => administer(&cli.data_dir, &cli.forms_dir, command),
         Some(Command::Audit(AuditCommand::Verify)) => return verify_audit(&cli.data_dir),
         None => serve_until_signalled(cli),
     };
@@ -203,7 +209,39 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
     sync_server::run(config, listener, shutdown_signal()).await
 }
 
-fn administer(data_dir: &std::path::Path, command: AdminCommand) -> anyhow::Result<()> {
+/// `admin seed-registry COUNT`: opens the server's state offline and seeds it.
+fn seed_registry(
+    data_dir: &std::path::Path,
+    forms_dir: &std::path::Path,
+    count: usize,
+) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("не удалось запустить")?;
+    runtime.block_on(async {
+        let config = sync_server::Config {
+            data_dir: data_dir.to_owned(),
+            forms_dir: forms_dir.to_owned(),
+            demo: true,
+            web_dir: std::path::PathBuf::new(),
+        };
+        let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        let state = sync_server::AppState::open(&config, addr).await?;
+        let started = std::time::Instant::now();
+        let seeded = sync_server::volume::seed(&state, forms_dir, count).await;
+        state.stop().await;
+        println!(
+            "в реестр добавлено одобренных документов: {} за {:.1} с",
+            seeded?,
+            started.elapsed().as_secs_f64()
+        );
+        Ok(())
+    })
+}
+
+fn administer(
+    data_dir: &std::path::Path,
+    forms_dir: &std::path::Path,
+    command: AdminCommand,
+) -> anyhow::Result<()> {
     let store = admin::open(data_dir)?;
     match command {
         AdminCommand::AddOrg {
@@ -283,6 +321,7 @@ fn administer(data_dir: &std::path::Path, command: AdminCommand) -> anyhow::Resu
             admin::set_active(&store, &login, true)?;
             println!("учётная запись {login} снова включена");
         }
+        AdminCommand::SeedRegistry { count } => seed_registry(data_dir, forms_dir, count)?,
     }
     Ok(())
 }

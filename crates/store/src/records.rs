@@ -331,6 +331,44 @@ impl Store {
         })
     }
 
+    /// As [`Store::all_submissions`], without reading the pinned contents (`pinned.content` is
+    /// empty): for lists that need a content only when they have not seen its hash before
+    /// ([`Store::submission_content`]).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if the query fails.
+    pub fn all_submissions_lean(&self) -> Result<Vec<SubmissionRecord>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached(&format!(
+                "{SELECT_SUBMISSION_LEAN}
+                 WHERE document IN (SELECT id FROM documents WHERE quarantined_at IS NULL)
+                 ORDER BY document, round"
+            ))?
+            .query_map([], submission_from_row)?
+            .collect()
+        })
+    }
+
+    /// The pinned content (canonical JSON) of document `id`'s submission in `round`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Sqlite`] if the query fails.
+    pub fn submission_content(
+        &self,
+        id: &DocumentId,
+        round: u32,
+    ) -> Result<Option<String>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT content FROM submissions WHERE document = ?1 AND round = ?2",
+            )?
+            .query_row(params![id.as_str(), round], |row| row.get(0))
+            .optional()
+        })
+    }
+
     /// The signatures on document `id`, by round and time.
     ///
     /// # Errors
@@ -361,6 +399,11 @@ impl Store {
 /// or taken for a duplicate. Callers add `AND …` and `ORDER BY …`.
 const SELECT_RECORD: &str = "SELECT id, form, region, owner_school, parties, created_by,
     created_at, state, updated_at FROM documents WHERE quarantined_at IS NULL";
+
+/// [`SELECT_SUBMISSION`] with an empty text in place of each content.
+const SELECT_SUBMISSION_LEAN: &str = "SELECT document, round, heads, form_id, form_version,
+    requirements_id, requirements_version, content_sha256, '', submitted_by, submitted_at,
+    decided_at, collected_at FROM submissions";
 
 const SELECT_SUBMISSION: &str = "SELECT document, round, heads, form_id, form_version,
     requirements_id, requirements_version, content_sha256, content, submitted_by, submitted_at,

@@ -2,6 +2,9 @@
 //! municipality, form, status and decision date, and exported as CSV or XLSX with the school,
 //! municipality, form, status, dates and each form's key indicators.
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+
 use api_types::{ErrorBody, RegistryFilter, RegistryRow};
 use axum::Json;
 use axum::extract::{Query, State};
@@ -9,7 +12,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
-use store::{DocumentRecord, SubmissionRecord};
+use store::{DocumentRecord, Store, StoreError, SubmissionRecord};
 use utoipa::IntoParams;
 use workflow::{Directory, FormKind, Standing, standings};
 
@@ -66,31 +69,43 @@ async fn rows(
         }
     }
     let (dir, records, submissions) = coordinated(state, caller).await?;
-    let mut out = Vec::new();
-    for record in &records {
-        for submission in record
-            .state
-            .submissions()
-            .iter()
-            .filter(|s| s.is_approved())
-        {
-            let Some(stored) = submissions
+    let query = query.clone();
+    let store = state.store.clone();
+    // Reading pinned contents not seen before is the work here: off the async threads.
+    blocking(move || {
+        let stored = by_round(&submissions);
+        let mut out = Vec::new();
+        for record in &records {
+            for submission in record
+                .state
+                .submissions()
                 .iter()
-                .find(|s| s.document == record.document.id && s.round == submission.id.round)
-            else {
-                continue;
-            };
-            let row = row(&dir, record, stored, submission.collected_by.is_some());
-            if keep(&row, query) {
-                out.push(row);
+                .filter(|s| s.is_approved())
+            {
+                let key = (record.document.id.as_str(), submission.id.round);
+                let Some(stored) = stored.get(&key) else {
+                    continue;
+                };
+                let facts = facts_of(&store, record.document.form, stored)?;
+                let row = row(
+                    &dir,
+                    record,
+                    stored,
+                    facts,
+                    submission.collected_by.is_some(),
+                );
+                if keep(&row, &query) {
+                    out.push(row);
+                }
             }
         }
-    }
-    Ok(out)
+        Ok(out)
+    })
+    .await
 }
 
 /// The organisation tree, the records of the documents `caller` coordinates, and every stored
-/// submission.
+/// submission without its content (`Store::all_submissions_lean`).
 pub async fn coordinated(
     state: &AppState,
     caller: &Caller,
@@ -100,7 +115,7 @@ pub async fn coordinated(
         Ok((
             directory(&store)?,
             store.documents()?,
-            store.all_submissions()?,
+            store.all_submissions_lean()?,
         ))
     })
     .await?;
@@ -112,6 +127,14 @@ pub async fn coordinated(
         })
         .collect();
     Ok((dir, records, submissions))
+}
+
+/// The stored submissions by (document, round).
+pub fn by_round(submissions: &[SubmissionRecord]) -> HashMap<(&str, u32), &SubmissionRecord> {
+    submissions
+        .iter()
+        .map(|s| ((s.document.as_str(), s.round), s))
+        .collect()
 }
 
 /// `Ok` for a regional coordinator; 403 with `message` for anyone else.
@@ -153,15 +176,48 @@ fn keep(row: &RegistryRow, query: &RegistryFilter) -> bool {
         && query.to.as_ref().is_none_or(|to| day <= to.as_str())
 }
 
-fn row(
-    dir: &Directory,
-    record: &DocumentRecord,
-    stored: &SubmissionRecord,
-    collected: bool,
-) -> RegistryRow {
-    let doc = &record.document;
-    let municipality = dir.municipality_of(&doc.owner_school);
-    let content: Value = serde_json::from_str(&stored.pinned.content).unwrap_or_default();
+/// What a registry row shows of a pinned content: its dates, amount and key indicators.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    starts: Option<String>,
+    ends: Option<String>,
+    amount: Option<f64>,
+    indicators: String,
+}
+
+/// The most facts kept in [`FACTS`] before it starts afresh.
+const FACTS_KEPT: usize = 100_000;
+
+/// Facts by (form, content SHA-256): a pinned content never changes under its hash, so what is
+/// read from it once holds for every later request, and a registry of a thousand rows reads
+/// only the contents it has not seen.
+static FACTS: LazyLock<Mutex<HashMap<(String, String), Facts>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The facts of `stored` (a lean record), read from its content the first time its hash is seen.
+fn facts_of(store: &Store, form: FormKind, stored: &SubmissionRecord) -> Result<Facts, StoreError> {
+    let key = (
+        form.form_id().to_owned(),
+        stored.pinned.content_sha256.clone(),
+    );
+    if let Some(known) = FACTS.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(known.clone());
+    }
+    let content = store
+        .submission_content(&stored.document, stored.round)?
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+        .unwrap_or_default();
+    let facts = facts(form, &content);
+    let mut cache = FACTS.lock().unwrap_or_else(|e| e.into_inner());
+    if cache.len() >= FACTS_KEPT {
+        cache.clear();
+    }
+    cache.insert(key, facts.clone());
+    Ok(facts)
+}
+
+/// The facts of one form's content.
+fn facts(form: FormKind, content: &Value) -> Facts {
     let text = |pointer: &str| {
         content
             .pointer(pointer)
@@ -175,7 +231,7 @@ fn row(
             .and_then(Value::as_array)
             .map_or(0, Vec::len)
     };
-    let (starts, ends, amount, indicators) = match doc.form {
+    let (starts, ends, amount, indicators) = match form {
         FormKind::SchoolProgramme => (
             text("/period/start"),
             text("/period/end"),
@@ -213,6 +269,29 @@ fn row(
             ),
         ),
     };
+    Facts {
+        starts,
+        ends,
+        amount,
+        indicators,
+    }
+}
+
+fn row(
+    dir: &Directory,
+    record: &DocumentRecord,
+    stored: &SubmissionRecord,
+    facts: Facts,
+    collected: bool,
+) -> RegistryRow {
+    let doc = &record.document;
+    let municipality = dir.municipality_of(&doc.owner_school);
+    let Facts {
+        starts,
+        ends,
+        amount,
+        indicators,
+    } = facts;
     let status = if collected {
         workflow::Status::Collected
     } else {
