@@ -1,10 +1,24 @@
 // The regional coordinator's dashboard: where every document of the region stands, as
 // hand-drawn SVG charts read at a glance — documents by municipality and status (a stacked bar
-// per municipality), the findings reported most often — each bar a link to the list behind it.
+// per municipality), the findings reported most often — each bar a link to the list behind it:
+// approved and collected documents open the registry with the bar's filters in its address
+// (`/registry?municipality=…&status=approved`), the other states and the findings a list here,
+// kept in this page's address (`/dashboard?municipality=…&status=draft`, `/dashboard?rule=…`).
 
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { Api, ApiError, type DashboardView, type DocumentSummary } from "../api";
+import { navigate } from "../app";
 import { DocumentTable } from "./DocumentTable";
+
+/** The states the registry holds: their bars open the registry itself. */
+const IN_REGISTRY = ["approved", "collected"];
+
+/** Where a bar leads: the registry's address for its states, `null` for a list on this page. */
+export function registryAddress(municipality: string, status: string): string | null {
+  if (!IN_REGISTRY.includes(status)) return null;
+  const params = new URLSearchParams({ municipality, status });
+  return `/registry?${params}`;
+}
 
 /** The statuses in the order of a document's life, with their chart colours. */
 export const STATUS_ORDER: { status: string; ru: string; colour: string }[] = [
@@ -73,7 +87,7 @@ function StatusChart(props: { stacks: Stack[]; onPick: (s: Selection) => void })
               return (
                 <a
                   key={part.status}
-                  href="#list"
+                  href={registryAddress(stack.municipality, part.status) ?? "#list"}
                   role="button"
                   aria-label={`${stack.name}: ${part.statusRu} — ${part.count}`}
                   onClick={(e) => {
@@ -159,9 +173,31 @@ export function DashboardPage(props: { token: string; onExpired: () => void }) {
   }, [api]);
 
   const pick = (s: Selection) => {
+    if (s.kind === "cell") {
+      const registry = registryAddress(s.municipality, s.status);
+      if (registry) {
+        navigate(registry);
+        return;
+      }
+    }
+    const params = s.kind === "cell" ? new URLSearchParams({ municipality: s.municipality, status: s.status }) : new URLSearchParams({ rule: s.rule });
+    history.replaceState(null, "", `/dashboard?${params}`);
     setSelection(s);
     setTimeout(() => document.getElementById("list")?.scrollIntoView({ block: "start" }), 0);
   };
+
+  // A list named in the address (a reload, a shared link) is shown once the charts are in.
+  useEffect(() => {
+    if (!view) return;
+    const params = new URLSearchParams(location.search);
+    const rule = params.get("rule");
+    const municipality = params.get("municipality");
+    const status = params.get("status");
+    const finding = rule ? view.findings.find((f) => f.rule === rule) : undefined;
+    if (finding) setSelection({ kind: "finding", rule: finding.rule, example: finding.example, documents: finding.documents });
+    const cell = view.cells.find((c) => c.municipality === municipality && c.status === status);
+    if (cell) setSelection({ kind: "cell", municipality: cell.municipality, municipalityName: cell.municipality_name, status: cell.status, statusRu: cell.status_ru });
+  }, [view]);
   const listed =
     selection === null
       ? []

@@ -18,7 +18,38 @@ const COLUMNS: { key: keyof RegistryRow; title: string }[] = [
   { key: "status_ru", title: "Состояние" },
   { key: "decided_at", title: "Одобрен" },
   { key: "collected_at", title: "Принят" },
+  { key: "content_sha256", title: "Версия (SHA-256)" },
 ];
+
+/** Rows on one page of the table: a region's thousand rows are read a page at a time. */
+export const PAGE_ROWS = 100;
+
+/** The filters the address can carry. */
+const FILTER_KEYS: (keyof RegistryFilter)[] = ["municipality", "school", "form", "status", "from", "to"];
+
+/** What the address says: filters, sorting and page (`/registry?municipality=…&sort=school_name&desc=1&page=2`). */
+export function fromAddress(search: string): { filter: RegistryFilter; sort: { key: keyof RegistryRow; ascending: boolean } | null; page: number } {
+  const params = new URLSearchParams(search);
+  const filter: RegistryFilter = {};
+  for (const key of FILTER_KEYS) {
+    const value = params.get(key);
+    if (value) filter[key] = value;
+  }
+  const key = params.get("sort");
+  const column = COLUMNS.find((c) => c.key === key);
+  const page = Math.max(1, Number.parseInt(params.get("page") ?? "1", 10) || 1);
+  return { filter, sort: column ? { key: column.key, ascending: params.get("desc") !== "1" } : null, page };
+}
+
+/** The address of filters, sorting and page. */
+export function toAddress(filter: RegistryFilter, sort: { key: keyof RegistryRow; ascending: boolean }, page: number): string {
+  const params = new URLSearchParams();
+  for (const key of FILTER_KEYS) if (filter[key]) params.set(key, filter[key]!);
+  params.set("sort", String(sort.key));
+  if (!sort.ascending) params.set("desc", "1");
+  if (page > 1) params.set("page", String(page));
+  return `/registry?${params}`;
+}
 
 /** Rows ordered by `key`, ascending or not; absent values last. */
 export function sortRows(rows: RegistryRow[], key: keyof RegistryRow, ascending: boolean): RegistryRow[] {
@@ -53,15 +84,36 @@ function download(blob: Blob, name: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+/** «Назад», «Страница N из M», «Вперёд». */
+function Pager(props: { page: number; pages: number; onPage: (page: number) => void }) {
+  return (
+    <nav class="pager actions" aria-label="Страницы реестра">
+      <button type="button" disabled={props.page <= 1} onClick={() => props.onPage(props.page - 1)}>
+        ← Назад
+      </button>
+      <span>
+        Страница {props.page} из {props.pages}
+      </span>
+      <button type="button" disabled={props.page >= props.pages} onClick={() => props.onPage(props.page + 1)}>
+        Вперёд →
+      </button>
+    </nav>
+  );
+}
+
 /** The registry page. */
 export function RegistryPage(props: { token: string; user: string; onExpired: () => void }) {
   const api = useMemo(() => new Api(props.token), [props.token]);
   const saved = `registry.${props.user}`;
-  const [filter, setFilter] = useState<RegistryFilter>(() => recall<Saved>(saved)?.filter ?? {});
-  const [rows, setRows] = useState<RegistryRow[] | null>(() => recall<Saved>(saved)?.rows ?? null);
+  // The address wins (a link from the dashboard, a reload); otherwise the last filters used.
+  const [address] = useState(() => fromAddress(location.search));
+  const addressed = location.search.length > 1;
+  const [filter, setFilter] = useState<RegistryFilter>(() => (addressed ? address.filter : (recall<Saved>(saved)?.filter ?? {})));
+  const [rows, setRows] = useState<RegistryRow[] | null>(() => (addressed ? null : (recall<Saved>(saved)?.rows ?? null)));
   const [offlineSince, setOfflineSince] = useState<string | null>(null);
   const [organisations, setOrganisations] = useState<OrganisationView[]>([]);
-  const [sort, setSort] = useState<{ key: keyof RegistryRow; ascending: boolean }>({ key: "decided_at", ascending: true });
+  const [sort, setSort] = useState<{ key: keyof RegistryRow; ascending: boolean }>(() => address.sort ?? { key: "decided_at", ascending: true });
+  const [page, setPage] = useState(address.page);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [message, setMessage] = useState<{ kind: "ok" | "error" | "warning"; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -90,6 +142,11 @@ export function RegistryPage(props: { token: string; user: string; onExpired: ()
   }, [filter]);
 
   useEffect(() => {
+    const wanted = toAddress(filter, sort, page);
+    if (location.pathname + location.search !== wanted) history.replaceState(null, "", wanted);
+  }, [filter, sort, page]);
+
+  useEffect(() => {
     api
       .organisations()
       .then(setOrganisations)
@@ -106,9 +163,13 @@ export function RegistryPage(props: { token: string; user: string; onExpired: ()
     .sort((a, b) => a.name.localeCompare(b.name, "ru"));
 
   const shown = useMemo(() => sortRows(rows ?? [], sort.key, sort.ascending), [rows, sort]);
+  const pages = Math.max(1, Math.ceil(shown.length / PAGE_ROWS));
+  const current = Math.min(page, pages);
+  const pageRows = shown.slice((current - 1) * PAGE_ROWS, current * PAGE_ROWS);
   const set = (key: keyof RegistryFilter) => (e: Event) => {
     const value = (e.currentTarget as HTMLInputElement | HTMLSelectElement).value;
     setFilter((f) => ({ ...f, [key]: value || undefined }));
+    setPage(1);
   };
   const toggle = (id: string) =>
     setSelected((s) => {
@@ -228,6 +289,7 @@ export function RegistryPage(props: { token: string; user: string; onExpired: ()
       ) : (
         <>
           <p class="count">Строк: {shown.length}</p>
+          {pages > 1 && <Pager page={current} pages={pages} onPage={setPage} />}
           <table class="documents">
             <thead>
               <tr>
@@ -250,18 +312,20 @@ export function RegistryPage(props: { token: string; user: string; onExpired: ()
                     <button
                       type="button"
                       class="sort"
-                      onClick={() => setSort((s) => ({ key: c.key, ascending: s.key === c.key ? !s.ascending : true }))}
+                      onClick={() => {
+                        setSort((s) => ({ key: c.key, ascending: s.key === c.key ? !s.ascending : true }));
+                        setPage(1);
+                      }}
                     >
                       {c.title}
                       {sort.key === c.key ? (sort.ascending ? " ▲" : " ▼") : ""}
                     </button>
                   </th>
                 ))}
-                <th scope="col">Версия (SHA-256)</th>
               </tr>
             </thead>
             <tbody>
-              {shown.map((row) => (
+              {pageRows.map((row) => (
                 <tr key={`${row.document}-${row.round}`}>
                   <td>
                     {row.status === "approved" && (
@@ -300,6 +364,7 @@ export function RegistryPage(props: { token: string; user: string; onExpired: ()
               ))}
             </tbody>
           </table>
+          {pages > 1 && <Pager page={current} pages={pages} onPage={setPage} />}
         </>
       )}
     </section>
