@@ -3,15 +3,18 @@
 // sees exactly what changed since the round they decided, comments on two fields and returns it;
 // the school sees the comments, fixes one field and resubmits; the reviewer sees that change
 // alone and approves; the coordinator filters the registry, collects the row and downloads the
-// XLSX, which is read row by row; a curator reads without deciding; a school user gets
+// XLSX, which is read row by row against the registry; every bar of the dashboard opens the
+// registry's rows behind it, as many as it counts; a reviewer of another municipality (made by
+// the administrator in the browser) sees none of it; a curator reads without deciding and has
+// «Мои школы»; the administrator edits organisations, users and roles; a school user gets
 // «Нет доступа» on the reviewer's page and «Не найдено» on an unknown address. Screenshots
 // are saved under web/test-results/screenshots/.
 
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { eventually, launchBrowser, login, newPage, screenshot, SCREENSHOTS, startServer } from "./harness.mjs";
+import { eventually, launchBrowser, login, newPage, PASSWORDS, screenshot, SCREENSHOTS, startServer } from "./harness.mjs";
+import { readXlsx } from "./xlsx.mjs";
 
 let server;
 let browser;
@@ -25,6 +28,19 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
+
+/** The registry's rows under `filter`, as the coordinator's API answers them. */
+async function registryRows(filter) {
+  const answer = await fetch(`${server.url}/api/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ user: "coordinator", password: PASSWORDS.coordinator }),
+  });
+  const { token } = await answer.json();
+  const rows = await fetch(`${server.url}/api/registry?${new URLSearchParams(filter)}`, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(rows.status, 200);
+  return rows.json();
+}
 
 /** The text of the sync indicator. */
 const indicator = (page) => page.getByRole("status").first().innerText();
@@ -150,10 +166,24 @@ test("reviewer returns with comments at fields, the school fixes one, the review
   ]);
   const file = join(SCREENSHOTS, "..", "registry.xlsx");
   await download.saveAs(file);
-  const sheet = spawnSync("unzip", ["-p", file, "xl/sharedStrings.xml"], { encoding: "utf8" }).stdout;
-  assert.match(sheet, /Краснинский/);
-  assert.match(sheet, /Изменение положения/i);
-  assert.doesNotMatch(sheet, /Суходол/, "the filter applies to the export");
+  // Row by row: the header, then exactly the registry's rows under the same filters.
+  const sheet = readXlsx(file);
+  assert.deepEqual(sheet[0].slice(0, 5), ["Школа", "Муниципалитет", "Форма", "Статус", "Раунд"]);
+  assert.equal(sheet[0][13], "SHA-256 содержания");
+  const expected = await registryRows({ municipality: "krasninsky", school: "krasnoe", status: "collected" });
+  assert.equal(expected.length, 2);
+  assert.equal(sheet.length, 1 + expected.length, JSON.stringify(sheet));
+  const byHash = new Map(sheet.slice(1).map((r) => [r[13], r]));
+  for (const row of expected) {
+    const cells = byHash.get(row.content_sha256);
+    assert.ok(cells, `the export has the row of ${row.content_sha256}`);
+    assert.deepEqual(cells.slice(0, 5), [row.school_name, row.municipality_name, row.form_ru, row.status_ru, String(row.round)]);
+    assert.equal(cells[6], row.decided_at);
+    assert.equal(cells[7], row.collected_at ?? "");
+    assert.equal(cells[11], row.indicators);
+    assert.equal(cells[12], row.requirements);
+  }
+  assert.ok(sheet.every((r) => !r[0].includes("Суходол")), "the filter applies to the export");
 
   // With the server out of reach, the registry shows the rows last received and when.
   await coordinator.context.setOffline(true);
@@ -173,12 +203,45 @@ test("reviewer returns with comments at fields, the school fixes one, the review
   await bar.waitFor({ timeout: 20000 });
   await coordinator.page.getByRole("button", { name: "Краснинский муниципальный район: на рассмотрении — 1" }).waitFor();
   await screenshot(coordinator.page, "28-dashboard");
-  await bar.click();
-  await coordinator.page.getByRole("heading", { name: "Краснинский муниципальный район: принят в реестр" }).waitFor();
+  // Every bar of a state the registry holds opens the registry with its filters in the
+  // address, showing as many rows as the bar counts.
+  const bars = await coordinator.page
+    .locator("svg.chart a[role=button]")
+    .evaluateAll((links) => links.map((a) => ({ label: a.getAttribute("aria-label"), href: a.getAttribute("href") })));
+  const registryBars = bars.filter((b) => b.href.startsWith("/registry?"));
+  assert.ok(registryBars.length >= 2, JSON.stringify(bars));
+  for (const { label, href } of registryBars) {
+    const count = Number(/— (\d+)$/.exec(label)[1]);
+    await coordinator.page.getByRole("button", { name: label, exact: true }).click();
+    await coordinator.page.getByRole("heading", { name: "Реестр региона" }).waitFor();
+    await coordinator.page.getByText(`Строк: ${count}`, { exact: true }).waitFor({ timeout: 20000 });
+    const params = new URL(coordinator.page.url()).searchParams;
+    const wanted = new URL(href, server.url).searchParams;
+    assert.equal(params.get("municipality"), wanted.get("municipality"));
+    assert.equal(params.get("status"), wanted.get("status"));
+    assert.equal((await registryRows({ municipality: wanted.get("municipality"), status: wanted.get("status") })).length, count, label);
+    if (label === "Краснинский муниципальный район: принят в реестр — 2") await screenshot(coordinator.page, "29-dashboard-to-registry");
+    await coordinator.page.goBack();
+    await coordinator.page.getByRole("heading", { name: "Сводка по региону" }).waitFor();
+  }
+  // The registry sorts by each column, and the order survives a reload through the address.
+  await coordinator.page.goto(`${server.url}/registry?status=collected&sort=school_name&desc=1`);
+  await coordinator.page.getByText(/Строк: \d+/).waitFor({ timeout: 20000 });
+  assert.equal(await coordinator.page.locator("th[aria-sort=descending]").innerText(), "Школа ▼");
+  for (const title of ["Муниципалитет", "Школа", "Форма", "Раунд", "Состояние", "Одобрен", "Принят", "Версия (SHA-256)"]) {
+    const escaped = title.replace(/[()]/g, (c) => `\\${c}`);
+    await coordinator.page.getByRole("button", { name: new RegExp(`^${escaped}( [▲▼])?$`) }).click();
+    await eventually(async () => (await coordinator.page.locator("th[aria-sort=ascending]").innerText()).startsWith(title), 5000, `sorting by ${title}`);
+    assert.match(coordinator.page.url(), /sort=/);
+  }
+  // The other states' bars list their documents on the dashboard itself.
+  await coordinator.page.getByRole("link", { name: "Сводка" }).click();
+  await coordinator.page.getByRole("button", { name: "Краснинский муниципальный район: на рассмотрении — 1" }).click();
+  await coordinator.page.getByRole("heading", { name: "Краснинский муниципальный район: на рассмотрении" }).waitFor();
+  assert.match(coordinator.page.url(), /\/dashboard\?municipality=krasninsky&status=submitted/);
   const listed = await coordinator.page.locator("#list tbody tr").allInnerTexts();
-  assert.equal(listed.length, 2, listed.join("\n"));
-  assert.ok(listed.every((r) => r.includes("принят в реестр")), listed.join("\n"));
-  await screenshot(coordinator.page, "29-dashboard-list");
+  assert.equal(listed.length, 1, listed.join("\n"));
+  await screenshot(coordinator.page, "29b-dashboard-list");
   await coordinator.context.close();
 });
 
@@ -190,7 +253,23 @@ test("a curator reads without deciding; a school user gets «Нет доступ
   assert.equal(await curator.page.getByRole("button", { name: "Одобрить" }).count(), 0);
   assert.equal(await curator.page.getByRole("button", { name: /Замечание/ }).count(), 0);
   await screenshot(curator.page, "25-curator");
+  // «Мои школы»: the assigned school, its documents and their findings, read-only.
+  await curator.page.getByRole("link", { name: "Мои школы" }).click();
+  await curator.page.getByRole("heading", { name: "МБОУ СОШ с. Красное" }).waitFor({ timeout: 20000 });
+  const rows = await curator.page.locator("section.curated-school tbody tr").allInnerTexts();
+  assert.equal(rows.length, 3, rows.join("\n"));
+  assert.ok(rows.some((r) => /изменение положения/i.test(r) && /раунд \d/.test(r)), rows.join("\n"));
+  assert.ok(rows.every((r) => !r.includes("Суходол")), "only the curator's school");
+  assert.equal(await curator.page.getByRole("button", { name: "Одобрить" }).count(), 0);
+  await screenshot(curator.page, "25b-curator-schools", true);
   await curator.context.close();
+  // Nobody else has the curator's page.
+  const reviewer = await newPage(browser);
+  await login(reviewer.page, server.url, "reviewer");
+  assert.equal(await reviewer.page.getByRole("link", { name: "Мои школы" }).count(), 0);
+  await reviewer.page.goto(`${server.url}/curator`);
+  await reviewer.page.getByRole("heading", { name: "Нет доступа" }).waitFor({ timeout: 20000 });
+  await reviewer.context.close();
 
   const { context, page } = await newPage(browser);
   await login(page, server.url, "editor");
@@ -234,4 +313,87 @@ test("an administrator resets a password, sees it in the audit log and verifies 
   await school.page.goto(`${server.url}/admin`);
   await school.page.getByRole("heading", { name: "Нет доступа" }).waitFor({ timeout: 20000 });
   await school.context.close();
+});
+
+test("an administrator adds a school, moves it, adds a reviewer of another municipality who sees none of Красное's documents, and deactivates them", async () => {
+  const { context, page } = await newPage(browser);
+  await login(page, server.url, "admin");
+  await page.getByRole("link", { name: "Администрирование" }).click();
+  await page.getByRole("heading", { name: "Организации" }).waitFor({ timeout: 20000 });
+
+  // A school of the Krasninsky district, renamed, then moved to the city.
+  const orgs = page.locator("section", { has: page.getByRole("heading", { name: "Организации" }) });
+  await orgs.getByLabel("Вид").selectOption("school");
+  await orgs.getByLabel("Входит в").selectOption({ label: "Краснинский муниципальный район" });
+  await orgs.getByLabel("Идентификатор (латиницей)").fill("sotnikovo");
+  await orgs.getByLabel("Название").fill("МБОУ СОШ с. Сотниково");
+  await orgs.getByRole("button", { name: "Добавить" }).click();
+  await page.getByText("Организация sotnikovo добавлена.").waitFor({ timeout: 20000 });
+  await orgs.getByRole("button", { name: "Переименовать: МБОУ СОШ с. Сотниково" }).click();
+  await orgs.getByLabel("Новое название").fill("МБОУ ООШ с. Сотниково");
+  await orgs.getByRole("button", { name: "Сохранить" }).click();
+  await orgs.getByText("МБОУ ООШ с. Сотниково").waitFor({ timeout: 20000 });
+  await orgs.getByRole("button", { name: "Перенести: МБОУ ООШ с. Сотниково" }).click();
+  await orgs.getByLabel("В муниципалитет").selectOption({ label: "Городской округ город Липецк" });
+  await orgs.getByRole("button", { name: "Перенести", exact: true }).click();
+  await page.getByText("Школа sotnikovo перенесена.").waitFor({ timeout: 20000 });
+  const tree = await orgs.locator(".org-tree li").allInnerTexts();
+  const city = tree.findIndex((t) => t.startsWith("Городской округ город Липецк"));
+  const school = tree.findIndex((t) => t.startsWith("МБОУ ООШ с. Сотниково"));
+  assert.ok(city >= 0 && school > city, tree.join("\n"));
+  await screenshot(page, "31-admin-organisations");
+
+  // A reviewer of the city's municipality.
+  const users = page.locator("section", { has: page.getByRole("heading", { name: "Пользователи" }) });
+  await users.getByLabel("Логин", { exact: true }).fill("city-reviewer");
+  await users.getByLabel("Имя", { exact: true }).fill("Морозова Анна Викторовна");
+  await users.getByLabel("Пароль", { exact: true }).fill("пароль-морозовой");
+  await users.getByRole("button", { name: "Добавить пользователя" }).click();
+  await page.getByText(/Пользователь city-reviewer добавлен/).waitFor({ timeout: 20000 });
+  await users.getByRole("combobox", { name: /^Роль/ }).selectOption("municipal-reviewer");
+  await users.getByLabel("В организации").selectOption({ label: "Городской округ город Липецк" });
+  await users.getByRole("button", { name: "Выдать роль" }).click();
+  await users.getByText("специалист муниципалитета — Городской округ город Липецк").waitFor({ timeout: 20000 });
+  await screenshot(page, "32-admin-user-roles");
+
+  // They see none of Красное's documents and nothing to review.
+  const other = await newPage(browser);
+  await other.page.goto(server.url);
+  await other.page.getByLabel("Логин").fill("city-reviewer");
+  await other.page.getByLabel("Пароль").fill("пароль-морозовой");
+  await other.page.getByRole("button", { name: "Войти" }).click();
+  await other.page.getByRole("heading", { name: "Мои документы" }).waitFor();
+  await other.page.getByText("Документов пока нет.").waitFor({ timeout: 20000 });
+  await other.page.getByRole("link", { name: "На рассмотрении" }).click();
+  await other.page.getByRole("heading", { name: "Ждут рассмотрения: 0" }).waitFor({ timeout: 20000 });
+  await screenshot(other.page, "33-other-reviewer-sees-nothing");
+
+  // Deactivated, their session ends and they cannot log in again.
+  await users.getByRole("button", { name: "Отключить: city-reviewer" }).click();
+  await page.getByText(/Учётная запись city-reviewer отключена/).waitFor({ timeout: 20000 });
+  await users.getByText("отключён").waitFor();
+  await other.page.reload();
+  await other.page.getByRole("button", { name: "Войти" }).waitFor({ timeout: 20000 });
+  await other.page.getByLabel("Логин").fill("city-reviewer");
+  await other.page.getByLabel("Пароль").fill("пароль-морозовой");
+  await other.page.getByRole("button", { name: "Войти" }).click();
+  await other.page.getByRole("alert").waitFor({ timeout: 20000 });
+  assert.equal(await other.page.getByRole("heading", { name: "Мои документы" }).count(), 0);
+  await other.context.close();
+
+  // Every act is in the audit log, filtered by day.
+  const today = new Date().toISOString().slice(0, 10);
+  const audit = page.locator("section", { has: page.getByRole("heading", { name: "Журнал действий" }) });
+  await audit.getByRole("textbox", { name: "Кто" }).fill("admin");
+  await audit.getByRole("textbox", { name: "Кто" }).press("Tab");
+  await audit.getByLabel("С", { exact: true }).fill(today);
+  await audit.getByLabel("С", { exact: true }).press("Tab");
+  const actions = page.locator("table.audit tbody tr td:nth-child(4)");
+  await eventually(async () => (await actions.allInnerTexts()).includes("deactivate-user"), 20000, "the audit log of today");
+  const done = await actions.allInnerTexts();
+  for (const action of ["add-organisation", "rename-organisation", "move-school", "add-user", "grant", "deactivate-user"]) {
+    assert.ok(done.includes(action), `${action} in ${done.join(", ")}`);
+  }
+  await screenshot(page, "34-admin-audit");
+  await context.close();
 });
