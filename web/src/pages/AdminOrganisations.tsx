@@ -119,7 +119,7 @@ export function Organisations(props: { api: AdminApi; orgs: AdminOrganisation[];
                 </button>
               </form>
             ) : (
-              <span class="row-actions">
+              <span class="org-actions">
                 <button
                   type="button"
                   class="link"

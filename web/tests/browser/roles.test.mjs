@@ -394,6 +394,7 @@ test("an administrator adds a school, moves it, adds a reviewer of another munic
   for (const action of ["add-organisation", "rename-organisation", "move-school", "add-user", "grant", "deactivate-user"]) {
     assert.ok(done.includes(action), `${action} in ${done.join(", ")}`);
   }
+  await audit.locator("table.audit").scrollIntoViewIfNeeded();
   await screenshot(page, "34-admin-audit");
   await context.close();
 });
