@@ -313,7 +313,8 @@ async fn documents(state: &AppState, forms_dir: &Path) -> anyhow::Result<()> {
         let context = SubmissionContext::of(state, &dir, &record)
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        let (_, pinned) = judge(&state.catalogue, &record, &context, &content)
+        let today = store.today()?;
+        let (_, pinned) = judge(&state.catalogue, &record, &context, &content, &today)
             .map_err(|_| anyhow::anyhow!("no requirement set for {}", form.form_id()))?;
         let pinned = pinned.with_context(|| format!("{} is not valid", path.display()))?;
         let heads = Heads::new(heads.iter().map(ToString::to_string));

@@ -36,6 +36,18 @@ struct Layer<'c> {
 /// its form id. `None`: nobody said what the school has, and such rules are not checked.
 type Others<'o> = Option<&'o [(&'o str, &'o Value)]>;
 
+/// Which edition of the region's (and the municipality's) set judges a document.
+#[derive(Debug, Clone, Copy)]
+pub enum Edition<'a> {
+    /// The newest of each: what `forms/` says today.
+    Newest,
+    /// The editions in force on this day (`YYYY-MM-DD`): a submission's date.
+    On(&'a str),
+    /// This set in place of the region's (a new edition not yet published, for an impact
+    /// report); the municipality's newest edition is layered over it.
+    Replaced(&'a RequirementSet),
+}
+
 impl Catalogue {
     /// Validates `doc` as a `form` under the current requirements of `region`.
     ///
@@ -48,7 +60,7 @@ impl Catalogue {
     ///
     /// Rules `across` documents are not checked: see [`Catalogue::validate_with`].
     pub fn validate(&self, form: &str, region: &str, doc: &Value) -> Result<Report, LookupError> {
-        self.judge(form, region, None, doc, None)
+        self.judge(form, region, None, doc, None, Edition::Newest)
     }
 
     /// Validates `doc` under the requirements of `region` and, when `municipality` is given,
@@ -62,7 +74,7 @@ impl Catalogue {
         municipality: Option<&str>,
         doc: &Value,
     ) -> Result<Report, LookupError> {
-        self.judge(form, region, municipality, doc, None)
+        self.judge(form, region, municipality, doc, None, Edition::Newest)
     }
 
     /// As [`Catalogue::validate_in`], and also checks the rules `across` documents against
@@ -77,7 +89,29 @@ impl Catalogue {
         doc: &Value,
         others: &[(&str, &Value)],
     ) -> Result<Report, LookupError> {
-        self.judge(form, region, municipality, doc, Some(others))
+        self.judge(
+            form,
+            region,
+            municipality,
+            doc,
+            Some(others),
+            Edition::Newest,
+        )
+    }
+
+    /// As [`Catalogue::validate_in`] (with rules across documents when `others` is given),
+    /// under the chosen `edition` of the sets: a submission is judged by the editions in force
+    /// on its date ([`Edition::On`]) and keeps that verdict when a later edition is published.
+    pub fn validate_edition(
+        &self,
+        form: &str,
+        region: &str,
+        municipality: Option<&str>,
+        doc: &Value,
+        others: Option<&[(&str, &Value)]>,
+        edition: Edition<'_>,
+    ) -> Result<Report, LookupError> {
+        self.judge(form, region, municipality, doc, others, edition)
     }
 
     fn judge(
@@ -87,8 +121,16 @@ impl Catalogue {
         municipality: Option<&str>,
         doc: &Value,
         others: Others<'_>,
+        edition: Edition<'_>,
     ) -> Result<Report, LookupError> {
-        let set = self.requirement_set(form, region)?;
+        let set = match edition {
+            Edition::Newest => self.requirement_set(form, region)?,
+            Edition::On(day) => self.requirement_set_on(form, region, day)?,
+            Edition::Replaced(set) => {
+                self.requirement_set(form, region)?;
+                set
+            }
+        };
         let form = self.form(form)?;
         let region = self.region(region)?;
         let mut layers = vec![Layer {
@@ -100,7 +142,13 @@ impl Catalogue {
         let mut applied = None;
         if let Some(id) = municipality {
             let found = self.municipality(&region.id, id)?;
-            if let Some(own) = found.sets.get(&form.id) {
+            let own = match edition {
+                Edition::On(day) => found.sets.get(&form.id).map(|newest| {
+                    crate::catalogue::in_force(newest, found.earlier.get(&form.id), day)
+                }),
+                Edition::Newest | Edition::Replaced(_) => found.sets.get(&form.id),
+            };
+            if let Some(own) = own {
                 requirements_id = format!("{requirements_id} + {}", own.id);
                 requirements_version = format!("{requirements_version} + {}", own.version);
                 applied = Some(found.id.clone());
