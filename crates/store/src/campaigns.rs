@@ -341,17 +341,17 @@ impl Store {
         self.read(|conn| conn.query_row("SELECT date('now')", [], |row| row.get(0)))
     }
 
-    /// The day `days` days before `day`; `None` when `day` is not a calendar date
-    /// `YYYY-MM-DD` (so this also checks a date a client sent).
+    /// The day `days` days after `day` (before it when negative); `None` when `day` is not a
+    /// calendar date `YYYY-MM-DD` (so this also checks a date a client sent).
     ///
     /// # Errors
     ///
     /// [`StoreError::Sqlite`] if the query fails.
-    pub fn days_before(&self, day: &str, days: u32) -> Result<Option<String>, StoreError> {
+    pub fn add_days(&self, day: &str, days: i64) -> Result<Option<String>, StoreError> {
         self.read(|conn| {
             conn.query_row(
                 "SELECT CASE WHEN length(?1) = 10 AND date(?1) = ?1
-                        THEN date(?1, printf('-%d days', ?2)) END",
+                        THEN date(?1, printf('%+d days', ?2)) END",
                 params![day, days],
                 |row| row.get(0),
             )

@@ -284,8 +284,8 @@ pub async fn open(
         blocking(move || {
             Ok((
                 directory(&store)?,
-                store.days_before(&submit_by, 0)?.is_some(),
-                store.days_before(&decide_by, 0)?.is_some(),
+                store.add_days(&submit_by, 0)?.is_some(),
+                store.add_days(&decide_by, 0)?.is_some(),
             ))
         })
         .await?
@@ -380,7 +380,7 @@ async fn remind(
         campaign.campaign.submit_by.clone(),
         campaign.campaign.remind_days,
     );
-    let remind_from = blocking(move || store.days_before(&submit_by, days))
+    let remind_from = blocking(move || store.add_days(&submit_by, -i64::from(days)))
         .await?
         .unwrap_or_else(|| campaign.campaign.submit_by.clone());
     let due = reminders::due(campaign, rows, &snap.today, &remind_from);
