@@ -555,7 +555,7 @@ pub async fn obligations(
             reminders::view(r, &title)
         })
         .collect();
-    reminders.sort_by(|a, b| b.id.cmp(&a.id));
+    reminders.sort_by_key(|r| std::cmp::Reverse(r.id));
     Ok(Json(ObligationsView {
         campaigns,
         reminders,
