@@ -1,9 +1,9 @@
 // A school's obligations on its home page: in each campaign its school is in, what it owes,
-// where each document stands, and the reminders the server recorded for it.
+// where each document stands, and the reminders the server recorded for it. The documents
+// themselves are linked from «Мои документы» just below, not here a second time.
 
 import { useEffect, useState } from "preact/hooks";
 import { Api, ApiError } from "../api";
-import { Link } from "../app";
 import { type ObligationsView, obligations, rowClass, russianDate } from "../campaigns";
 import { recall, remember } from "../session";
 
@@ -57,7 +57,7 @@ export function Obligations(props: { token: string; user: string }) {
               {rows.map((r) => (
                 <tr key={`${r.school}-${r.form}`} class={rowClass(r)}>
                   <td>{r.school_name}</td>
-                  <td>{r.document ? <Link href={`/documents/${r.document}`}>{r.form_ru}</Link> : r.form_ru}</td>
+                  <td>{r.form_ru}</td>
                   <td>{r.status_ru}</td>
                   <td class="summary">{r.summary_ru}</td>
                 </tr>
