@@ -8,7 +8,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use e2e::{Api, Server, root};
+use e2e::{Api, Replica, Server, root};
 use serde_json::{Value, json};
 
 /// Moves every stored submission and decision of the demo to January 2001 (the server
@@ -525,6 +525,50 @@ fn submissions_keep_their_edition_and_the_impact_report_names_what_a_tighter_one
         ),
         (Some(1), Some(0))
     );
+
+    // The CLI walks the pages with progress on stderr and prints by rule and by school.
+    let cli_dir = tempfile::tempdir().unwrap();
+    let replica = Replica::new(cli_dir.path(), "coordinator");
+    replica.login(&demo, "coordinator");
+    let new_set = cli_dir.path().join("new-set.json");
+    std::fs::write(&new_set, tightened("2099.1", "2099-01-01").to_string()).unwrap();
+    let out = replica.run(&[
+        "requirements",
+        "impact",
+        "--region",
+        "lipetsk",
+        "--form",
+        "school-programme",
+        new_set.to_str().unwrap(),
+    ]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("проверено подач: 1 из 1"), "{stderr}");
+    assert!(
+        stdout.contains("из 1 поданных документов не прошли бы проверку 1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("lipetsk.pd-staff-min-10") && l.contains("МБОУ СОШ с. Красное")),
+        "{stdout}"
+    );
+    // A set that does not compile is refused before the server is asked (exit 2).
+    std::fs::write(&new_set, r#"{"rules": []}"#).unwrap();
+    let refused = replica.run(&[
+        "requirements",
+        "impact",
+        "--region",
+        "lipetsk",
+        "--form",
+        "school-programme",
+        new_set.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
 
     // Publish the tightened set as a new edition in force from 2026-01-01, the demo's
     // submissions having been made in 2025 under 2025.4.
