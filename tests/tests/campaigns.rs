@@ -300,6 +300,14 @@ fn a_campaign_shows_who_is_late_and_missing_to_each_within_their_reach() {
     let (status, body) =
         Api::demo(&server, "kadoshkino-editor").get(&format!("/api/campaigns/{id}/status"));
     assert_eq!(status, 404, "{body}");
+    for bad in ["999", "x", "1e3"] {
+        let (status, body) = coordinator.get(&format!("/api/campaigns/{bad}/status"));
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (404, Some("no-campaign")),
+            "{bad}"
+        );
+    }
     let (_, listed) = Api::demo(&server, "kadoshkino-editor").get("/api/campaigns");
     assert_eq!(listed, json!([]));
 

@@ -81,7 +81,7 @@ fn a_campaign_is_stored_whole_and_audited() {
     assert_eq!(store.campaign(stored.id).unwrap().as_ref(), Some(&stored));
     assert_eq!(stored.campaign.owes["supported"], FormKind::ALL);
     assert_eq!(stored.campaign.schools.len(), 2);
-    assert_eq!(store.campaigns().unwrap(), [stored.clone()]);
+    assert_eq!(store.campaigns().unwrap(), std::slice::from_ref(&stored));
     let log = store.audit_log().unwrap();
     let last = log.last().unwrap();
     assert_eq!(

@@ -61,12 +61,17 @@ fn unprocessable(error: &str, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error, message)
 }
 
-fn no_campaign(id: i64) -> ApiError {
+fn no_campaign(id: impl std::fmt::Display) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "no-campaign",
         format!("кампании № {id} нет или она вам недоступна"),
     )
+}
+
+/// The campaign number of a path, or the unknown campaign's 404 for anything else.
+fn campaign_id(text: &str) -> Result<i64, ApiError> {
+    text.parse::<i64>().map_err(|_| no_campaign(text))
 }
 
 /// Whether `caller` may see `school`'s obligations.
@@ -443,8 +448,9 @@ pub async fn list(
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> Result<Json<CampaignStatus>, ApiError> {
+    let id = campaign_id(&id)?;
     Ok(Json(campaign_status(&state, &caller, id).await?))
 }
 
@@ -456,9 +462,10 @@ pub async fn show(
 pub async fn export(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Query(query): Query<CampaignExportQuery>,
 ) -> Result<Response, ApiError> {
+    let id = campaign_id(&id)?;
     let format = match query.format.as_deref().unwrap_or("csv") {
         "csv" => Format::Csv,
         "xlsx" => Format::Xlsx,
