@@ -139,7 +139,8 @@ pub async fn seed(state: &AppState, forms_dir: &Path, count: usize) -> anyhow::R
         let context = SubmissionContext::of(state, &dir, &record)
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        let (_, pinned) = judge(&state.catalogue, &record, &context, content)
+        let today = state.store.today()?;
+        let (_, pinned) = judge(&state.catalogue, &record, &context, content, &today)
             .map_err(|_| anyhow::anyhow!("no requirement set for {}", form.form_id()))?;
         let pinned =
             pinned.with_context(|| format!("the {} example is not valid", form.form_id()))?;

@@ -97,7 +97,12 @@ async fn judged(
     let content: serde_json::Value =
         serde_json::from_str(&submission.pinned.content).map_err(ApiError::internal)?;
     let context = SubmissionContext::of(state, dir, record).await?;
-    let (report, _) = judge(&state.catalogue, record, &context, &content)?;
+    let day = submission
+        .submitted_at
+        .get(..10)
+        .unwrap_or_default()
+        .to_owned();
+    let (report, _) = judge(&state.catalogue, record, &context, &content, &day)?;
     out.judged_round = Some(round);
     out.errors = report.errors.len();
     out.warnings = report.warnings.len();

@@ -14,10 +14,12 @@ pub mod admin;
 pub mod admin_edits;
 pub mod attempts;
 pub mod auth;
+pub mod campaigns;
 pub mod curator;
 pub mod dashboard;
 pub mod documents;
 pub mod error;
+pub mod impact;
 pub mod lifecycle;
 pub mod openapi;
 pub mod organisations;
@@ -96,6 +98,11 @@ pub fn router() -> Router<AppState> {
             post(admin_edits::move_school),
         )
         .route("/api/curator/schools", get(curator::schools))
+        .route("/api/campaigns", get(campaigns::list).post(campaigns::open))
+        .route("/api/campaigns/{id}/status", get(campaigns::show))
+        .route("/api/campaigns/{id}/export", get(campaigns::export))
+        .route("/api/obligations", get(campaigns::obligations))
+        .route("/api/requirements/impact", post(impact::report))
         .route(
             "/api/admin/users/{user}/password",
             post(admin::reset_password),
