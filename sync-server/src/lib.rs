@@ -111,6 +111,7 @@ pub async fn run(
     let _ = sessions_watcher.await;
     let _ = stop_compacting.send(());
     let _ = compactor.await;
+    state.yjs.flush().await;
     state.stop().await;
     tracing::info!("stopped");
     Ok(())
