@@ -72,6 +72,14 @@ impl NarrativeError {
     }
 }
 
+/// Runs a yrs decoder over bytes from outside. yrs asserts (in debug builds) that a client id
+/// read fits in 53 bits, as Yjs's do, and a byte string may name a larger one: that is
+/// refused as malformed instead of unwinding through the caller.
+fn guarded<T>(decode: impl FnOnce() -> T) -> Result<T, NarrativeError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode))
+        .map_err(|_| NarrativeError::Malformed("a client id over 53 bits".to_owned()))
+}
+
 /// Whether the field at `pointer` of `form` is a narrative (the pointer's row indices may be
 /// numbers or `*`).
 pub fn is_narrative(catalogue: &Catalogue, form: &str, pointer: &str) -> Result<bool, DocError> {
@@ -150,7 +158,21 @@ impl Narratives {
         if update.len() > MAX_UPDATE_BYTES {
             return Err(NarrativeError::TooLarge(update.len()));
         }
-        Update::decode_v1(update).map_err(|e| NarrativeError::Malformed(e.to_string()))
+        guarded(|| Update::decode_v1(update))?.map_err(|e| NarrativeError::Malformed(e.to_string()))
+    }
+
+    /// Decodes one websocket message of the y-websocket protocol into its protocol messages
+    /// (sync steps, updates, awareness), or says why it does not decode. Updates inside are
+    /// not decoded (see [`Narratives::check_update`]).
+    pub fn decode_messages(bytes: &[u8]) -> Result<Vec<yrs::sync::Message>, NarrativeError> {
+        use yrs::encoding::read::Cursor;
+        use yrs::sync::protocol::MessageReader;
+        use yrs::updates::decoder::DecoderV1;
+        guarded(|| {
+            let mut decoder = DecoderV1::new(Cursor::new(bytes));
+            MessageReader::new(&mut decoder).collect::<Result<Vec<_>, _>>()
+        })?
+        .map_err(|e| NarrativeError::Malformed(e.to_string()))
     }
 
     /// Applies a Yjs v1 update (from storage or a peer).

@@ -10,10 +10,7 @@ use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, close_code}
 use futures::{SinkExt, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 use workflow::{Action, UserId};
-use yrs::encoding::read::Cursor;
-use yrs::sync::protocol::MessageReader;
 use yrs::sync::{Message, SyncMessage};
-use yrs::updates::decoder::DecoderV1;
 use yrs::updates::encoder::Encode;
 use yrs::{ReadTxn, Transact, Update};
 
@@ -181,14 +178,10 @@ async fn handle(
             bytes.len()
         ));
     }
-    let mut decoder = DecoderV1::new(Cursor::new(bytes));
-    let mut messages = Vec::new();
-    for message in MessageReader::new(&mut decoder) {
-        match message {
-            Ok(message) => messages.push(message),
-            Err(e) => return Outcome::Close(format!("malformed message: {e}")),
-        }
-    }
+    let messages = match document::narrative::Narratives::decode_messages(bytes) {
+        Ok(messages) => messages,
+        Err(e) => return Outcome::Close(format!("malformed message: {e}")),
+    };
     let mut updates: Vec<(bool, Vec<u8>, Update)> = Vec::new();
     for message in &messages {
         match message {
