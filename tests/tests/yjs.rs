@@ -571,3 +571,104 @@ fn an_update_racing_a_submission_is_either_pinned_or_refused() {
     let pinned: Value = serde_json::from_str(&content).unwrap();
     assert_eq!(pinned["causes_analysis"]["internal_causes"], held.as_str());
 }
+
+#[test]
+fn the_reviewers_diff_between_rounds_shows_the_narratives_text_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    // The demo's agreement of Krasnoe is under review; its subject is a narrative.
+    let agreement = document(&server, "partnership-agreement", "krasnoe");
+    // The subject as submitted (written before narratives moved to Yjs: an Automerge string).
+    let content: String = rusqlite::Connection::open(dir.path().join("ravenstvo.sqlite3"))
+        .unwrap()
+        .query_row(
+            "SELECT content FROM submissions WHERE document = ?1 AND round = 1",
+            [&agreement],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let first = serde_json::from_str::<Value>(&content).unwrap()["subject"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reviewer = Api::demo(&server, "reviewer");
+    let first_heads = reviewer.get(&format!("/api/documents/{agreement}")).1["heads"].clone();
+    let (status, body) = reviewer.post(
+        &format!("/api/documents/{agreement}/review"),
+        &json!({"verdict": "return", "comments": [{"pointer": "/subject", "text": "Уточните предмет"}]}),
+    );
+    assert_eq!(status, 200, "{body}");
+    runtime().block_on(async {
+        let mut editor = Client::connect(&server, "editor", &agreement)
+            .await
+            .unwrap();
+        // As a replica does: the old text is seeded into Yjs, then edited.
+        let seeded = editor.narratives.seed("/subject", &first);
+        let update = editor
+            .narratives
+            .splice("/subject", 0, 0, "Уточнённый предмет. ")
+            .unwrap();
+        for update in [seeded, update] {
+            editor
+                .send(Message::Sync(SyncMessage::Update(update)).encode_v1())
+                .await;
+        }
+        let mut other = Client::connect(&server, "mentor", &agreement)
+            .await
+            .unwrap();
+        assert!(
+            other
+                .until(|c| c
+                    .narratives
+                    .text("/subject")
+                    .is_some_and(|t| t.starts_with("Уточнённый предмет. ")))
+                .await
+        );
+    });
+    let want = runtime().block_on(async {
+        Client::connect(&server, "reviewer", &agreement)
+            .await
+            .unwrap()
+            .narratives
+            .text("/subject")
+            .unwrap()
+    });
+    // A version already submitted is not submitted again: the place changes too (Automerge).
+    let replica = Replica::new(&dir.path().join("school"), "Завуч");
+    replica.login(&server, "editor");
+    replica.sync(&server, &[&agreement]);
+    replica.ok(&[
+        "edit", &agreement, "text", "/place", "--at", "0", "--insert", "г. ",
+    ]);
+    replica.sync(&server, &[]);
+    // The new round is started as the edit arrives; the director resubmits.
+    let director = Api::demo(&server, "director");
+    let mut detail = Value::Null;
+    for _ in 0..50 {
+        detail = director.get(&format!("/api/documents/{agreement}")).1;
+        if detail["round"] == 2 && detail["heads"] != first_heads {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(detail["round"], 2, "{detail}");
+    let (status, body) = director.post(
+        &format!("/api/documents/{agreement}/submissions"),
+        &json!({"heads": detail["heads"]}),
+    );
+    assert_eq!(status, 201, "{body}");
+    // The reviewer's diff since the round they reviewed: the subject's text, old and new.
+    let (status, diff) = reviewer.get(&format!("/api/documents/{agreement}/diff"));
+    assert_eq!(status, 200, "{diff}");
+    assert_eq!(diff["from_round"], 1, "{diff}");
+    let changes = diff["changes"].as_array().unwrap();
+    let subject: Vec<&Value> = changes
+        .iter()
+        .filter(|c| c["pointer"] == "/subject")
+        .collect();
+    assert_eq!(subject.len(), 1, "{diff}");
+    assert_eq!(subject[0]["kind"], "changed");
+    assert_eq!(subject[0]["new"], want.as_str());
+    assert_eq!(subject[0]["old"], first.as_str());
+    assert_eq!(want, format!("Уточнённый предмет. {first}"));
+}

@@ -72,6 +72,83 @@ impl NarrativeError {
     }
 }
 
+/// The narratives' text changes between two versions of a document's data (JSON with each
+/// narrative's plain text at its pointer, as submissions pin it): one change per narrative
+/// pointer of `form` whose text differs, in pointer order (a narrative absent or empty on one
+/// side is added or removed).
+pub fn narrative_changes(
+    catalogue: &Catalogue,
+    form: &str,
+    old: &Value,
+    new: &Value,
+) -> Result<Vec<crate::FieldChange>, DocError> {
+    use std::collections::BTreeMap;
+    let old = narrative_texts(catalogue, form, old)?;
+    let new = narrative_texts(catalogue, form, new)?;
+    let mut pointers: Vec<&String> = old.keys().chain(new.keys()).collect();
+    pointers.sort();
+    pointers.dedup();
+    let texts = |side: &BTreeMap<String, String>, pointer: &str| {
+        side.get(pointer).map(|text| Value::String(text.clone()))
+    };
+    Ok(pointers
+        .into_iter()
+        .filter_map(|pointer| {
+            let (before, after) = (texts(&old, pointer), texts(&new, pointer));
+            let kind = match (&before, &after) {
+                (None, Some(_)) => crate::ChangeKind::Added,
+                (Some(_), None) => crate::ChangeKind::Removed,
+                (Some(a), Some(b)) if a != b => crate::ChangeKind::Changed,
+                _ => return None,
+            };
+            Some(crate::FieldChange {
+                pointer: pointer.clone(),
+                kind,
+                old: before,
+                new: after,
+            })
+        })
+        .collect())
+}
+
+/// Every non-empty string of `data` at a narrative pointer of `form`, by pointer.
+pub fn narrative_texts(
+    catalogue: &Catalogue,
+    form: &str,
+    data: &Value,
+) -> Result<std::collections::BTreeMap<String, String>, DocError> {
+    let mut found = std::collections::BTreeMap::new();
+    // An explicit stack: no walk recurses without a bound.
+    let mut stack = vec![(String::new(), data, 0usize)];
+    while let Some((pointer, value, depth)) = stack.pop() {
+        if depth > crate::MAX_DEPTH {
+            return Err(DocError::TooDeep {
+                limit: crate::MAX_DEPTH,
+            });
+        }
+        match value {
+            Value::String(text) if !text.is_empty() && !pointer.is_empty() => {
+                if is_narrative(catalogue, form, &pointer)? {
+                    found.insert(pointer, text.clone());
+                }
+            }
+            Value::Object(map) => {
+                for (name, child) in map {
+                    stack.push((crate::pointer::child(&pointer, name), child, depth + 1));
+                }
+            }
+            Value::Array(items) => {
+                for (index, child) in items.iter().enumerate() {
+                    let segment = index.to_string();
+                    stack.push((crate::pointer::child(&pointer, &segment), child, depth + 1));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(found)
+}
+
 /// Runs a yrs decoder over bytes from outside. yrs asserts (in debug builds) that a client id
 /// read fits in 53 bits, as Yjs's do, and a byte string may name a larger one: that is
 /// refused as malformed instead of unwinding through the caller.
