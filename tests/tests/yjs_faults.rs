@@ -198,10 +198,10 @@ fn expected(before: &Narratives, message: &[u8]) -> (Narratives, bool) {
     };
     for message in &messages {
         match message {
-            Message::Sync(SyncMessage::SyncStep2(raw) | SyncMessage::Update(raw)) => {
-                if Narratives::check_update(raw).is_err() {
-                    return (after, true);
-                }
+            Message::Sync(SyncMessage::SyncStep2(raw) | SyncMessage::Update(raw))
+                if Narratives::check_update(raw).is_err() =>
+            {
+                return (after, true);
             }
             Message::Awareness(update) if update.encode_v1().len() > MAX_AWARENESS_BYTES => {
                 return (after, true);
@@ -223,10 +223,8 @@ fn expected(before: &Narratives, message: &[u8]) -> (Narratives, bool) {
                     return (after, true);
                 }
             }
-            Message::Awareness(update) => {
-                if awareness.apply_update(update.clone()).is_err() {
-                    return (after, true);
-                }
+            Message::Awareness(update) if awareness.apply_update(update.clone()).is_err() => {
+                return (after, true);
             }
             _ => {}
         }
@@ -337,7 +335,6 @@ fn fuzzed_messages_never_leave_the_server_anywhere_but_where_yrs_would() {
     let mut huge = wrapped(vec![0; 16]);
     huge.resize(document::narrative::MAX_UPDATE_BYTES + 64, 0);
     (one.borrow_mut())(huge).unwrap();
-    drop(one);
     assert!(closed > 4, "only {closed} messages closed their connection");
     // What was stored loads back as the server held it.
     let held = rt.block_on(async {

@@ -127,10 +127,12 @@ pub fn narrative_texts(
             });
         }
         match value {
-            Value::String(text) if !text.is_empty() && !pointer.is_empty() => {
-                if is_narrative(catalogue, form, &pointer)? {
-                    found.insert(pointer, text.clone());
-                }
+            Value::String(text)
+                if !text.is_empty()
+                    && !pointer.is_empty()
+                    && is_narrative(catalogue, form, &pointer)? =>
+            {
+                found.insert(pointer, text.clone());
             }
             Value::Object(map) => {
                 for (name, child) in map {
