@@ -26,13 +26,14 @@ pub const COMPACT_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Messages queued for the connections of one document before a slow one misses some (it is
 /// then closed and reconnects, syncing what it missed).
-const ROOM_QUEUE: usize = 1024;
+const ROOM_QUEUE: usize = 8192;
 
 /// Accepted updates waiting for the room's writer before the connections sending more wait.
 const APPEND_QUEUE: usize = 4096;
 
-/// The most updates the writer stores in one transaction.
-const APPEND_BATCH: usize = 1024;
+/// The most updates the writer stores in one transaction (and then relays at once: well under
+/// [`ROOM_QUEUE`], so a connection busy with its own next message does not lag behind a batch).
+const APPEND_BATCH: usize = 256;
 
 /// How long the writer waits before retrying a write that failed.
 const RETRY_AFTER: Duration = Duration::from_millis(500);
