@@ -56,4 +56,10 @@ as coordinator registry
 as coordinator collect "$doc"
 as coordinator export --format xlsx --output "$work/registry.xlsx"
 as coordinator export --format csv --output "$work/registry.csv"
+echo "== the region opens this year's campaign and sees who is missing"
+today=$(date -u +%F)
+campaign=$(as coordinator campaign open --year "${today%%-*}" --title "Программы и договоры (тур)" \
+    --submit-by "$today" --decide-by "$today" | tail -n 1)
+as coordinator campaign status "$campaign"
+as coordinator campaign export "$campaign" --format csv --output "$work/campaign.csv"
 echo "tour done: $doc is in the registry; files in $work"

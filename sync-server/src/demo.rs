@@ -217,6 +217,10 @@ pub async fn load(state: &AppState, forms_dir: &Path) -> anyhow::Result<()> {
             .await
             .context("demo setup stopped")??;
         documents(state, forms_dir).await?;
+        let setup = store.clone();
+        tokio::task::spawn_blocking(move || campaign(&setup))
+            .await
+            .context("demo setup stopped")??;
         tracing::info!("demo region loaded");
     }
     print_users();
@@ -238,6 +242,49 @@ fn people(store: &Store) -> anyhow::Result<()> {
         store.grant(&id, &OrgId::new(user.org), user.role, ADMIN_ACTOR)?;
     }
     store.assign_curator(&UserId::new("curator"), &OrgId::new("krasnoe"), ADMIN_ACTOR)?;
+    Ok(())
+}
+
+/// The demo campaign: every Lipetsk school, the default obligations (a supported school its
+/// programme, agreement and policy change; a mentor school its policy change), submissions due
+/// in 10 days and decisions in 40, reminders from 14 days before — so that it opens with
+/// documents missing (Суходол's agreement, the mentor schools' policy changes) and schools
+/// reminded.
+fn campaign(store: &Store) -> anyhow::Result<()> {
+    let today = store.today()?;
+    let day = |offset: i64| -> anyhow::Result<String> {
+        store
+            .add_days(&today, offset)?
+            .context("today is a calendar date")
+    };
+    let region = OrgId::new(REGION);
+    let dir = crate::access::directory(store)?;
+    let schools = dir
+        .schools_within(&region)
+        .map(|school| store::CampaignSchool {
+            school: school.id.clone(),
+            category: match school.kind {
+                workflow::OrgKind::School { mentor: true } => "mentor",
+                _ => "supported",
+            }
+            .to_owned(),
+            source: store::SchoolSource::Organisations,
+        })
+        .collect();
+    let year = today.get(..4).and_then(|y| y.parse().ok()).unwrap_or(2026);
+    store.open_campaign(
+        &store::NewCampaign {
+            region,
+            year,
+            title: format!("Программы и договоры {year} года"),
+            submit_by: day(10)?,
+            decide_by: day(40)?,
+            remind_days: crate::api::campaigns::DEFAULT_REMIND_DAYS,
+            owes: crate::api::campaigns::default_owes(),
+            schools,
+        },
+        &UserId::new("coordinator"),
+    )?;
     Ok(())
 }
 
@@ -313,7 +360,8 @@ async fn documents(state: &AppState, forms_dir: &Path) -> anyhow::Result<()> {
         let context = SubmissionContext::of(state, &dir, &record)
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        let (_, pinned) = judge(&state.catalogue, &record, &context, &content)
+        let today = store.today()?;
+        let (_, pinned) = judge(&state.catalogue, &record, &context, &content, &today)
             .map_err(|_| anyhow::anyhow!("no requirement set for {}", form.form_id()))?;
         let pinned = pinned.with_context(|| format!("{} is not valid", path.display()))?;
         let heads = Heads::new(heads.iter().map(ToString::to_string));

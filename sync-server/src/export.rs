@@ -136,3 +136,57 @@ fn xlsx(rows: &[RegistryRow]) -> Result<Vec<u8>, ExportError> {
     sheet.autofilter(0, 0, last_row, 13)?;
     Ok(workbook.save_to_buffer()?)
 }
+
+/// Any table of text cells as a file in `format`: CSV as [`render`] writes it (with a
+/// byte-order mark), or one XLSX sheet named `sheet` with a bold frozen header, filters and
+/// the column `widths`.
+///
+/// # Errors
+///
+/// [`ExportError`] if the writer fails (it writes to memory, so only on a bug).
+pub fn table(
+    sheet: &str,
+    headers: &[&str],
+    rows: &[Vec<String>],
+    widths: &[f64],
+    format: Format,
+) -> Result<Vec<u8>, ExportError> {
+    match format {
+        Format::Csv => {
+            let mut out = "\u{feff}".as_bytes().to_vec();
+            {
+                let mut writer = csv::Writer::from_writer(&mut out);
+                writer.write_record(headers)?;
+                for row in rows {
+                    writer.write_record(row)?;
+                }
+                writer
+                    .flush()
+                    .map_err(|e| ExportError::Finish(e.to_string()))?;
+            }
+            Ok(out)
+        }
+        Format::Xlsx => {
+            let mut workbook = Workbook::new();
+            let worksheet = workbook.add_worksheet();
+            worksheet.set_name(sheet)?;
+            let bold = CellFormat::new().set_bold().set_text_wrap();
+            for (col, title) in (0u16..).zip(headers) {
+                worksheet.write_string_with_format(0, col, *title, &bold)?;
+            }
+            for (line, row) in (1u32..).zip(rows) {
+                for (col, value) in (0u16..).zip(row) {
+                    worksheet.write_string(line, col, value)?;
+                }
+            }
+            for (col, width) in (0u16..).zip(widths) {
+                worksheet.set_column_width(col, *width)?;
+            }
+            worksheet.set_freeze_panes(1, 0)?;
+            let last_row = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+            let last_col = u16::try_from(headers.len().saturating_sub(1)).unwrap_or(0);
+            worksheet.autofilter(0, 0, last_row, last_col)?;
+            Ok(workbook.save_to_buffer()?)
+        }
+    }
+}

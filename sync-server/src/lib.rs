@@ -18,6 +18,7 @@
 pub mod access;
 pub mod admin;
 pub mod api;
+pub mod campaign;
 pub mod demo;
 pub mod edits;
 pub mod export;
@@ -84,6 +85,10 @@ pub async fn run(
     let compactor = tokio::spawn(yjs::rooms::compact(state.clone(), async {
         let _ = compacting_stopped.await;
     }));
+    let (stop_reminding, reminding_stopped) = tokio::sync::oneshot::channel::<()>();
+    let reminder = tokio::spawn(campaign::reminders::watch(state.clone(), async {
+        let _ = reminding_stopped.await;
+    }));
     // `/yjs` is a route of its own, registered before the web app's fallback.
     let routes = api::router()
         .route("/sync", get(sync::upgrade))
@@ -111,6 +116,8 @@ pub async fn run(
     let _ = sessions_watcher.await;
     let _ = stop_compacting.send(());
     let _ = compactor.await;
+    let _ = stop_reminding.send(());
+    let _ = reminder.await;
     state.yjs.flush().await;
     state.stop().await;
     tracing::info!("stopped");

@@ -78,13 +78,29 @@ impl Server {
         Self::launch(data_dir, listen, false, &[])
     }
 
+    /// Starts the server on an ephemeral port with the demo region and the forms of
+    /// `forms_dir` (`--forms-dir`) in place of the repository's.
+    pub fn start_demo_with_forms(data_dir: &Path, forms_dir: &Path) -> Server {
+        Self::launch_with(data_dir, "127.0.0.1:0", true, &[], forms_dir)
+    }
+
     fn launch(data_dir: &Path, listen: &str, demo: bool, extra: &[std::ffi::OsString]) -> Server {
+        Self::launch_with(data_dir, listen, demo, extra, &root().join("forms"))
+    }
+
+    fn launch_with(
+        data_dir: &Path,
+        listen: &str,
+        demo: bool,
+        extra: &[std::ffi::OsString],
+        forms_dir: &Path,
+    ) -> Server {
         let mut command = Command::new(bin("sync-server"));
         command
             .args(["--listen", listen, "--data-dir"])
             .arg(data_dir)
             .arg("--forms-dir")
-            .arg(root().join("forms"));
+            .arg(forms_dir);
         if demo {
             command.arg("--demo");
         }

@@ -59,4 +59,17 @@ fn the_readme_tour_takes_a_programme_from_draft_to_the_registry() {
     assert!(csv.contains("МБОУ СОШ с. Красное"), "{csv}");
     let xlsx = std::fs::read(work.join("registry.xlsx")).unwrap();
     assert_eq!(&xlsx[..2], b"PK");
+    // The campaign: the mentor schools owe a policy change they do not have.
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("МАОУ «Лицей № 44»") && l.contains("нет документа")),
+        "who is missing: {stdout}"
+    );
+    assert!(
+        stdout.contains("Нет документа: 3; просрочено: 0."),
+        "{stdout}"
+    );
+    let campaign = std::fs::read_to_string(work.join("campaign.csv")).unwrap();
+    assert_eq!(campaign.lines().count(), 1 + 8, "{campaign}");
 }

@@ -245,14 +245,15 @@ export class ApiError extends Error {
 export class Api {
   constructor(private readonly token: string | null) {}
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** Sends a request and reads its JSON answer (null for an empty one). */
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.send(method, path, body);
     const text = await response.text();
     return (text ? JSON.parse(text) : null) as T;
   }
 
   /** Sends a request; an error answer (or none) is thrown as an `ApiError`. */
-  private async send(method: string, path: string, body?: unknown): Promise<Response> {
+  async send(method: string, path: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";

@@ -5,6 +5,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { Api, ApiError, type WhoAmI } from "./api";
 import { AdminPage } from "./pages/AdminPage";
+import { CampaignList, CampaignPage } from "./pages/CampaignPage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { DocumentPage } from "./pages/DocumentPage";
 import { Home } from "./pages/Home";
@@ -125,6 +126,8 @@ export function App() {
   const administrator = !!me?.roles.some((r) => r.role === "administrator");
   const reviewer = !!me?.roles.some((r) => r.role === "municipal-reviewer");
   const documentMatch = /^\/documents\/([^/]+)$/.exec(path);
+  const campaignMatch = /^\/campaigns\/(\d+)$/.exec(path);
+  const followsCampaigns = coordinator || reviewer;
   let page;
   if (!replica) page = <p>Загрузка…</p>;
   else if (documentMatch) {
@@ -143,6 +146,18 @@ export function App() {
       <DashboardPage token={session.token} onExpired={expired} />
     ) : me ? (
       <NoAccess what="Сводку по региону видит региональный координатор." />
+    ) : (
+      <p>Загрузка…</p>
+    );
+  } else if (path === "/campaigns" || campaignMatch) {
+    page = followsCampaigns ? (
+      campaignMatch ? (
+        <CampaignPage key={campaignMatch[1]} id={Number(campaignMatch[1])} token={session.token} onExpired={expired} />
+      ) : (
+        <CampaignList token={session.token} onExpired={expired} />
+      )
+    ) : me ? (
+      <NoAccess what="Кампании ведёт региональный координатор; муниципалитет видит свои школы. Что нужно подать вашей школе — на главной странице." />
     ) : (
       <p>Загрузка…</p>
     );
@@ -187,6 +202,7 @@ export function App() {
             Сводка
           </a>
         )}
+        {followsCampaigns && <Link href="/campaigns">Кампании</Link>}
         <Indicator state={state} />
         <span class="who">{session.displayName || session.user}</span>
         <a href="/password" onClick={(e) => { e.preventDefault(); navigate("/password"); }}>

@@ -11,6 +11,10 @@
 //! This crate depends on nothing of ours: the validation report of a submission is a type
 //! parameter of [`SubmitResponse`] (`forms::Report` on both sides).
 
+mod campaigns;
+
+pub use campaigns::*;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};

@@ -1,6 +1,7 @@
 //! The CLI's commands, one module each, and what they share.
 
 pub mod account;
+pub mod campaign;
 pub mod docs;
 pub mod edit;
 pub mod forms;

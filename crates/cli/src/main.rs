@@ -241,6 +241,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Кампании региона: кто какие документы должен подать и к какому сроку.
+    Campaign {
+        #[command(subcommand)]
+        command: CampaignCommand,
+    },
+    /// Требования регионов: последствия новой редакции.
+    Requirements {
+        #[command(subcommand)]
+        command: RequirementsCommand,
+    },
     /// Выгрузить реестр региона в файл CSV или XLSX.
     Export {
         /// Формат файла.
@@ -251,6 +261,89 @@ enum Command {
         /// Куда записать («-» — стандартный вывод).
         #[arg(long, short)]
         output: PathBuf,
+    },
+}
+
+/// `ravenstvo campaign …`.
+#[derive(Subcommand)]
+enum CampaignCommand {
+    /// Открыть кампанию в своём регионе (региональный координатор); печатает её номер.
+    Open {
+        /// Год, за который подаются документы.
+        #[arg(long)]
+        year: i32,
+        /// Название (по умолчанию «Кампания ГОД года»).
+        #[arg(long)]
+        title: Option<String>,
+        /// Последний день подачи, ГГГГ-ММ-ДД.
+        #[arg(long, value_name = "ДАТА")]
+        submit_by: String,
+        /// Последний день решения муниципалитета, ГГГГ-ММ-ДД.
+        #[arg(long, value_name = "ДАТА")]
+        decide_by: String,
+        /// За сколько дней до срока подачи напоминать (по умолчанию 14).
+        #[arg(long, value_name = "ДНЕЙ")]
+        remind_days: Option<u32>,
+        /// Что должна подать категория школ: категория=форма,форма (можно повторять). По
+        /// умолчанию supported=school-programme,partnership-agreement,stimulus-policy-change и
+        /// mentor=stimulus-policy-change.
+        #[arg(long, value_name = "КАТЕГОРИЯ=ФОРМЫ")]
+        owes: Vec<String>,
+        /// Школа кампании: идентификатор или идентификатор=категория (можно повторять). По
+        /// умолчанию все школы региона (школы — supported, школы-наставники — mentor).
+        #[arg(long, value_name = "ШКОЛА[=КАТЕГОРИЯ]")]
+        school: Vec<String>,
+    },
+    /// Кампании, которые вам видны.
+    List {
+        /// Вывести JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Кто что должен, что подано, одобрено, просрочено или отсутствует.
+    Status {
+        /// Номер кампании.
+        id: i64,
+        /// Вывести JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Выгрузить состояние кампании в файл CSV или XLSX.
+    Export {
+        /// Номер кампании.
+        id: i64,
+        /// Формат файла.
+        #[arg(long, value_enum)]
+        format: ExportArg,
+        /// Куда записать («-» — стандартный вывод).
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Что должны подать ваши школы, и напоминания им.
+    Obligations {
+        /// Вывести JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `ravenstvo requirements …`.
+#[derive(Subcommand)]
+enum RequirementsCommand {
+    /// Проверить все поданные документы региона и формы по новой редакции требований и
+    /// показать, какие не прошли бы проверку (по правилам и по школам).
+    Impact {
+        /// Регион, например lipetsk.
+        #[arg(long)]
+        region: String,
+        /// Форма, например school-programme.
+        #[arg(long)]
+        form: String,
+        /// Новая редакция требований (JSON-файл, как regions/РЕГИОН/ФОРМА.json).
+        file: PathBuf,
+        /// Вывести JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -594,6 +687,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Registry { filter, json } => local.run(catalogue, |replica| {
             commands::registry::registry(replica, filter.into_filter(), json)
         }),
+        Command::Campaign { command } => run_campaign(local, catalogue, command),
+        Command::Requirements {
+            command:
+                RequirementsCommand::Impact {
+                    region,
+                    form,
+                    file,
+                    json,
+                },
+        } => local.run(catalogue, |replica| {
+            commands::campaign::impact(replica, region, form, file, json)
+        }),
         Command::Export {
             format,
             filter,
@@ -606,6 +711,57 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             local.run(catalogue, |replica| {
                 commands::registry::export(replica, filter.into_filter(), format, output)
             })
+        }
+    }
+}
+
+fn export_format(format: ExportArg) -> client::api::ExportFormat {
+    match format {
+        ExportArg::Csv => client::api::ExportFormat::Csv,
+        ExportArg::Xlsx => client::api::ExportFormat::Xlsx,
+    }
+}
+
+fn run_campaign(
+    local: commands::Local,
+    catalogue: forms::Catalogue,
+    command: CampaignCommand,
+) -> anyhow::Result<ExitCode> {
+    use commands::campaign;
+    match command {
+        CampaignCommand::Open {
+            year,
+            title,
+            submit_by,
+            decide_by,
+            remind_days,
+            owes,
+            school,
+        } => local.run(catalogue, |replica| {
+            campaign::open(
+                replica,
+                campaign::OpenArgs {
+                    year,
+                    title,
+                    submit_by,
+                    decide_by,
+                    remind_days,
+                    owes,
+                    schools: school,
+                },
+            )
+        }),
+        CampaignCommand::List { json } => {
+            local.run(catalogue, |replica| campaign::list(replica, json))
+        }
+        CampaignCommand::Status { id, json } => {
+            local.run(catalogue, |replica| campaign::status(replica, id, json))
+        }
+        CampaignCommand::Export { id, format, output } => local.run(catalogue, |replica| {
+            campaign::export(replica, id, export_format(format), output)
+        }),
+        CampaignCommand::Obligations { json } => {
+            local.run(catalogue, |replica| campaign::obligations(replica, json))
         }
     }
 }

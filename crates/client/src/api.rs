@@ -12,6 +12,8 @@
 
 use std::time::Duration;
 
+pub mod campaigns;
+
 pub use api_types::{
     ChangeView, CommentView, DiffView, DocumentDetail, DocumentSummary, ErrorBody, LoginRequest,
     LoginResponse, NewComment, OrgView, PasswordChange, RegisterRequest, RegistryFilter,

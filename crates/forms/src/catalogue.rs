@@ -29,6 +29,18 @@ pub struct Catalogue {
     pub(crate) regions: BTreeMap<String, Region>,
     pub(crate) docs: SchemaDocs,
     pub(crate) engine: Engine,
+    /// Every schema document, for compiling a requirement set given after loading
+    /// ([`Catalogue::compile_set`]).
+    pub(crate) registry: Registry,
+}
+
+/// The catalogue's schema registry, kept to compile sets given later.
+pub(crate) struct Registry(pub(crate) jsonschema::Registry<'static>);
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Registry")
+    }
 }
 
 /// One form: its base schema and the rules every region applies.
@@ -60,8 +72,10 @@ pub struct Region {
     pub name: String,
     /// Russian name in the genitive, «Ленинградской области».
     pub genitive: String,
-    /// Requirement sets by form id.
+    /// Requirement sets by form id: the newest edition of each (the latest `effective_from`).
     pub sets: BTreeMap<String, RequirementSet>,
+    /// Older editions of each form's set, by form id, oldest first (see [`Editions`]).
+    pub earlier: Editions,
     /// Municipalities with requirement sets of their own, by id (`regions/<region>/municipalities/<id>/`).
     pub municipalities: BTreeMap<String, Municipality>,
 }
@@ -76,8 +90,36 @@ pub struct Municipality {
     pub name: String,
     /// Russian name in the genitive, «Кадошкинского муниципального района».
     pub genitive: String,
-    /// Requirement sets by form id, ids `<region>/<municipality>/<form>`.
+    /// Requirement sets by form id, ids `<region>/<municipality>/<form>`: the newest edition.
     pub sets: BTreeMap<String, RequirementSet>,
+    /// Older editions of each form's set, by form id, oldest first.
+    pub earlier: Editions,
+}
+
+/// The editions of requirement sets older than the newest, by form id, oldest first. A set
+/// has an edition per file: `<form>.json` and any `<form>.<label>.json` beside it (same `id`,
+/// its own `version` and `effective_from`); the one in force on a day is the edition with the
+/// latest `effective_from` not after it ([`in_force`]).
+pub type Editions = BTreeMap<String, Vec<RequirementSet>>;
+
+/// The edition of a form's set in force on `day` (`YYYY-MM-DD`): the one with the latest
+/// `effective_from` not after `day`; the oldest when `day` precedes them all (a document
+/// submitted before its region published any set is judged by the first).
+pub fn in_force<'s>(
+    newest: &'s RequirementSet,
+    earlier: Option<&'s Vec<RequirementSet>>,
+    day: &str,
+) -> &'s RequirementSet {
+    if newest.effective_from.as_str() <= day {
+        return newest;
+    }
+    let earlier = earlier.map(Vec::as_slice).unwrap_or_default();
+    earlier
+        .iter()
+        .rev()
+        .find(|set| set.effective_from.as_str() <= day)
+        .or(earlier.first())
+        .unwrap_or(newest)
 }
 
 impl Region {
@@ -244,6 +286,7 @@ impl Catalogue {
             regions,
             docs,
             engine,
+            registry: Registry(registry),
         })
     }
 
@@ -317,6 +360,60 @@ impl Catalogue {
     ) -> Result<Option<&RequirementSet>, LookupError> {
         self.requirement_set(form, region)?;
         Ok(self.municipality(region, municipality)?.sets.get(form))
+    }
+
+    /// The region's edition of a form's set in force on `day` (`YYYY-MM-DD`), see [`in_force`].
+    pub fn requirement_set_on(
+        &self,
+        form: &str,
+        region: &str,
+        day: &str,
+    ) -> Result<&RequirementSet, LookupError> {
+        let newest = self.requirement_set(form, region)?;
+        let earlier = self.region(region)?.earlier.get(form);
+        Ok(in_force(newest, earlier, day))
+    }
+
+    /// Compiles `value`, a requirement set for `form` in `region` given as a file would give
+    /// it (a new edition not yet published, for an impact report), checked as loading checks
+    /// `regions/<region>/<form>.json`. `origin` names it in errors.
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError`] naming the place inside `value` that is wrong, or an unknown form or
+    /// region.
+    pub fn compile_set(
+        &self,
+        region: &str,
+        form: &str,
+        value: Value,
+        origin: &Path,
+    ) -> Result<RequirementSet, LoadError> {
+        if !self.regions.contains_key(region) {
+            return Err(LoadError::invalid(
+                origin,
+                "",
+                format!("no region {region:?} in the catalogue"),
+            ));
+        }
+        if !self.forms.contains_key(form) {
+            return Err(LoadError::invalid(
+                origin,
+                "",
+                format!("no form {form:?} in the catalogue"),
+            ));
+        }
+        let raw: RawSet = parse(origin, value)?;
+        compile_set(
+            origin,
+            raw,
+            form,
+            &format!("{region}/{form}"),
+            &self.forms,
+            None,
+            &self.registry.0,
+            &self.engine,
+        )
     }
 
     /// The raw base schema of a form (with its `$ref`s unresolved).
@@ -451,7 +548,7 @@ fn load_region(
     engine: &Engine,
 ) -> Result<Region, LoadError> {
     let raw = read_named(dir, "region.json")?;
-    let sets = load_sets(dir, &raw.id, forms, None, registry, engine)?;
+    let (sets, earlier) = load_sets(dir, &raw.id, forms, None, registry, engine)?;
     let mut municipalities = BTreeMap::new();
     let municipalities_dir = dir.join(MUNICIPALITIES);
     if municipalities_dir.is_dir() {
@@ -468,6 +565,7 @@ fn load_region(
         name: raw.name,
         genitive: raw.genitive,
         sets,
+        earlier,
         municipalities,
     })
 }
@@ -504,18 +602,21 @@ fn load_municipality(
 ) -> Result<Municipality, LoadError> {
     let raw = read_named(dir, "municipality.json")?;
     let prefix = format!("{region}/{}", raw.id);
-    let sets = load_sets(dir, &prefix, forms, Some(region_sets), registry, engine)?;
+    let (sets, earlier) = load_sets(dir, &prefix, forms, Some(region_sets), registry, engine)?;
     Ok(Municipality {
         id: raw.id,
         name: raw.name,
         genitive: raw.genitive,
         sets,
+        earlier,
     })
 }
 
-/// The requirement sets in `dir` (one `<form>.json` each), ids `<prefix>/<form>`. A
-/// municipality's sets (`under`: its region's) may not reuse a rule id of the region's set
-/// for the same form, and need that set to exist.
+/// The requirement sets in `dir`, ids `<prefix>/<form>`: one edition per file, `<form>.json`
+/// or `<form>.<label>.json`; the newest of each form (latest `effective_from`) and the older
+/// ones, oldest first. Two editions of a form may not share a version or an effective date. A
+/// municipality's sets (`under`: its region's) may not reuse a rule id of the region's set for
+/// the same form, and need that set to exist.
 fn load_sets(
     dir: &Path,
     prefix: &str,
@@ -523,8 +624,8 @@ fn load_sets(
     under: Option<&BTreeMap<String, RequirementSet>>,
     registry: &jsonschema::Registry<'static>,
     engine: &Engine,
-) -> Result<BTreeMap<String, RequirementSet>, LoadError> {
-    let mut sets = BTreeMap::new();
+) -> Result<(BTreeMap<String, RequirementSet>, Editions), LoadError> {
+    let mut all: BTreeMap<String, Vec<RequirementSet>> = BTreeMap::new();
     for path in list(dir)? {
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
             continue;
@@ -532,8 +633,9 @@ fn load_sets(
         if name == "region.json" || name == "municipality.json" || !name.ends_with(".json") {
             continue;
         }
-        let form_id = name.trim_end_matches(".json");
-        let Some(form) = forms.get(form_id) else {
+        let stem = name.trim_end_matches(".json");
+        let form_id = stem.split('.').next().unwrap_or(stem);
+        if !forms.contains_key(form_id) {
             return Err(LoadError::invalid(
                 &path,
                 "",
@@ -542,24 +644,9 @@ fn load_sets(
                     forms.keys().cloned().collect::<Vec<_>>().join(", ")
                 ),
             ));
-        };
+        }
         let raw_set: RawSet = parse(&path, read_json(&path)?)?;
         let expected_id = format!("{prefix}/{form_id}");
-        if raw_set.id != expected_id {
-            return Err(LoadError::invalid(
-                &path,
-                "/id",
-                format!("id must be {expected_id:?}"),
-            ));
-        }
-        if !is_iso_date(&raw_set.effective_from) {
-            return Err(LoadError::invalid(
-                &path,
-                "/effective_from",
-                "must be a date YYYY-MM-DD",
-            ));
-        }
-        let rules = compile_rules(&path, &raw_set.rules, true, engine, registry)?;
         let region_set = match under {
             Some(region_sets) => Some(region_sets.get(form_id).ok_or_else(|| {
                 LoadError::invalid(
@@ -570,81 +657,145 @@ fn load_sets(
             })?),
             None => None,
         };
-        for (i, rule) in rules.iter().enumerate() {
-            if let Some(other) = &rule.across
-                && (other == form_id || !forms.contains_key(other))
-            {
-                return Err(LoadError::invalid(
-                    &path,
-                    format!("/rules/{i}/across"),
-                    format!(
-                        "`across` must name another form; known forms: {}",
-                        forms.keys().cloned().collect::<Vec<_>>().join(", ")
-                    ),
-                ));
-            }
-            if region_set.is_some_and(|set| set.rules.iter().any(|r| r.id == rule.id)) {
-                return Err(LoadError::invalid(
-                    &path,
-                    format!("/rules/{i}/id"),
-                    format!(
-                        "rule id {:?} is already a rule of the region's set",
-                        rule.id
-                    ),
-                ));
-            }
-            if form.rules.iter().any(|r| r.id == rule.id) {
-                return Err(LoadError::invalid(
-                    &path,
-                    format!("/rules/{i}/id"),
-                    format!("rule id {:?} is already a base rule of {form_id}", rule.id),
-                ));
-            }
+        let set = compile_set(
+            &path,
+            raw_set,
+            form_id,
+            &expected_id,
+            forms,
+            region_set,
+            registry,
+            engine,
+        )?;
+        let editions = all.entry(form_id.to_owned()).or_default();
+        if let Some(twin) = editions
+            .iter()
+            .find(|e| e.version == set.version || e.effective_from == set.effective_from)
+        {
+            return Err(LoadError::invalid(
+                &path,
+                "/version",
+                format!(
+                    "another edition of {expected_id} has the same version or effective date \
+                     ({} from {})",
+                    twin.version, twin.effective_from
+                ),
+            ));
         }
-        for (i, waiver) in raw_set.waives.iter().enumerate() {
-            if !form.rules.iter().any(|r| r.id == waiver.rule) {
-                return Err(LoadError::invalid(
-                    &path,
-                    format!("/waives/{i}/rule"),
-                    format!("{:?} is not a base rule of {form_id}", waiver.rule),
-                ));
-            }
-            if raw_set.waives[..i].iter().any(|w| w.rule == waiver.rule) {
-                return Err(LoadError::invalid(
-                    &path,
-                    format!("/waives/{i}/rule"),
-                    format!("rule {:?} is waived twice", waiver.rule),
-                ));
-            }
-            for (field, text) in [
-                ("reason", &waiver.reason),
-                ("source", &waiver.source),
-                ("quote", &waiver.quote),
-            ] {
-                if text.trim().is_empty() {
-                    return Err(LoadError::invalid(
-                        &path,
-                        format!("/waives/{i}/{field}"),
-                        "must not be empty",
-                    ));
-                }
-            }
-        }
-        sets.insert(
-            form_id.to_owned(),
-            RequirementSet {
-                id: raw_set.id,
-                version: raw_set.version,
-                effective_from: raw_set.effective_from,
-                title: raw_set.title,
-                basis: raw_set.basis,
-                tables: Tables::plan(&rules),
-                rules,
-                waivers: raw_set.waives,
-            },
-        );
+        editions.push(set);
     }
-    Ok(sets)
+    let mut sets = BTreeMap::new();
+    let mut earlier = BTreeMap::new();
+    for (form_id, mut editions) in all {
+        editions.sort_by(|a, b| a.effective_from.cmp(&b.effective_from));
+        let newest = editions.pop().expect("every entry has an edition");
+        sets.insert(form_id.clone(), newest);
+        if !editions.is_empty() {
+            earlier.insert(form_id, editions);
+        }
+    }
+    Ok((sets, earlier))
+}
+
+/// One edition of a set, checked: its id, date, rules (against the form's and, for a
+/// municipality's, `region_set`'s rule ids) and waivers.
+#[allow(clippy::too_many_arguments)]
+fn compile_set(
+    path: &Path,
+    raw_set: RawSet,
+    form_id: &str,
+    expected_id: &str,
+    forms: &BTreeMap<String, Form>,
+    region_set: Option<&RequirementSet>,
+    registry: &jsonschema::Registry<'static>,
+    engine: &Engine,
+) -> Result<RequirementSet, LoadError> {
+    let form = forms.get(form_id).expect("checked by the caller");
+    if raw_set.id != expected_id {
+        return Err(LoadError::invalid(
+            path,
+            "/id",
+            format!("id must be {expected_id:?}"),
+        ));
+    }
+    if !is_iso_date(&raw_set.effective_from) {
+        return Err(LoadError::invalid(
+            path,
+            "/effective_from",
+            "must be a date YYYY-MM-DD",
+        ));
+    }
+    let rules = compile_rules(path, &raw_set.rules, true, engine, registry)?;
+    for (i, rule) in rules.iter().enumerate() {
+        if let Some(other) = &rule.across
+            && (other == form_id || !forms.contains_key(other))
+        {
+            return Err(LoadError::invalid(
+                path,
+                format!("/rules/{i}/across"),
+                format!(
+                    "`across` must name another form; known forms: {}",
+                    forms.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+        if region_set.is_some_and(|set| set.rules.iter().any(|r| r.id == rule.id)) {
+            return Err(LoadError::invalid(
+                path,
+                format!("/rules/{i}/id"),
+                format!(
+                    "rule id {:?} is already a rule of the region's set",
+                    rule.id
+                ),
+            ));
+        }
+        if form.rules.iter().any(|r| r.id == rule.id) {
+            return Err(LoadError::invalid(
+                path,
+                format!("/rules/{i}/id"),
+                format!("rule id {:?} is already a base rule of {form_id}", rule.id),
+            ));
+        }
+    }
+    for (i, waiver) in raw_set.waives.iter().enumerate() {
+        if !form.rules.iter().any(|r| r.id == waiver.rule) {
+            return Err(LoadError::invalid(
+                path,
+                format!("/waives/{i}/rule"),
+                format!("{:?} is not a base rule of {form_id}", waiver.rule),
+            ));
+        }
+        if raw_set.waives[..i].iter().any(|w| w.rule == waiver.rule) {
+            return Err(LoadError::invalid(
+                path,
+                format!("/waives/{i}/rule"),
+                format!("rule {:?} is waived twice", waiver.rule),
+            ));
+        }
+        for (field, text) in [
+            ("reason", &waiver.reason),
+            ("source", &waiver.source),
+            ("quote", &waiver.quote),
+        ] {
+            if text.trim().is_empty() {
+                return Err(LoadError::invalid(
+                    path,
+                    format!("/waives/{i}/{field}"),
+                    "must not be empty",
+                ));
+            }
+        }
+    }
+    Ok(RequirementSet {
+        id: raw_set.id,
+        version: raw_set.version,
+        effective_from: raw_set.effective_from,
+        title: raw_set.title,
+        basis: raw_set.basis,
+        tables: Tables::plan(&rules),
+        rules,
+        waivers: raw_set.waives,
+    })
 }
 
 fn compile_rules(

@@ -28,10 +28,13 @@ mod timing_logic;
 mod unique;
 mod validate;
 
-pub use catalogue::{Catalogue, Form, ID_PREFIX, Municipality, Region, RequirementSet, Waiver};
+pub use catalogue::{
+    Catalogue, Editions, Form, ID_PREFIX, Municipality, Region, RequirementSet, Waiver, in_force,
+};
 pub use depth::MAX_DEPTH;
 pub use edit_check::EditError;
 pub use error::{LoadError, LookupError};
 pub use outline::{FieldKind, FieldLine, without_empty};
 pub use report::{Finding, Report, Severity};
 pub use rules::Rule;
+pub use validate::Edition;

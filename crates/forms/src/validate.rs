@@ -36,6 +36,18 @@ struct Layer<'c> {
 /// its form id. `None`: nobody said what the school has, and such rules are not checked.
 type Others<'o> = Option<&'o [(&'o str, &'o Value)]>;
 
+/// Which edition of the region's (and the municipality's) set judges a document.
+#[derive(Debug, Clone, Copy)]
+pub enum Edition<'a> {
+    /// The newest of each: what `forms/` says today.
+    Newest,
+    /// The editions in force on this day (`YYYY-MM-DD`): a submission's date.
+    On(&'a str),
+    /// This set in place of the region's (a new edition not yet published, for an impact
+    /// report); the municipality's newest edition is layered over it.
+    Replaced(&'a RequirementSet),
+}
+
 impl Catalogue {
     /// Validates `doc` as a `form` under the current requirements of `region`.
     ///
@@ -48,7 +60,7 @@ impl Catalogue {
     ///
     /// Rules `across` documents are not checked: see [`Catalogue::validate_with`].
     pub fn validate(&self, form: &str, region: &str, doc: &Value) -> Result<Report, LookupError> {
-        self.judge(form, region, None, doc, None)
+        self.judge(form, region, None, doc, None, Edition::Newest)
     }
 
     /// Validates `doc` under the requirements of `region` and, when `municipality` is given,
@@ -62,7 +74,7 @@ impl Catalogue {
         municipality: Option<&str>,
         doc: &Value,
     ) -> Result<Report, LookupError> {
-        self.judge(form, region, municipality, doc, None)
+        self.judge(form, region, municipality, doc, None, Edition::Newest)
     }
 
     /// As [`Catalogue::validate_in`], and also checks the rules `across` documents against
@@ -77,7 +89,29 @@ impl Catalogue {
         doc: &Value,
         others: &[(&str, &Value)],
     ) -> Result<Report, LookupError> {
-        self.judge(form, region, municipality, doc, Some(others))
+        self.judge(
+            form,
+            region,
+            municipality,
+            doc,
+            Some(others),
+            Edition::Newest,
+        )
+    }
+
+    /// As [`Catalogue::validate_in`] (with rules across documents when `others` is given),
+    /// under the chosen `edition` of the sets: a submission is judged by the editions in force
+    /// on its date ([`Edition::On`]) and keeps that verdict when a later edition is published.
+    pub fn validate_edition(
+        &self,
+        form: &str,
+        region: &str,
+        municipality: Option<&str>,
+        doc: &Value,
+        others: Option<&[(&str, &Value)]>,
+        edition: Edition<'_>,
+    ) -> Result<Report, LookupError> {
+        self.judge(form, region, municipality, doc, others, edition)
     }
 
     fn judge(
@@ -87,8 +121,16 @@ impl Catalogue {
         municipality: Option<&str>,
         doc: &Value,
         others: Others<'_>,
+        edition: Edition<'_>,
     ) -> Result<Report, LookupError> {
-        let set = self.requirement_set(form, region)?;
+        let set = match edition {
+            Edition::Newest => self.requirement_set(form, region)?,
+            Edition::On(day) => self.requirement_set_on(form, region, day)?,
+            Edition::Replaced(set) => {
+                self.requirement_set(form, region)?;
+                set
+            }
+        };
         let form = self.form(form)?;
         let region = self.region(region)?;
         let mut layers = vec![Layer {
@@ -100,7 +142,13 @@ impl Catalogue {
         let mut applied = None;
         if let Some(id) = municipality {
             let found = self.municipality(&region.id, id)?;
-            if let Some(own) = found.sets.get(&form.id) {
+            let own = match edition {
+                Edition::On(day) => found.sets.get(&form.id).map(|newest| {
+                    crate::catalogue::in_force(newest, found.earlier.get(&form.id), day)
+                }),
+                Edition::Newest | Edition::Replaced(_) => found.sets.get(&form.id),
+            };
+            if let Some(own) = own {
                 requirements_id = format!("{requirements_id} + {}", own.id);
                 requirements_version = format!("{requirements_version} + {}", own.version);
                 applied = Some(found.id.clone());
@@ -132,6 +180,7 @@ impl Catalogue {
                 pointer: place,
                 rule: DEPTH_RULE.to_owned(),
                 severity: Severity::Error,
+                also: Vec::new(),
             });
             report.valid = false;
             return Ok(report);
@@ -256,6 +305,7 @@ impl Catalogue {
                 pointer: rule.pointer().to_owned(),
                 rule: rule.id.clone(),
                 severity: Severity::Warning,
+                also: Vec::new(),
             });
             return true;
         }
@@ -290,18 +340,53 @@ impl Catalogue {
             Severity::Error => format!("требование {genitive}"),
             Severity::Warning => format!("рекомендация {genitive}"),
         });
+        let mut findings: Vec<Finding> = Vec::with_capacity(violations.len());
+        let mut fields: Vec<String> = Vec::with_capacity(violations.len());
+        // Rows where the rule failed the same way (no detail of their own), by the shape of
+        // their pointer: one cause, one finding naming them all.
+        let mut same: Vec<(String, Vec<usize>)> = Vec::new();
         for violation in violations.drain(..) {
             let field = self.field_name_in(form, doc, &violation.pointer);
             let message = match &violation.detail {
                 Some(detail) => format!("{}: {detail}", rule.message),
                 None => rule.message.clone(),
             };
-            let finding = Finding {
+            if violation.detail.is_none() {
+                let shape = row_shape(&violation.pointer);
+                match same.iter_mut().find(|(s, _)| *s == shape) {
+                    Some((_, members)) => members.push(findings.len()),
+                    None => same.push((shape, vec![findings.len()])),
+                }
+            }
+            findings.push(Finding {
                 message: messages::finding(&field, &message, suffix.as_deref()),
                 pointer: violation.pointer,
                 rule: rule.id.clone(),
                 severity: rule.severity,
+                also: Vec::new(),
+            });
+            fields.push(field);
+        }
+        let mut merged = vec![false; findings.len()];
+        for (_, members) in same.iter().filter(|(_, m)| m.len() > 1) {
+            let names: Vec<String> = members.iter().map(|&i| fields[i].clone()).collect();
+            let Some(field) = messages::rows_name(&names) else {
+                continue;
             };
+            let first = members[0];
+            findings[first].message = messages::finding(&field, &rule.message, suffix.as_deref());
+            findings[first].also = members[1..]
+                .iter()
+                .map(|&i| findings[i].pointer.clone())
+                .collect();
+            for &i in &members[1..] {
+                merged[i] = true;
+            }
+        }
+        for (finding, merged) in findings.into_iter().zip(merged) {
+            if merged {
+                continue;
+            }
             match rule.severity {
                 Severity::Error => report.errors.push(finding),
                 Severity::Warning => report.warnings.push(finding),
@@ -360,6 +445,7 @@ impl Catalogue {
                 pointer: at,
                 rule: format!("schema.{keyword}"),
                 severity: Severity::Error,
+                also: Vec::new(),
             });
         }
     }
@@ -401,6 +487,21 @@ impl Catalogue {
         }
         messages::field_name(&labels)
     }
+}
+
+/// A pointer with its array indices as `*`: the rows of one table share it.
+fn row_shape(pointer: &str) -> String {
+    pointer
+        .split('/')
+        .map(|step| {
+            if !step.is_empty() && step.bytes().all(|b| b.is_ascii_digit()) {
+                "*"
+            } else {
+                step
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[cfg(test)]

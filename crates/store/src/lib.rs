@@ -14,6 +14,7 @@
 //! working areas per process, reused rather than allocated per check; `records.rs` the document registry (ids spelled
 //! canonically; records registered under another spelling are quarantined by migration 4),
 //! lifecycle states, pinned submissions and signatures;
+//! `campaigns.rs` campaigns (obligations by category, schools, deadlines) and reminders;
 //! `audit.rs` the hash-chained audit log that every act is appended to in its own transaction;
 //! `yjs.rs` narratives' Yjs updates, appended and compacted into one state per document.
 //!
@@ -23,6 +24,7 @@
 
 mod accounts;
 mod audit;
+mod campaigns;
 mod error;
 mod health;
 mod ids;
@@ -35,6 +37,9 @@ mod store;
 mod yjs;
 
 pub use audit::{AuditBreak, AuditEntry, AuditRow};
+pub use campaigns::{
+    Campaign, CampaignFields, CampaignSchool, NewCampaign, Reminder, ReminderKind, SchoolSource,
+};
 pub use error::StoreError;
 pub use health::{HealthSnapshot, StorageFailure, StorageHealth, StorageOp};
 pub use ids::{DocumentIdError, document_id, repo_document_id};

@@ -312,6 +312,10 @@ fn records_registered_under_an_alias_by_earlier_code_are_quarantined_on_upgrade(
             "ALTER TABLE documents DROP COLUMN quarantined_at;
              DROP TABLE yjs_updates;
              DROP TABLE yjs_states;
+             DROP TABLE reminders;
+             DROP TABLE campaign_schools;
+             DROP TABLE campaign_obligations;
+             DROP TABLE campaigns;
              DELETE FROM schema_migrations WHERE version >= 4;",
         )
         .unwrap();

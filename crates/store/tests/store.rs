@@ -81,7 +81,8 @@ fn reopening_applies_each_migration_once() {
     drop(Store::open(&path).unwrap());
     let first = migration_versions(&path);
     assert!(!first.is_empty());
-    assert_eq!(first, (1..=first.len() as u32).collect::<Vec<_>>());
+    assert_eq!(first[0], 1);
+    assert!(first.windows(2).all(|w| w[0] < w[1]), "{first:?}");
     for _ in 0..3 {
         drop(Store::open(&path).unwrap());
     }

@@ -1,6 +1,7 @@
 //! `GET /api/dashboard`: where every document of the coordinator's region stands — counts by
 //! municipality and status, and the findings reported most often in the documents' latest
-//! submissions (their pinned content judged against the region's current requirement set and
+//! submissions (their pinned content judged against the region's requirement set in force on
+//! their submission date and
 //! the municipality's own, if it has one; rules across a school's documents are left to
 //! submission, which reads the school's other documents).
 
@@ -66,11 +67,14 @@ pub async fn show(
             .catalogue
             .region(&record.region)
             .is_ok_and(|region| region.municipality(&id).is_some());
-        let Ok(report) = state.catalogue.validate_in(
+        // Judged by the editions in force when it was submitted.
+        let Ok(report) = state.catalogue.validate_edition(
             record.document.form.form_id(),
             &record.region,
             layered.then_some(id.as_str()),
             &forms::without_empty(&content),
+            None,
+            forms::Edition::On(stored.submitted_at.get(..10).unwrap_or_default()),
         ) else {
             continue;
         };

@@ -20,8 +20,8 @@ use crate::state::AppState;
 /// A stored submission, with the server's validation report.
 pub type SubmitResponse = api_types::SubmitResponse<forms::Report>;
 
-/// Submits the version at `heads`: validates it against the region's current requirement
-/// set and, if valid, stores the submission; if invalid answers 422 with the report and
+/// Submits the version at `heads`: validates it against the region's requirement set in
+/// force today (and the municipality's) and, if valid, stores the submission; if invalid answers 422 with the report and
 /// stores nothing.
 #[utoipa::path(post, path = "/api/documents/{id}/submissions", tag = "lifecycle",
     security(("bearer" = [])), params(("id" = String, Path)), request_body = SubmitRequest,
@@ -80,7 +80,9 @@ pub async fn submit(
             ),
         })?;
     let context = SubmissionContext::of(&state, &dir, &record).await?;
-    let (report, pinned) = judge(&state.catalogue, &record, &context, &content)?;
+    let store = state.store.clone();
+    let today = blocking(move || store.today()).await?;
+    let (report, pinned) = judge(&state.catalogue, &record, &context, &content, &today)?;
     let Some(pinned) = pinned else {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -172,8 +174,10 @@ impl SubmissionContext {
     }
 }
 
-/// Validates `content` (a document's data at the heads to submit) against the region's current
-/// requirement set, layered with the owner school's municipality's, and the rules across the
+/// Validates `content` (a document's data at the heads to submit) against the edition of the
+/// region's requirement set in force on `day` (`YYYY-MM-DD`: today for a submission, its
+/// date for one already made, which keeps its verdict when a later edition is published),
+/// layered with the owner school's municipality's, and the rules across the
 /// school's documents against `context`'s others, reading documents made in an older form
 /// version in the current one (`forms::migrate`); when valid, also what the submission pins
 /// (the content as it is).
@@ -187,6 +191,7 @@ pub fn judge(
     record: &DocumentRecord,
     context: &SubmissionContext,
     content: &serde_json::Value,
+    day: &str,
 ) -> Result<(forms::Report, Option<Pinned>), ApiError> {
     let form = record.document.form.form_id();
     let current = forms::migrate::to_current(form, content.clone());
@@ -200,12 +205,13 @@ pub fn judge(
         .map(|(form, doc)| (form.as_str(), doc))
         .collect();
     let report = catalogue
-        .validate_with(
+        .validate_edition(
             form,
             &record.region,
             context.municipality.as_deref(),
             &forms::without_empty(&current),
-            &others,
+            Some(&others),
+            forms::Edition::On(day),
         )
         .map_err(|e| ApiError::internal(format!("no requirement set: {e}")))?;
     let pinned = report.valid.then(|| {

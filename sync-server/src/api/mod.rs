@@ -13,9 +13,11 @@
 pub mod admin;
 pub mod attempts;
 pub mod auth;
+pub mod campaigns;
 pub mod dashboard;
 pub mod documents;
 pub mod error;
+pub mod impact;
 pub mod lifecycle;
 pub mod openapi;
 pub mod organisations;
@@ -63,6 +65,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/registry", get(registry::list))
         .route("/api/registry/export", get(registry::export))
         .route("/api/dashboard", get(dashboard::show))
+        .route("/api/campaigns", get(campaigns::list).post(campaigns::open))
+        .route("/api/campaigns/{id}/status", get(campaigns::show))
+        .route("/api/campaigns/{id}/export", get(campaigns::export))
+        .route("/api/obligations", get(campaigns::obligations))
+        .route("/api/requirements/impact", post(impact::report))
         .route("/api/admin/users", get(admin::users))
         .route(
             "/api/admin/users/{user}/password",

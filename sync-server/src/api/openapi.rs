@@ -50,5 +50,7 @@ impl Modify for BearerAuth {
 
 /// `GET /api/openapi.json`.
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::api::campaigns::CampaignsDoc::openapi());
+    Json(doc)
 }

@@ -1,5 +1,5 @@
 //! `GET /api/documents/{id}/report`: the findings of a document's latest submission, judged now
-//! as a submission is (the region's set, the municipality's own, the school's other documents),
+//! as a submission is (the region's set in force on the submission's date, the municipality's own, the school's other documents),
 //! so that a reviewer reads the same findings at the fields as the school did.
 
 use api_types::ErrorBody;
@@ -44,6 +44,12 @@ pub async fn show(
     let content: serde_json::Value =
         serde_json::from_str(&submission.pinned.content).map_err(ApiError::internal)?;
     let context = SubmissionContext::of(&state, &dir, &record).await?;
-    let (report, _) = judge(&state.catalogue, &record, &context, &content)?;
+    // Judged by the edition in force when it was submitted, as it was then.
+    let day = submission
+        .submitted_at
+        .get(..10)
+        .unwrap_or_default()
+        .to_owned();
+    let (report, _) = judge(&state.catalogue, &record, &context, &content, &day)?;
     Ok(Json(report))
 }

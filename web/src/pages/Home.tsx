@@ -11,6 +11,7 @@ import { newDocument } from "../edit";
 import { recall, remember } from "../session";
 import type { Replica } from "../sync";
 import { DocumentTable } from "./DocumentTable";
+import { Obligations } from "./Obligations";
 
 /** What each permission lets the user do, in Russian. */
 export const PERMISSIONS_RU: Record<string, string> = {
@@ -77,6 +78,7 @@ export function Home(props: { replica: Replica; onExpired: () => void; queueOnly
   return (
     <>
       {queue.length > 0 && <ReviewQueue queue={queue} />}
+      <Obligations token={props.replica.session.token} user={user} />
       <section class="card">
         <h1>Мои документы</h1>
         {error && <p class="note warning">{error}</p>}
