@@ -119,6 +119,7 @@ pub async fn run(
     let _ = compactor.await;
     let _ = stop_reminding.send(());
     let _ = reminder.await;
+    state.yjs.flush().await;
     state.stop().await;
     tracing::info!("stopped");
     Ok(())

@@ -101,8 +101,10 @@ impl AppState {
         })
     }
 
-    /// Tells share decisions that `changed` changed. Nobody listening is fine.
+    /// Tells share decisions and `/yjs` connections' rights that `changed` changed. Nobody
+    /// listening is fine.
     pub fn announce(&self, changed: Changed) {
+        self.yjs.records_changed();
         let _ = self.changes.send(changed);
     }
 

@@ -5,167 +5,17 @@
 //! a malformed update closes only its connection and changes nothing, and an edit after a
 //! return starts a new round.
 
+mod support;
+
 use std::time::Duration;
 
-use document::narrative::Narratives;
 use e2e::{Api, Replica, Server};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+use support::{Client, KEY, document, runtime};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-use yrs::encoding::read::Cursor;
-use yrs::sync::protocol::MessageReader;
-use yrs::sync::{Awareness, Message, SyncMessage};
-use yrs::updates::decoder::{Decode, DecoderV1};
+use yrs::sync::{Message, SyncMessage};
 use yrs::updates::encoder::Encode;
-
-const KEY: &str = "/causes_analysis/internal_causes";
-const WAIT: Duration = Duration::from_secs(10);
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// A Yjs client of one document's narratives.
-struct Client {
-    ws: Ws,
-    awareness: Awareness,
-    narratives: Narratives,
-    /// Permission-denied answers received.
-    denied: Vec<String>,
-    /// Whether the server closed the connection.
-    closed: bool,
-    /// Whether the server's sync step 2 arrived.
-    synced: bool,
-}
-
-impl Client {
-    /// Connects as demo user `login`; `Err(status)` when the upgrade is refused.
-    async fn connect(server: &Server, login: &str, doc: &str) -> Result<Client, u16> {
-        let token = Api::demo(server, login).token.unwrap();
-        Self::connect_with(server, &token, doc).await
-    }
-
-    async fn connect_with(server: &Server, token: &str, doc: &str) -> Result<Client, u16> {
-        let url = format!("ws://{}/yjs/{doc}?token={token}", server.addr());
-        let ws = match tokio_tungstenite::connect_async(url).await {
-            Ok((ws, _)) => ws,
-            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
-                return Err(response.status().as_u16());
-            }
-            Err(e) => panic!("connecting: {e}"),
-        };
-        let narratives = Narratives::new();
-        let awareness = Awareness::new(narratives.doc().clone());
-        let mut client = Client {
-            ws,
-            awareness,
-            narratives,
-            denied: Vec::new(),
-            closed: false,
-            synced: false,
-        };
-        let sv = yrs::StateVector::decode_v1(&client.narratives.state_vector()).unwrap();
-        client
-            .send(Message::Sync(SyncMessage::SyncStep1(sv)).encode_v1())
-            .await;
-        // The server answers our step 1 with its step 2.
-        assert!(
-            client.until(|c| c.synced).await,
-            "no sync step 2 from the server"
-        );
-        Ok(client)
-    }
-
-    async fn send(&mut self, bytes: Vec<u8>) {
-        self.ws.send(WsMessage::Binary(bytes.into())).await.unwrap();
-    }
-
-    /// Splices the narrative and sends the update.
-    async fn splice(&mut self, at: usize, delete: usize, insert: &str) {
-        let update = self.narratives.splice(KEY, at, delete, insert).unwrap();
-        self.send(Message::Sync(SyncMessage::Update(update)).encode_v1())
-            .await;
-    }
-
-    /// Sets this client's awareness state and sends it.
-    async fn announce(&mut self, state: Value) {
-        self.awareness.set_local_state(state).unwrap();
-        let update = self.awareness.update().unwrap();
-        self.send(Message::Awareness(update).encode_v1()).await;
-    }
-
-    fn text(&self) -> String {
-        self.narratives.text(KEY).unwrap_or_default()
-    }
-
-    /// Handles incoming messages until `done` holds (true) or the wait runs out (false).
-    async fn until(&mut self, done: impl Fn(&Client) -> bool) -> bool {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            let next = tokio::time::timeout_at(deadline, self.ws.next()).await;
-            match next {
-                Err(_) => return done(self),
-                Ok(None | Some(Err(_)) | Some(Ok(WsMessage::Close(_)))) => {
-                    self.closed = true;
-                    return done(self);
-                }
-                Ok(Some(Ok(WsMessage::Binary(bytes)))) => self.receive(&bytes).await,
-                Ok(Some(Ok(_))) => {}
-            }
-            if done(self) {
-                return true;
-            }
-        }
-    }
-
-    async fn receive(&mut self, bytes: &[u8]) {
-        let mut decoder = DecoderV1::new(Cursor::new(bytes));
-        let messages: Vec<Message> = MessageReader::new(&mut decoder)
-            .map(Result::unwrap)
-            .collect();
-        for message in messages {
-            match message {
-                Message::Sync(SyncMessage::SyncStep1(sv)) => {
-                    let diff = self.narratives.diff_since(&sv.encode_v1()).unwrap();
-                    self.send(Message::Sync(SyncMessage::SyncStep2(diff)).encode_v1())
-                        .await;
-                }
-                Message::Sync(SyncMessage::SyncStep2(update)) => {
-                    self.narratives.apply_update(&update).unwrap();
-                    self.synced = true;
-                }
-                Message::Sync(SyncMessage::Update(update)) => {
-                    self.narratives.apply_update(&update).unwrap();
-                }
-                Message::Awareness(update) => self.awareness.apply_update(update).unwrap(),
-                Message::Auth(Some(reason)) => self.denied.push(reason),
-                _ => {}
-            }
-        }
-    }
-
-    /// Whether another client's awareness state says `name`.
-    fn sees(&self, name: &str) -> bool {
-        self.awareness
-            .iter()
-            .any(|(_, state)| state.data.as_deref().is_some_and(|d| d.contains(name)))
-    }
-}
-
-fn document(server: &Server, form: &str, school: &str) -> String {
-    Api::demo(server, "admin")
-        .documents()
-        .into_iter()
-        .find(|(_, f, s)| f == form && s == school)
-        .map(|(id, ..)| id)
-        .unwrap_or_else(|| panic!("no {form} of {school}"))
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 #[test]
 fn two_people_write_one_narrative_with_presence_and_it_survives_a_restart() {
@@ -720,4 +570,105 @@ fn an_update_racing_a_submission_is_either_pinned_or_refused() {
         .unwrap();
     let pinned: Value = serde_json::from_str(&content).unwrap();
     assert_eq!(pinned["causes_analysis"]["internal_causes"], held.as_str());
+}
+
+#[test]
+fn the_reviewers_diff_between_rounds_shows_the_narratives_text_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    // The demo's agreement of Krasnoe is under review; its subject is a narrative.
+    let agreement = document(&server, "partnership-agreement", "krasnoe");
+    // The subject as submitted (written before narratives moved to Yjs: an Automerge string).
+    let content: String = rusqlite::Connection::open(dir.path().join("ravenstvo.sqlite3"))
+        .unwrap()
+        .query_row(
+            "SELECT content FROM submissions WHERE document = ?1 AND round = 1",
+            [&agreement],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let first = serde_json::from_str::<Value>(&content).unwrap()["subject"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reviewer = Api::demo(&server, "reviewer");
+    let first_heads = reviewer.get(&format!("/api/documents/{agreement}")).1["heads"].clone();
+    let (status, body) = reviewer.post(
+        &format!("/api/documents/{agreement}/review"),
+        &json!({"verdict": "return", "comments": [{"pointer": "/subject", "text": "Уточните предмет"}]}),
+    );
+    assert_eq!(status, 200, "{body}");
+    runtime().block_on(async {
+        let mut editor = Client::connect(&server, "editor", &agreement)
+            .await
+            .unwrap();
+        // As a replica does: the old text is seeded into Yjs, then edited.
+        let seeded = editor.narratives.seed("/subject", &first);
+        let update = editor
+            .narratives
+            .splice("/subject", 0, 0, "Уточнённый предмет. ")
+            .unwrap();
+        for update in [seeded, update] {
+            editor
+                .send(Message::Sync(SyncMessage::Update(update)).encode_v1())
+                .await;
+        }
+        let mut other = Client::connect(&server, "mentor", &agreement)
+            .await
+            .unwrap();
+        assert!(
+            other
+                .until(|c| c
+                    .narratives
+                    .text("/subject")
+                    .is_some_and(|t| t.starts_with("Уточнённый предмет. ")))
+                .await
+        );
+    });
+    let want = runtime().block_on(async {
+        Client::connect(&server, "reviewer", &agreement)
+            .await
+            .unwrap()
+            .narratives
+            .text("/subject")
+            .unwrap()
+    });
+    // A version already submitted is not submitted again: the place changes too (Automerge).
+    let replica = Replica::new(&dir.path().join("school"), "Завуч");
+    replica.login(&server, "editor");
+    replica.sync(&server, &[&agreement]);
+    replica.ok(&[
+        "edit", &agreement, "text", "/place", "--at", "0", "--insert", "г. ",
+    ]);
+    replica.sync(&server, &[]);
+    // The new round is started as the edit arrives; the director resubmits.
+    let director = Api::demo(&server, "director");
+    let mut detail = Value::Null;
+    for _ in 0..50 {
+        detail = director.get(&format!("/api/documents/{agreement}")).1;
+        if detail["round"] == 2 && detail["heads"] != first_heads {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(detail["round"], 2, "{detail}");
+    let (status, body) = director.post(
+        &format!("/api/documents/{agreement}/submissions"),
+        &json!({"heads": detail["heads"]}),
+    );
+    assert_eq!(status, 201, "{body}");
+    // The reviewer's diff since the round they reviewed: the subject's text, old and new.
+    let (status, diff) = reviewer.get(&format!("/api/documents/{agreement}/diff"));
+    assert_eq!(status, 200, "{diff}");
+    assert_eq!(diff["from_round"], 1, "{diff}");
+    let changes = diff["changes"].as_array().unwrap();
+    let subject: Vec<&Value> = changes
+        .iter()
+        .filter(|c| c["pointer"] == "/subject")
+        .collect();
+    assert_eq!(subject.len(), 1, "{diff}");
+    assert_eq!(subject[0]["kind"], "changed");
+    assert_eq!(subject[0]["new"], want.as_str());
+    assert_eq!(subject[0]["old"], first.as_str());
+    assert_eq!(want, format!("Уточнённый предмет. {first}"));
 }

@@ -72,6 +72,93 @@ impl NarrativeError {
     }
 }
 
+/// The narratives' text changes between two versions of a document's data (JSON with each
+/// narrative's plain text at its pointer, as submissions pin it): one change per narrative
+/// pointer of `form` whose text differs, in pointer order (a narrative absent or empty on one
+/// side is added or removed).
+pub fn narrative_changes(
+    catalogue: &Catalogue,
+    form: &str,
+    old: &Value,
+    new: &Value,
+) -> Result<Vec<crate::FieldChange>, DocError> {
+    use std::collections::BTreeMap;
+    let old = narrative_texts(catalogue, form, old)?;
+    let new = narrative_texts(catalogue, form, new)?;
+    let mut pointers: Vec<&String> = old.keys().chain(new.keys()).collect();
+    pointers.sort();
+    pointers.dedup();
+    let texts = |side: &BTreeMap<String, String>, pointer: &str| {
+        side.get(pointer).map(|text| Value::String(text.clone()))
+    };
+    Ok(pointers
+        .into_iter()
+        .filter_map(|pointer| {
+            let (before, after) = (texts(&old, pointer), texts(&new, pointer));
+            let kind = match (&before, &after) {
+                (None, Some(_)) => crate::ChangeKind::Added,
+                (Some(_), None) => crate::ChangeKind::Removed,
+                (Some(a), Some(b)) if a != b => crate::ChangeKind::Changed,
+                _ => return None,
+            };
+            Some(crate::FieldChange {
+                pointer: pointer.clone(),
+                kind,
+                old: before,
+                new: after,
+            })
+        })
+        .collect())
+}
+
+/// Every non-empty string of `data` at a narrative pointer of `form`, by pointer.
+pub fn narrative_texts(
+    catalogue: &Catalogue,
+    form: &str,
+    data: &Value,
+) -> Result<std::collections::BTreeMap<String, String>, DocError> {
+    let mut found = std::collections::BTreeMap::new();
+    // An explicit stack: no walk recurses without a bound.
+    let mut stack = vec![(String::new(), data, 0usize)];
+    while let Some((pointer, value, depth)) = stack.pop() {
+        if depth > crate::MAX_DEPTH {
+            return Err(DocError::TooDeep {
+                limit: crate::MAX_DEPTH,
+            });
+        }
+        match value {
+            Value::String(text)
+                if !text.is_empty()
+                    && !pointer.is_empty()
+                    && is_narrative(catalogue, form, &pointer)? =>
+            {
+                found.insert(pointer, text.clone());
+            }
+            Value::Object(map) => {
+                for (name, child) in map {
+                    stack.push((crate::pointer::child(&pointer, name), child, depth + 1));
+                }
+            }
+            Value::Array(items) => {
+                for (index, child) in items.iter().enumerate() {
+                    let segment = index.to_string();
+                    stack.push((crate::pointer::child(&pointer, &segment), child, depth + 1));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(found)
+}
+
+/// Runs a yrs decoder over bytes from outside. yrs asserts (in debug builds) that a client id
+/// read fits in 53 bits, as Yjs's do, and a byte string may name a larger one: that is
+/// refused as malformed instead of unwinding through the caller.
+fn guarded<T>(decode: impl FnOnce() -> T) -> Result<T, NarrativeError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode))
+        .map_err(|_| NarrativeError::Malformed("a client id over 53 bits".to_owned()))
+}
+
 /// Whether the field at `pointer` of `form` is a narrative (the pointer's row indices may be
 /// numbers or `*`).
 pub fn is_narrative(catalogue: &Catalogue, form: &str, pointer: &str) -> Result<bool, DocError> {
@@ -150,7 +237,21 @@ impl Narratives {
         if update.len() > MAX_UPDATE_BYTES {
             return Err(NarrativeError::TooLarge(update.len()));
         }
-        Update::decode_v1(update).map_err(|e| NarrativeError::Malformed(e.to_string()))
+        guarded(|| Update::decode_v1(update))?.map_err(|e| NarrativeError::Malformed(e.to_string()))
+    }
+
+    /// Decodes one websocket message of the y-websocket protocol into its protocol messages
+    /// (sync steps, updates, awareness), or says why it does not decode. Updates inside are
+    /// not decoded (see [`Narratives::check_update`]).
+    pub fn decode_messages(bytes: &[u8]) -> Result<Vec<yrs::sync::Message>, NarrativeError> {
+        use yrs::encoding::read::Cursor;
+        use yrs::sync::protocol::MessageReader;
+        use yrs::updates::decoder::DecoderV1;
+        guarded(|| {
+            let mut decoder = DecoderV1::new(Cursor::new(bytes));
+            MessageReader::new(&mut decoder).collect::<Result<Vec<_>, _>>()
+        })?
+        .map_err(|e| NarrativeError::Malformed(e.to_string()))
     }
 
     /// Applies a Yjs v1 update (from storage or a peer).

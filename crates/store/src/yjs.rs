@@ -25,6 +25,22 @@ impl Store {
         Ok(())
     }
 
+    /// Appends Yjs updates of document `doc_id`'s narratives in one transaction, in order:
+    /// all of them are stored or none.
+    pub fn append_yjs_updates(&self, doc_id: &str, updates: &[Vec<u8>]) -> Result<(), StoreError> {
+        self.write(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            {
+                let mut insert =
+                    tx.prepare_cached("INSERT INTO yjs_updates (doc_id, update_) VALUES (?1, ?2)")?;
+                for update in updates {
+                    insert.execute(rusqlite::params![doc_id, update])?;
+                }
+            }
+            tx.commit()
+        })
+    }
+
     /// Document `doc_id`'s narratives as stored: its compacted state (if any) first, then its
     /// updates in arrival order. Applying them in order gives the document. Both are read in
     /// one transaction, so a compaction committed meanwhile is seen entirely or not at all.

@@ -11,6 +11,7 @@ use axum::Json;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
+use serde_json::Value;
 use utoipa::IntoParams;
 use workflow::{Action, Directory, DocumentRef, FormKind, OrgId, OrgKind, Role};
 
@@ -349,6 +350,7 @@ pub async fn diff(
                 e.message_ru(),
             ),
         })?;
+    let changes = with_narratives(&state, &record, &from, &to, changes).await?;
     let form = state.catalogue.form(record.document.form.form_id()).ok();
     Ok(Json(DiffView {
         from_round: if query.from.is_none() {
@@ -372,4 +374,78 @@ pub async fn diff(
             })
             .collect(),
     }))
+}
+
+/// `changes` (from Automerge) with the narratives' text changes: a side is read as a
+/// submission pinned it when its heads are a submission's (the empty heads are the empty
+/// document), or as the server holds the narratives now when they are the current heads.
+/// Between other versions the narratives' history is not kept, and `changes` is returned as
+/// it is.
+async fn with_narratives(
+    state: &AppState,
+    record: &store::DocumentRecord,
+    from: &[automerge::ChangeHash],
+    to: &[automerge::ChangeHash],
+    changes: Vec<document::FieldChange>,
+) -> Result<Vec<document::FieldChange>, ApiError> {
+    let sorted = |heads: &[automerge::ChangeHash]| {
+        let mut heads: Vec<String> = heads.iter().map(ToString::to_string).collect();
+        heads.sort_unstable();
+        heads
+    };
+    let store = state.store.clone();
+    let id = record.document.id.clone();
+    let submissions = blocking(move || store.submissions(&id)).await?;
+    let pinned = |heads: &[automerge::ChangeHash]| -> Option<Value> {
+        let want = sorted(heads);
+        submissions.iter().find_map(|s| {
+            let mut have = s.heads.hashes().to_vec();
+            have.sort_unstable();
+            (have == want)
+                .then(|| serde_json::from_str(&s.pinned.content).ok())
+                .flatten()
+        })
+    };
+    let old = if from.is_empty() {
+        Some(Value::Object(serde_json::Map::new()))
+    } else {
+        pinned(from)
+    };
+    let Some(old) = old else {
+        return Ok(changes);
+    };
+    let handle = handle(state, &record.document.id).await?;
+    let new = match pinned(to) {
+        Some(new) => new,
+        None => {
+            let current = handle.with_document(|doc| sorted(&doc.get_heads()));
+            if current != sorted(to) {
+                return Ok(changes);
+            }
+            let narratives = state
+                .yjs
+                .snapshot(&state.store, record.document.id.as_str())
+                .await
+                .map_err(ApiError::internal)?;
+            handle
+                .with_document(|doc| {
+                    let mut data = document::to_json(doc)?;
+                    narratives.overlay(doc, &mut data)?;
+                    Ok::<_, document::DocError>(data)
+                })
+                .map_err(|e| ApiError::internal(e.to_string()))?
+        }
+    };
+    let form = record.document.form.form_id();
+    let narrative = |pointer: &str| {
+        document::narrative::is_narrative(&state.catalogue, form, pointer).unwrap_or(false)
+    };
+    let texts = document::narrative::narrative_changes(&state.catalogue, form, &old, &new)
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let mut changes: Vec<document::FieldChange> = changes
+        .into_iter()
+        .filter(|change| !narrative(&change.pointer))
+        .collect();
+    changes.extend(texts);
+    Ok(changes)
 }

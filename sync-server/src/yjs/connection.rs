@@ -4,16 +4,13 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, close_code};
 use futures::{SinkExt, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 use workflow::{Action, UserId};
-use yrs::encoding::read::Cursor;
-use yrs::sync::protocol::MessageReader;
 use yrs::sync::{Message, SyncMessage};
-use yrs::updates::decoder::DecoderV1;
 use yrs::updates::encoder::Encode;
 use yrs::{ReadTxn, Transact, Update};
 
@@ -26,6 +23,10 @@ use crate::sync::connection::{Closer, PING_INTERVAL};
 
 /// The largest awareness message accepted (a cursor and a name are a few hundred bytes).
 pub const MAX_AWARENESS_BYTES: usize = 64 * 1024;
+
+/// How long a judged right to write is used when nothing announces a change of records
+/// (accounts changed by another process announce nothing).
+pub const RECHECK_RIGHTS_AFTER: Duration = Duration::from_secs(1);
 
 /// Numbers connections, so a room does not echo a message to its sender.
 static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
@@ -52,6 +53,7 @@ pub async fn serve(
     let (mut sink, mut stream) = socket.split();
     let mut relay = room.relay.subscribe();
     let mut clients: HashSet<yrs::ClientID> = HashSet::new();
+    let mut standing = None;
     let start = {
         let awareness = room.awareness.lock().await;
         let sv = awareness.doc().transact().state_vector();
@@ -105,7 +107,8 @@ pub async fn serve(
                     }
                     None | Some(Err(_)) | Some(Ok(WsMessage::Close(_))) => break,
                 };
-                match handle(&state, &id, &user, &room, me, &bytes, &mut clients).await {
+                let mut at = Connection { state: &state, id: &id, user: &user, room: &room, me, standing: &mut standing };
+                match handle(&mut at, &bytes, &mut clients).await {
                     Outcome::Reply(replies) => {
                         for reply in replies {
                             if sink.send(WsMessage::Binary(reply.into())).await.is_err() {
@@ -137,31 +140,48 @@ pub async fn serve(
     let _ = sink.close().await;
 }
 
+/// The user's standing toward the document as judged at one [`Rooms::epoch`].
+///
+/// [`Rooms::epoch`]: super::rooms::Rooms::epoch
+#[derive(Debug, Clone, Copy)]
+struct Standing {
+    epoch: u64,
+    judged: Instant,
+    may_write: bool,
+    /// Returned, approved or collected: an edit starts a new round.
+    decided: bool,
+}
+
+/// What handling one connection's message needs.
+struct Connection<'a> {
+    state: &'a AppState,
+    id: &'a str,
+    user: &'a UserId,
+    room: &'a Room,
+    me: u64,
+    /// The last judged standing, reused while the records have not changed.
+    standing: &'a mut Option<Standing>,
+}
+
 /// Judges and applies one websocket message (one or more protocol messages). Everything is
 /// decoded and checked before anything is applied.
 async fn handle(
-    state: &AppState,
-    id: &str,
-    user: &UserId,
-    room: &Room,
-    me: u64,
+    at: &mut Connection<'_>,
     bytes: &[u8],
     clients: &mut HashSet<yrs::ClientID>,
 ) -> Outcome {
+    let room = at.room;
+    let me = at.me;
     if bytes.len() > document::narrative::MAX_UPDATE_BYTES {
         return Outcome::Close(format!(
             "message of {} bytes is over the limit",
             bytes.len()
         ));
     }
-    let mut decoder = DecoderV1::new(Cursor::new(bytes));
-    let mut messages = Vec::new();
-    for message in MessageReader::new(&mut decoder) {
-        match message {
-            Ok(message) => messages.push(message),
-            Err(e) => return Outcome::Close(format!("malformed message: {e}")),
-        }
-    }
+    let messages = match document::narrative::Narratives::decode_messages(bytes) {
+        Ok(messages) => messages,
+        Err(e) => return Outcome::Close(format!("malformed message: {e}")),
+    };
     let mut updates: Vec<(bool, Vec<u8>, Update)> = Vec::new();
     for message in &messages {
         match message {
@@ -192,7 +212,7 @@ async fn handle(
                 let Some((step2, raw, update)) = updates.next() else {
                     continue;
                 };
-                match apply(state, id, user, room, me, step2, raw, update).await {
+                match apply(at, step2, raw, update).await {
                     Ok(Some(reply)) => replies.push(reply),
                     Ok(None) => {}
                     Err(reason) => return Outcome::Close(reason),
@@ -220,27 +240,25 @@ async fn handle(
 }
 
 /// Applies one update if it brings anything and the user may write: applied to the room,
-/// appended to the store, passed on to the others, and a decided document starts a new round.
-/// A reader's update that would change something is answered with permission denied.
+/// handed to the room's writer (which stores it, then passes it on to the others), and a
+/// decided document starts a new round. A reader's update that would change something is
+/// answered with permission denied.
 ///
 /// The room's lock is held from the novelty check through the right to write to applying, so
-/// a submission, which pins the room's state under the same lock ([`Rooms::pin`]), sees each
-/// update either applied (and pinned) or judged after it was frozen (and refused).
+/// a submission, which pins the room's state under the same lock ([`Rooms::pin`]) and moves
+/// [`Rooms::epoch`] before releasing it, sees each update either applied (and pinned) or
+/// judged after it was frozen (and refused).
 ///
 /// [`Rooms::pin`]: super::rooms::Rooms::pin
-#[allow(clippy::too_many_arguments)]
+/// [`Rooms::epoch`]: super::rooms::Rooms::epoch
 async fn apply(
-    state: &AppState,
-    id: &str,
-    user: &UserId,
-    room: &Room,
-    me: u64,
+    at: &mut Connection<'_>,
     step2: bool,
     raw: Vec<u8>,
     update: Update,
 ) -> Result<Option<Vec<u8>>, String> {
-    {
-        let awareness = room.awareness.lock().await;
+    let standing = {
+        let awareness = at.room.awareness.lock().await;
         let have = awareness.doc().transact().state_vector();
         let new_structs = update.extends(&have);
         // A client's sync step 2 always carries its whole delete set; only an update's
@@ -248,8 +266,9 @@ async fn apply(
         if !new_structs && (step2 || update.delete_set().is_empty()) {
             return Ok(None);
         }
-        if !may_write(state, id, user).await {
-            tracing::info!(document = %id, %user, "yjs update refused: no right to write");
+        let standing = standing(at).await;
+        if !standing.may_write {
+            tracing::info!(document = %at.id, user = %at.user, "yjs update refused: no right to write");
             return Ok(Some(
                 Message::Auth(Some("нет права изменять этот документ".to_owned())).encode_v1(),
             ));
@@ -257,36 +276,67 @@ async fn apply(
         let mut txn = awareness.doc().transact_mut();
         txn.apply_update(update)
             .map_err(|e| format!("update does not apply: {e}"))?;
+        standing
+    };
+    let relayed = Message::Sync(SyncMessage::Update(raw.clone())).encode_v1();
+    at.room.store(at.me, raw, relayed).await;
+    if standing.decided {
+        new_round_if_decided(at.state, at.id).await;
+        *at.standing = None;
     }
-    let store = state.store.clone();
-    let doc = id.to_owned();
-    let stored = raw.clone();
-    blocking(move || store.append_yjs_update(&doc, &stored))
-        .await
-        .map_err(|e| format!("cannot store the update: {}", e.message()))?;
-    let relayed = Message::Sync(SyncMessage::Update(raw)).encode_v1();
-    let _ = room.relay.send((me, Arc::new(relayed)));
-    new_round_if_decided(state, id).await;
     Ok(None)
 }
 
-/// Whether `user` may write document `id` now (asked per update: a submission freezes it).
-async fn may_write(state: &AppState, id: &str, user: &UserId) -> bool {
-    let store = state.store.clone();
-    let user = user.clone();
-    let Ok(doc) = store::document_id(id) else {
-        return false;
+/// The user's standing toward the document: the one judged before while no record changed
+/// and it is younger than [`RECHECK_RIGHTS_AFTER`], else judged again from the store.
+/// Storage failing denies writing (and is judged again next time).
+async fn standing(at: &mut Connection<'_>) -> Standing {
+    let epoch = at.state.yjs.epoch();
+    if let Some(standing) = *at.standing
+        && standing.epoch == epoch
+        && standing.judged.elapsed() < RECHECK_RIGHTS_AFTER
+    {
+        return standing;
+    }
+    let judged = Instant::now();
+    let store = at.state.store.clone();
+    let user = at.user.clone();
+    let Ok(doc) = store::document_id(at.id) else {
+        return Standing {
+            epoch,
+            judged,
+            may_write: false,
+            decided: false,
+        };
     };
-    blocking(move || {
+    let looked = blocking(move || {
         let Some(record) = store.document(&doc)? else {
-            return Ok(false);
+            return Ok(None);
         };
         let people = store.people_of(&user)?;
         let dir = directory(&store)?;
-        Ok(decide(&dir, &people, &user, &record, Action::Write).is_allowed())
+        let may_write = decide(&dir, &people, &user, &record, Action::Write).is_allowed();
+        use workflow::Status::{Approved, Collected, Returned};
+        let decided = matches!(record.document.status, Returned | Approved | Collected);
+        Ok(Some((may_write, decided)))
     })
-    .await
-    .unwrap_or(false)
+    .await;
+    let standing = match looked {
+        Ok(Some((may_write, decided))) => Standing {
+            epoch,
+            judged,
+            may_write,
+            decided,
+        },
+        Ok(None) | Err(_) => Standing {
+            epoch,
+            judged,
+            may_write: false,
+            decided: false,
+        },
+    };
+    *at.standing = looked.is_ok().then_some(standing);
+    standing
 }
 
 /// A narrative edit to a returned, approved or collected document starts its new round.

@@ -1,14 +1,22 @@
 //! The server's copy of each document's narratives, shared by every `/yjs` connection to it:
 //! the Yjs document (loaded from the store on first use) with the awareness (who is where) of
 //! the people connected, and a channel that passes each accepted message to the others.
+//!
+//! Accepted updates are stored by the room's writer task ([`Room::store`]): it appends every
+//! update waiting at the time in one transaction, then passes them on to the other
+//! connections, so a connection streaming updates does not wait for each write and whatever
+//! another connection has received is already stored. [`Rooms::flush`] waits for every
+//! writer at shutdown. The rooms also count changes of document records ([`Rooms::epoch`]), so
+//! a connection may keep its right to write between changes instead of reading it per update.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use document::narrative::Narratives;
 use store::Store;
-use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, broadcast};
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, broadcast, mpsc, oneshot};
 use yrs::sync::Awareness;
 
 use crate::state::AppState;
@@ -18,7 +26,17 @@ pub const COMPACT_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Messages queued for the connections of one document before a slow one misses some (it is
 /// then closed and reconnects, syncing what it missed).
-const ROOM_QUEUE: usize = 1024;
+const ROOM_QUEUE: usize = 8192;
+
+/// Accepted updates waiting for the room's writer before the connections sending more wait.
+const APPEND_QUEUE: usize = 4096;
+
+/// The most updates the writer stores in one transaction (and then relays at once: well under
+/// [`ROOM_QUEUE`], so a connection busy with its own next message does not lag behind a batch).
+const APPEND_BATCH: usize = 256;
+
+/// How long the writer waits before retrying a write that failed.
+const RETRY_AFTER: Duration = Duration::from_millis(500);
 
 /// One document's narratives and the connections editing them.
 pub struct Room {
@@ -26,6 +44,44 @@ pub struct Room {
     pub awareness: Arc<AsyncMutex<Awareness>>,
     /// Accepted messages, with the id of the connection that sent them.
     pub relay: broadcast::Sender<(u64, Arc<Vec<u8>>)>,
+    /// The room's writer task: appends accepted updates, then relays them.
+    appends: mpsc::Sender<Append>,
+}
+
+/// Work for a room's writer.
+enum Append {
+    /// An update applied to the room by connection `from`: store it, then relay `relayed`.
+    Update {
+        from: u64,
+        update: Vec<u8>,
+        relayed: Vec<u8>,
+    },
+    /// Answer once everything queued before is stored.
+    Flush(oneshot::Sender<()>),
+}
+
+impl Room {
+    /// Hands an update that connection `from` applied to the room to the room's writer, which
+    /// appends it to the store and then relays `relayed` to the room's other connections.
+    /// Waits only when the writer is [`APPEND_QUEUE`] updates behind.
+    pub async fn store(&self, from: u64, update: Vec<u8>, relayed: Vec<u8>) {
+        let append = Append::Update {
+            from,
+            update,
+            relayed,
+        };
+        if self.appends.send(append).await.is_err() {
+            tracing::error!("a room's writer has stopped; an update is kept in memory only");
+        }
+    }
+
+    /// Waits until every update handed to [`Room::store`] before is stored.
+    pub async fn flush(&self) {
+        let (done, stored) = oneshot::channel();
+        if self.appends.send(Append::Flush(done)).await.is_ok() {
+            let _ = stored.await;
+        }
+    }
 }
 
 /// Every document's room, loaded on first use.
@@ -34,6 +90,8 @@ pub struct Rooms {
     rooms: Mutex<HashMap<String, Arc<Room>>>,
     /// Loading a room is serialised so two connections do not load one twice.
     loading: AsyncMutex<()>,
+    /// Counts changes of document records and accounts (see [`Rooms::epoch`]).
+    epoch: AtomicU64,
 }
 
 impl Rooms {
@@ -48,9 +106,12 @@ impl Rooms {
         }
         let narratives = load(store, id).await?;
         let (relay, _) = broadcast::channel(ROOM_QUEUE);
+        let (appends, queued) = mpsc::channel(APPEND_QUEUE);
+        tokio::spawn(write(store.clone(), id.to_owned(), queued, relay.clone()));
         let room = Arc::new(Room {
             awareness: Arc::new(AsyncMutex::new(Awareness::new(narratives.doc().clone()))),
             relay,
+            appends,
         });
         self.lock().insert(id.to_owned(), room.clone());
         Ok(room)
@@ -69,6 +130,27 @@ impl Rooms {
         Ok(Pinned {
             guard: room.awareness.clone().lock_owned().await,
         })
+    }
+
+    /// Waits until every loaded room has stored the updates it accepted so far.
+    pub async fn flush(&self) {
+        let rooms: Vec<Arc<Room>> = self.lock().values().cloned().collect();
+        for room in rooms {
+            room.flush().await;
+        }
+    }
+
+    /// A number that changes whenever a document's record or the accounts may have changed
+    /// (the server calls [`Rooms::records_changed`] as it tells `/sync`): a right to write
+    /// judged at one epoch holds until the epoch moves. A submission moves it while its room is
+    /// still pinned, so no update is accepted on a right judged before the freeze.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    /// Moves [`Rooms::epoch`] on.
+    pub fn records_changed(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Document `id`'s room if it is loaded.
@@ -96,6 +178,52 @@ impl Pinned {
             .transact()
             .encode_state_as_update_v1(&StateVector::default());
         Ok(Narratives::from_updates([state.as_slice()])?)
+    }
+}
+
+/// A room's writer: stores the updates waiting, in one transaction, then relays them in order;
+/// a failed write is retried (the updates are in the room's memory and are not relayed until
+/// stored). Ends when the room is dropped.
+async fn write(
+    store: Store,
+    id: String,
+    mut queued: mpsc::Receiver<Append>,
+    relay: broadcast::Sender<(u64, Arc<Vec<u8>>)>,
+) {
+    let mut batch = Vec::with_capacity(APPEND_BATCH);
+    while queued.recv_many(&mut batch, APPEND_BATCH).await > 0 {
+        let updates: Vec<Vec<u8>> = batch
+            .iter_mut()
+            .filter_map(|append| match append {
+                Append::Update { update, .. } => Some(std::mem::take(update)),
+                Append::Flush(_) => None,
+            })
+            .collect();
+        let updates = Arc::new(updates);
+        while !updates.is_empty() {
+            let (store, doc, stored) = (store.clone(), id.clone(), updates.clone());
+            match tokio::task::spawn_blocking(move || store.append_yjs_updates(&doc, &stored)).await
+            {
+                Ok(Ok(())) => break,
+                Ok(Err(error)) => {
+                    tracing::error!(document = %id, %error, "cannot store narrative updates; retrying");
+                }
+                Err(error) => {
+                    tracing::error!(document = %id, %error, "storing narrative updates panicked; retrying");
+                }
+            }
+            tokio::time::sleep(RETRY_AFTER).await;
+        }
+        for append in batch.drain(..) {
+            match append {
+                Append::Update { from, relayed, .. } => {
+                    let _ = relay.send((from, Arc::new(relayed)));
+                }
+                Append::Flush(done) => {
+                    let _ = done.send(());
+                }
+            }
+        }
     }
 }
 
