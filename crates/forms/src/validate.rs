@@ -48,7 +48,7 @@ impl Catalogue {
     ///
     /// Rules `across` documents are not checked: see [`Catalogue::validate_with`].
     pub fn validate(&self, form: &str, region: &str, doc: &Value) -> Result<Report, LookupError> {
-        self.judge(form, region, None, doc, None)
+        self.judge(form, region, None, doc, None, None)
     }
 
     /// Validates `doc` under the requirements of `region` and, when `municipality` is given,
@@ -62,7 +62,7 @@ impl Catalogue {
         municipality: Option<&str>,
         doc: &Value,
     ) -> Result<Report, LookupError> {
-        self.judge(form, region, municipality, doc, None)
+        self.judge(form, region, municipality, doc, None, None)
     }
 
     /// As [`Catalogue::validate_in`], and also checks the rules `across` documents against
@@ -77,7 +77,30 @@ impl Catalogue {
         doc: &Value,
         others: &[(&str, &Value)],
     ) -> Result<Report, LookupError> {
-        self.judge(form, region, municipality, doc, Some(others))
+        self.judge(form, region, municipality, doc, Some(others), None)
+    }
+
+    /// As [`Catalogue::validate_with`], with the school's confirmed identification readable by
+    /// rules as [`crate::IDENTIFICATION_ROOT`] (`{"status": "low_results", …}`): rules that
+    /// ask for the school's category read it in place of the document's self-declared one
+    /// (`school_profile.status`). `None` is the same as [`Catalogue::validate_with`].
+    pub fn validate_identified(
+        &self,
+        form: &str,
+        region: &str,
+        municipality: Option<&str>,
+        doc: &Value,
+        others: &[(&str, &Value)],
+        identification: Option<&Value>,
+    ) -> Result<Report, LookupError> {
+        self.judge(
+            form,
+            region,
+            municipality,
+            doc,
+            Some(others),
+            identification,
+        )
     }
 
     fn judge(
@@ -87,6 +110,7 @@ impl Catalogue {
         municipality: Option<&str>,
         doc: &Value,
         others: Others<'_>,
+        identification: Option<&Value>,
     ) -> Result<Report, LookupError> {
         let set = self.requirement_set(form, region)?;
         let form = self.form(form)?;
@@ -145,7 +169,7 @@ impl Catalogue {
             form,
             &layers,
             doc,
-            others,
+            (others, identification),
             schema_broken,
             &arena,
             &mut report,
@@ -171,12 +195,13 @@ impl Catalogue {
         form: &Form,
         layers: &[Layer<'_>],
         doc: &Value,
-        others: Others<'_>,
+        (others, identification): (Others<'_>, Option<&Value>),
         schema_broken: bool,
         arena: &Bump,
         report: &mut Report,
     ) {
-        let subject = Subject::new(&self.engine, arena, doc, schema_broken);
+        let mut subject = Subject::new(&self.engine, arena, doc, schema_broken);
+        subject.identification = identification;
         let mut violations = Vec::new();
         let mut tabled = Vec::new();
         let lists = std::iter::once((None, &form.rules, &form.tables)).chain(
