@@ -20,7 +20,7 @@ pub mod template;
 
 pub use error::{CellError, InputError, LoadError};
 pub use evaluate::{SchoolResult, evaluate};
-pub use method::{Method, Scope};
+pub use method::{Method, Methods, Scope};
 
 use std::collections::BTreeSet;
 

@@ -403,3 +403,61 @@ impl Method {
         Ok(())
     }
 }
+
+/// Every place's method under a `forms/` folder, by (region, municipality).
+#[derive(Debug, Clone, Default)]
+pub struct Methods(std::collections::BTreeMap<(String, Option<String>), Method>);
+
+impl Methods {
+    /// Reads `regions/*/identification.json` and `regions/*/municipalities/*/identification.json`.
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError`] for a broken method file or an unreadable folder.
+    pub fn load(forms_dir: &Path) -> Result<Methods, LoadError> {
+        let folders = |dir: &Path| -> Result<Vec<(String, PathBuf)>, LoadError> {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return Ok(Vec::new());
+            };
+            let mut found = Vec::new();
+            for entry in entries {
+                let entry = entry.map_err(|source| LoadError::Io {
+                    path: dir.to_owned(),
+                    source,
+                })?;
+                if entry.path().is_dir() {
+                    found.push((
+                        entry.file_name().to_string_lossy().into_owned(),
+                        entry.path(),
+                    ));
+                }
+            }
+            Ok(found)
+        };
+        let mut methods = std::collections::BTreeMap::new();
+        for (region, path) in folders(&forms_dir.join("regions"))? {
+            if let Some(method) = Method::find(forms_dir, &region, None)? {
+                methods.insert((region.clone(), None), method);
+            }
+            for (municipality, _) in folders(&path.join("municipalities"))? {
+                if let Some(method) = Method::find(forms_dir, &region, Some(&municipality))? {
+                    methods.insert((region.clone(), Some(municipality)), method);
+                }
+            }
+        }
+        Ok(Methods(methods))
+    }
+
+    /// The method of exactly this place.
+    pub fn get(&self, region: &str, municipality: Option<&str>) -> Option<&Method> {
+        self.0
+            .get(&(region.to_owned(), municipality.map(str::to_owned)))
+    }
+
+    /// Every place with a method: (region, municipality, method).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Option<&str>, &Method)> {
+        self.0
+            .iter()
+            .map(|((r, m), method)| (r.as_str(), m.as_deref(), method))
+    }
+}

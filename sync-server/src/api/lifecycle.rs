@@ -121,6 +121,10 @@ pub struct SubmissionContext {
     /// The owner school's other registered documents: form id and current content (empty
     /// fields dropped). Documents the server holds no copy of yet are left out.
     pub others: Vec<(String, serde_json::Value)>,
+    /// The owner school's confirmed identification in effect, as rules read it
+    /// (`forms::IDENTIFICATION_ROOT`); `None` when it has none, and rules asking for the
+    /// school's category read the one its document declares.
+    pub identification: Option<serde_json::Value>,
 }
 
 impl SubmissionContext {
@@ -165,9 +169,13 @@ impl SubmissionContext {
                 ));
             }
         }
+        let identification =
+            crate::api::identification::in_effect_for_rules(state, &record.document.owner_school)
+                .await?;
         Ok(SubmissionContext {
             municipality,
             others,
+            identification,
         })
     }
 }
@@ -200,12 +208,13 @@ pub fn judge(
         .map(|(form, doc)| (form.as_str(), doc))
         .collect();
     let report = catalogue
-        .validate_with(
+        .validate_identified(
             form,
             &record.region,
             context.municipality.as_deref(),
             &forms::without_empty(&current),
             &others,
+            context.identification.as_ref(),
         )
         .map_err(|e| ApiError::internal(format!("no requirement set: {e}")))?;
     let pinned = report.valid.then(|| {

@@ -8,11 +8,17 @@ use api_types::{
     RegisterRequest, RegistryRow, ReviewRequest, RoleView, SessionsClosed, SignatureView,
     SubmissionView, SubmitRequest, SubmitResponse, Verdict, WhoAmI,
 };
+use api_types::{
+    CategoryView, IdentificationQuery, IdentificationView, IdentifiedSchoolView,
+    SchoolIdentification,
+};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{admin, auth, dashboard, documents, lifecycle, organisations, registry, report};
+use crate::api::{
+    admin, auth, dashboard, documents, identification, lifecycle, organisations, registry, report,
+};
 
 /// The API's description.
 #[derive(OpenApi)]
@@ -24,12 +30,15 @@ use crate::api::{admin, auth, dashboard, documents, lifecycle, organisations, re
         lifecycle::submit, lifecycle::sign, lifecycle::review, lifecycle::collect,
         registry::list, registry::export, organisations::list, dashboard::show,
         report::show, admin::users, admin::reset_password, admin::close_sessions, admin::audit, admin::verify,
+        identification::upload, identification::list, identification::show, identification::confirm,
+        identification::of_school,
     ),
     components(schemas(
         ErrorBody, LoginRequest, LoginResponse, PasswordChange, SessionsClosed, WhoAmI, RoleView, RegisterRequest, DiffView,
         ChangeView, DocumentSummary, DocumentDetail, SubmissionView, SignatureView, CommentView,
         OrgView, OrganisationView, SubmitRequest, SubmitResponse, ReviewRequest, Verdict, NewComment, RegistryRow,
         DashboardView, DashboardCell, FindingCount, AdminUser, PasswordReset, AuditRowView, AuditCheck,
+        IdentificationQuery, IdentificationView, IdentifiedSchoolView, CategoryView, SchoolIdentification,
     )),
     modifiers(&BearerAuth),
 )]
