@@ -168,6 +168,7 @@ fn each_role_sees_exactly_the_documents_the_table_gives_it() {
         // Mordovia's schools have no demo documents, and see none of Lipetsk's.
         ("kadoshkino-editor", set(&[])),
         ("insar-editor", set(&[])),
+        ("mordovia-coordinator", set(&[])),
     ];
     assert_eq!(expected.len(), DEMO_USERS.len());
     for (login, documents) in expected {
