@@ -133,7 +133,7 @@ fn each_role_sees_exactly_the_documents_the_table_gives_it() {
         .union(&set(&sukhodol_all))
         .cloned()
         .collect();
-    let expected: [(&str, BTreeSet<(String, String)>); 11] = [
+    let expected: [(&str, BTreeSet<(String, String)>); 12] = [
         ("editor", set(&krasnoe_all)),
         ("director", set(&krasnoe_all)),
         // The mentor school is a party to the programme and the agreement, not to the policy.
