@@ -353,13 +353,8 @@ impl Method {
         for (category, indicator) in self.indicators() {
             let at = format!("{} {}", category.id, indicator.id);
             let comparison = |c: &Comparison| {
-                for name in c.value.names().into_iter().chain(
-                    c.minus
-                        .as_ref()
-                        .map(Columns::names)
-                        .unwrap_or_default()
-                        .into_iter(),
-                ) {
+                let minus = c.minus.as_ref().map(Columns::names).unwrap_or_default();
+                for name in c.value.names().into_iter().chain(minus) {
                     want(name, ColumnKind::Number, &at)?;
                 }
                 match (&c.than, &c.than_column) {
