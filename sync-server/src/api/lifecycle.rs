@@ -182,7 +182,8 @@ impl SubmissionContext {
 
 /// Validates `content` (a document's data at the heads to submit) against the region's current
 /// requirement set, layered with the owner school's municipality's, and the rules across the
-/// school's documents against `context`'s others, reading documents made in an older form
+/// school's documents against `context`'s others (rules asking for the school's category read
+/// `context`'s confirmed identification in place of the declared one), reading documents made in an older form
 /// version in the current one (`forms::migrate`); when valid, also what the submission pins
 /// (the content as it is).
 ///
