@@ -19,6 +19,14 @@ for login in editor mentor reviewer coordinator; do
     echo "demo-$login" | as "$login" login --server "$server" --user "$login" --password-stdin
 done
 
+echo "== the region identifies its schools by its own method, then confirms the result"
+as coordinator identify --template --region lipetsk > "$work/identification-template.csv"
+as coordinator identify --region lipetsk --year 2025 sync-server/demo/identification.lipetsk.2025.csv |
+    tee "$work/identification.txt"
+identification=$(sed -n 's/^Результат № \([0-9]*\) сохранён.*/\1/p' "$work/identification.txt")
+as coordinator identify --confirm "$identification"
+as editor identify --school krasnoe
+
 echo "== the school's editor drafts the programme offline, with the Lyceum No. 44 as mentor"
 doc=$(as editor new school-programme --region lipetsk --mentor lyceum-44 \
     --from forms/examples/school-programme.lipetsk.valid.json)

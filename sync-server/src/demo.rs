@@ -197,6 +197,13 @@ pub const USERS: &[DemoUser] = &[
         org: "insar-school",
         password: "demo-insar",
     },
+    DemoUser {
+        login: "mordovia-coordinator",
+        name: "Ведяшкина Наталья Петровна",
+        role: Role::RegionalCoordinator,
+        org: "mordovia",
+        password: "demo-mordovia-coordinator",
+    },
 ];
 
 /// Loads the demo region into the server unless it is there already, and prints how to log

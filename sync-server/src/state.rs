@@ -36,6 +36,8 @@ pub struct AppState {
     pub store: Store,
     /// The forms and regional requirement sets submissions are validated against.
     pub catalogue: Arc<Catalogue>,
+    /// Each place's method of identifying schools (`forms/regions/…/identification.json`).
+    pub methods: Arc<identification::Methods>,
     /// The way to every password check: failed attempts counted per login and address, and
     /// as many checks at once as the store has argon2 working areas.
     pub passwords: Arc<PasswordGate>,
@@ -60,6 +62,12 @@ impl AppState {
         let store = Store::open(&path).with_context(|| format!("opening {}", path.display()))?;
         let catalogue = Catalogue::load(&config.forms_dir)
             .with_context(|| format!("loading forms from {}", config.forms_dir.display()))?;
+        let methods = identification::Methods::load(&config.forms_dir).with_context(|| {
+            format!(
+                "loading identification methods from {}",
+                config.forms_dir.display()
+            )
+        })?;
         let peer_id = match store.setting(PEER_ID_SETTING)? {
             Some(id) => id,
             None => {
@@ -89,6 +97,7 @@ impl AppState {
             health,
             store,
             catalogue: Arc::new(catalogue),
+            methods: Arc::new(methods),
             passwords: Arc::new(PasswordGate::new(
                 store::PASSWORD_CHECKS_AT_ONCE,
                 PASSWORD_CHECK_WAIT,

@@ -303,6 +303,7 @@ pub const DEMO_USERS: &[(&str, &str)] = &[
     ("sukhodol-editor", "demo-sukhodol"),
     ("kadoshkino-editor", "demo-kadoshkino"),
     ("insar-editor", "demo-insar"),
+    ("mordovia-coordinator", "demo-mordovia-coordinator"),
 ];
 
 /// A document `login` may write, from the demo region (`GET /api/documents`).

@@ -133,7 +133,7 @@ fn each_role_sees_exactly_the_documents_the_table_gives_it() {
         .union(&set(&sukhodol_all))
         .cloned()
         .collect();
-    let expected: [(&str, BTreeSet<(String, String)>); 11] = [
+    let expected: [(&str, BTreeSet<(String, String)>); 12] = [
         ("editor", set(&krasnoe_all)),
         ("director", set(&krasnoe_all)),
         // The mentor school is a party to the programme and the agreement, not to the policy.
@@ -168,6 +168,7 @@ fn each_role_sees_exactly_the_documents_the_table_gives_it() {
         // Mordovia's schools have no demo documents, and see none of Lipetsk's.
         ("kadoshkino-editor", set(&[])),
         ("insar-editor", set(&[])),
+        ("mordovia-coordinator", set(&[])),
     ];
     assert_eq!(expected.len(), DEMO_USERS.len());
     for (login, documents) in expected {

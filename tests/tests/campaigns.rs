@@ -509,7 +509,7 @@ fn submissions_keep_their_edition_and_the_impact_report_names_what_a_tighter_one
     assert_eq!(impact["next"], Value::Null);
     assert_eq!(impact["version"], "2099.1");
     let failing = impact["would_fail"].as_array().unwrap();
-    assert_eq!(failing.len(), 1);
+    assert_eq!(failing.len(), 1, "{impact}");
     assert_eq!(failing[0]["document"], krasnoe.as_str());
     assert_eq!(failing[0]["school"], "krasnoe");
     assert_eq!(failing[0]["judged_by"], "lipetsk/school-programme 2025.4");

@@ -27,6 +27,15 @@ fn the_readme_tour_takes_a_programme_from_draft_to_the_registry() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("Документ подан: раунд 2"), "{stdout}");
+    // The region identified its schools and confirmed it; the school sees its category.
+    assert!(
+        stdout.contains("подтверждено; категории школ вступили в силу"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("да — основание: приказ управления образования и науки Липецкой области"),
+        "{stdout}"
+    );
     // Both people's sentences are in the one narrative the editor shows.
     assert!(
         stdout

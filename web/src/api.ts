@@ -33,6 +33,28 @@ export interface WhoAmI {
   curated: string[];
 }
 
+/** A school's outcome in an identification (`GET /api/schools/{school}/identification`). */
+export interface IdentifiedSchoolView {
+  school: string;
+  name: string;
+  categories: { id: string; title: string }[];
+  status: string | null;
+  reasons: string[];
+}
+
+/** The identification in effect for a school, when a confirmed one names it. */
+export interface SchoolIdentification {
+  school: string;
+  in_effect: {
+    id: number;
+    year: number;
+    method_id: string;
+    state_ru: string;
+    confirmed_at: string | null;
+    schools: IdentifiedSchoolView[];
+  } | null;
+}
+
 /** A school or mentor school of the user's region. */
 export interface OrganisationView {
   id: string;
@@ -307,6 +329,10 @@ export class Api {
 
   whoami(): Promise<WhoAmI> {
     return this.call("GET", "/api/whoami");
+  }
+
+  schoolIdentification(school: string): Promise<SchoolIdentification> {
+    return this.call("GET", `/api/schools/${encodeURIComponent(school)}/identification`);
   }
 
   organisations(): Promise<OrganisationView[]> {

@@ -593,3 +593,91 @@ mod tests {
         assert_eq!(error.details, Value::Null);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Identification of schools
+// ---------------------------------------------------------------------------------------------
+
+/// Query of `POST /api/identification` (the body is the CSV or XLSX table) and of
+/// `GET /api/identification` (only `region` is read).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct IdentificationQuery {
+    /// The region (`mordovia`).
+    pub region: String,
+    /// The municipality whose own method applies (`kadoshkino`); absent for a region's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub municipality: Option<String>,
+    /// The year identified (`2025`); required when uploading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+}
+
+/// A category a school is assigned to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CategoryView {
+    /// The method's code (`low_results`).
+    pub id: String,
+    /// In Russian.
+    pub title: String,
+}
+
+/// One school's outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct IdentifiedSchoolView {
+    /// The school's organisation id.
+    pub school: String,
+    /// Its name as the table gave it.
+    pub name: String,
+    /// Its categories (empty: none).
+    pub categories: Vec<CategoryView>,
+    /// The programme form's «Категория школы» code they stand for (`low_results`,
+    /// `adverse_conditions`, `both`), which rules asking for the category read once confirmed.
+    pub status: Option<String>,
+    /// Why, in Russian: per category a summary, then each indicator found
+    /// («4.2: средний балл ОГЭ по русскому языку 3,31 < 3,5»).
+    pub reasons: Vec<String>,
+}
+
+/// A stored identification.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct IdentificationView {
+    /// Its number.
+    pub id: i64,
+    /// The region.
+    pub region: String,
+    /// The municipality, when the method is a municipality's.
+    pub municipality: Option<String>,
+    /// The year.
+    pub year: i32,
+    /// The method applied: `<place>/identification` and its version.
+    pub method_id: String,
+    /// The method's version.
+    pub method_version: String,
+    /// SHA-256 of the uploaded file.
+    pub input_sha256: String,
+    /// Who computed it.
+    pub computed_by: String,
+    /// When (UTC).
+    pub computed_at: String,
+    /// `preliminary` until the regional coordinator confirms it, then `confirmed`.
+    pub state: String,
+    /// «предварительно» / «подтверждено».
+    pub state_ru: String,
+    /// Who confirmed it.
+    pub confirmed_by: Option<String>,
+    /// When.
+    pub confirmed_at: Option<String>,
+    /// The schools (for a school's own view, only that school).
+    pub schools: Vec<IdentifiedSchoolView>,
+}
+
+/// `GET /api/schools/{school}/identification`: the identification in effect for a school.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SchoolIdentification {
+    /// The school.
+    pub school: String,
+    /// The confirmed identification that names it (latest year), with only its row; `None`
+    /// when none does: rules then read the category the school's document declares.
+    pub in_effect: Option<IdentificationView>,
+}

@@ -5,6 +5,7 @@ pub mod campaign;
 pub mod docs;
 pub mod edit;
 pub mod forms;
+pub mod identify;
 pub mod lifecycle;
 pub mod registry;
 pub mod sync;
@@ -27,13 +28,19 @@ const BUILT_IN_FORMS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../forms")
 /// Finds and loads the catalogue: `--forms-dir` / `RAVENSTVO_FORMS_DIR`, else `./forms` when it
 /// holds forms, else the forms this binary was built with.
 pub fn load_catalogue(explicit: Option<&Path>) -> anyhow::Result<Catalogue> {
-    let dir = match explicit {
+    let dir = forms_dir(explicit);
+    Catalogue::load(&dir)
+        .with_context(|| format!("не удалось загрузить формы из {}", dir.display()))
+}
+
+/// The forms folder: `--forms-dir` / `RAVENSTVO_FORMS_DIR`, else `./forms` when it holds
+/// forms, else the forms this binary was built with.
+pub fn forms_dir(explicit: Option<&Path>) -> PathBuf {
+    match explicit {
         Some(dir) => dir.to_owned(),
         None if Path::new("forms/common.schema.json").exists() => PathBuf::from("forms"),
         None => PathBuf::from(BUILT_IN_FORMS),
-    };
-    Catalogue::load(&dir)
-        .with_context(|| format!("не удалось загрузить формы из {}", dir.display()))
+    }
 }
 
 /// Turns a lookup error into an `anyhow` error carrying the Russian message.

@@ -262,6 +262,42 @@ enum Command {
         #[arg(long, short)]
         output: PathBuf,
     },
+    /// Идентификация школ по методике региона (или муниципалитета): таблица показателей
+    /// (CSV или XLSX) → категория каждой школы с основаниями. Без входа — расчёт на этом
+    /// компьютере; после входа результат сохраняется на сервере предварительно, пока
+    /// региональный координатор его не подтвердит (--confirm).
+    #[command(group(clap::ArgGroup::new("what").args(["template", "file", "confirm", "school"]).required(true)))]
+    Identify {
+        /// Регион, например mordovia.
+        #[arg(long)]
+        region: Option<String>,
+        /// Муниципалитет со своей методикой, например kadoshkino.
+        #[arg(long)]
+        municipality: Option<String>,
+        /// Год идентификации, например 2025.
+        #[arg(long)]
+        year: Option<i32>,
+        /// Вывести пустую таблицу (CSV) с заголовками методики; описание столбцов — в stderr.
+        #[arg(long)]
+        template: bool,
+        /// С --template: куда записать таблицу.
+        #[arg(long, short, requires = "template")]
+        output: Option<PathBuf>,
+        /// Только расчёт на этом компьютере, не отправлять на сервер.
+        #[arg(long)]
+        local: bool,
+        /// Подтвердить результат с этим номером (региональный координатор).
+        #[arg(long, value_name = "ID")]
+        confirm: Option<i64>,
+        /// Показать действующую категорию школы и её основания.
+        #[arg(long)]
+        school: Option<String>,
+        /// Вывести JSON.
+        #[arg(long)]
+        json: bool,
+        /// Таблица показателей (CSV или XLSX).
+        file: Option<PathBuf>,
+    },
 }
 
 /// `ravenstvo campaign …`.
@@ -509,7 +545,8 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let catalogue = commands::load_catalogue(cli.forms_dir.as_deref())?;
+    let forms_dir = commands::forms_dir(cli.forms_dir.as_deref());
+    let catalogue = commands::load_catalogue(Some(&forms_dir))?;
     let local = commands::Local::new(cli.data_dir, cli.author);
     match cli.command {
         Command::Validate {
@@ -684,6 +721,59 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Collect { doc } => local.run(catalogue, |replica| {
             commands::lifecycle::collect(replica, doc)
         }),
+        Command::Identify {
+            region,
+            municipality,
+            year,
+            template,
+            output,
+            local: local_only,
+            confirm,
+            school,
+            json,
+            file,
+        } => {
+            if let Some(id) = confirm {
+                return local.run(catalogue, |replica| {
+                    commands::identify::confirm(replica, id, json)
+                });
+            }
+            if let Some(school) = school {
+                return local.run(catalogue, |replica| {
+                    commands::identify::school(replica, school, json)
+                });
+            }
+            let region = region.ok_or_else(|| {
+                commands::usage("укажите регион: --region, например --region lipetsk")
+            })?;
+            let place = commands::identify::Place {
+                region,
+                municipality,
+            };
+            let method = commands::identify::method(&forms_dir, &place)?;
+            if template {
+                return commands::identify::template(&method, output.as_ref());
+            }
+            let year = year.ok_or_else(|| {
+                commands::usage("укажите год идентификации: --year, например --year 2025")
+            })?;
+            let Some(file) = file else {
+                return Err(commands::usage("укажите файл таблицы показателей"));
+            };
+            local.run(catalogue, |replica| {
+                commands::identify::run(
+                    replica,
+                    method,
+                    commands::identify::Run {
+                        place,
+                        year,
+                        file,
+                        local_only,
+                        json,
+                    },
+                )
+            })
+        }
         Command::Registry { filter, json } => local.run(catalogue, |replica| {
             commands::registry::registry(replica, filter.into_filter(), json)
         }),

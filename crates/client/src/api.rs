@@ -15,6 +15,10 @@ use std::time::Duration;
 pub mod campaigns;
 
 pub use api_types::{
+    CategoryView, IdentificationQuery, IdentificationView, IdentifiedSchoolView,
+    SchoolIdentification,
+};
+pub use api_types::{
     ChangeView, CommentView, DiffView, DocumentDetail, DocumentSummary, ErrorBody, LoginRequest,
     LoginResponse, NewComment, OrgView, PasswordChange, RegisterRequest, RegistryFilter,
     RegistryRow, ReviewRequest, RoleView, SessionsClosed, SignatureView, SubmissionView,
@@ -392,6 +396,71 @@ impl ApiClient {
             .limit(MAX_ANSWER_BYTES)
             .read_to_vec()
             .map_err(|e| self.transport(&url, e))
+    }
+
+    /// Uploads a table of indicators (CSV or XLSX bytes) for identification.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError`] as the server answers (422 with every bad row and column, 403 for anyone
+    /// but the region's coordinator).
+    pub fn identify(
+        &self,
+        query: &IdentificationQuery,
+        table: &[u8],
+    ) -> Result<IdentificationView, ApiError> {
+        let url = self.url("/api/identification");
+        let year = query.year.map(|y| y.to_string()).unwrap_or_default();
+        let mut pairs = vec![("region", query.region.as_str()), ("year", year.as_str())];
+        if let Some(m) = &query.municipality {
+            pairs.push(("municipality", m.as_str()));
+        }
+        let content_type = if table.starts_with(b"PK\x03\x04") {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        } else {
+            "text/csv; charset=utf-8"
+        };
+        let mut request = self
+            .agent
+            .post(&url)
+            .header("Accept", "application/json")
+            .header("Content-Type", content_type)
+            .query_pairs(pairs);
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let response = request.send(table).map_err(|e| self.transport(&url, e))?;
+        self.json((url, response))
+    }
+
+    /// The region's identifications, newest first.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError`] as the server answers.
+    pub fn identifications(&self, region: &str) -> Result<Vec<IdentificationView>, ApiError> {
+        self.json(self.get("/api/identification", &[("region", region)])?)
+    }
+
+    /// Confirms an identification (the region's coordinator).
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError`] as the server answers (409 if confirmed already).
+    pub fn confirm_identification(&self, id: i64) -> Result<IdentificationView, ApiError> {
+        self.json(self.post::<()>(&format!("/api/identification/{id}/confirm"), None)?)
+    }
+
+    /// The identification in effect for a school.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError`] as the server answers (404 for a school the caller may not see).
+    pub fn school_identification(&self, school: &str) -> Result<SchoolIdentification, ApiError> {
+        self.json(self.get(
+            &format!("/api/schools/{}/identification", segment(school)),
+            &[],
+        )?)
     }
 
     fn url(&self, path: &str) -> String {

@@ -630,7 +630,13 @@ fn load_sets(
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
-        if name == "region.json" || name == "municipality.json" || !name.ends_with(".json") {
+        // `identification.json` is the place's method of identifying schools, read by the
+        // `identification` crate, not a requirement set.
+        if name == "region.json"
+            || name == "municipality.json"
+            || name == "identification.json"
+            || !name.ends_with(".json")
+        {
             continue;
         }
         let stem = name.trim_end_matches(".json");

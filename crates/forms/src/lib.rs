@@ -38,3 +38,9 @@ pub use outline::{FieldKind, FieldLine, without_empty};
 pub use report::{Finding, Report, Severity};
 pub use rules::Rule;
 pub use validate::Edition;
+
+/// The name under which a rule's JSON Logic reads the school's confirmed identification
+/// (`{"var": "identification.status"}`: `low_results`, `adverse_conditions`, `both` or `null`),
+/// beside `doc`. Absent (`null`) where nobody passed one: local validation, the browser, a
+/// school without a confirmed identification. See [`Catalogue::validate_identified`].
+pub const IDENTIFICATION_ROOT: &str = "identification";

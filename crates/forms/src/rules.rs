@@ -161,6 +161,9 @@ pub(crate) struct Subject<'a> {
     /// Whether the document already broke its base schema: then a rule that cannot be
     /// evaluated (a wrong type under it) stays silent, since the schema finding says it all.
     pub(crate) schema_broken: bool,
+    /// The school's confirmed identification, as rules read it (`identification`), when the
+    /// caller knows it.
+    pub(crate) identification: Option<&'a Value>,
 }
 
 impl<'a> Subject<'a> {
@@ -177,6 +180,7 @@ impl<'a> Subject<'a> {
             doc_data: std::cell::OnceCell::new(),
             fields: std::cell::RefCell::new(([("", DataValue::Null); FIELD_CACHE], 0)),
             schema_broken,
+            identification: None,
         }
     }
 
@@ -703,13 +707,23 @@ impl Rule {
                 // The element as the engine sees it: the same conversion the whole document
                 // view holds at its place.
                 let item = to_data(target.value, arena);
-                arena.alloc_slice_copy(&[
+                let mut fields = vec![
                     ("doc", doc),
                     ("item", item),
                     ("index", DataValue::from_i64(index as i64)),
-                ])
+                ];
+                if let Some(identification) = subject.identification {
+                    fields.push((crate::IDENTIFICATION_ROOT, to_data(identification, arena)));
+                }
+                arena.alloc_slice_copy(&fields)
             }
-            None => arena.alloc_slice_copy(&[("doc", doc)]),
+            None => match subject.identification {
+                Some(identification) => arena.alloc_slice_copy(&[
+                    ("doc", doc),
+                    (crate::IDENTIFICATION_ROOT, to_data(identification, arena)),
+                ]),
+                None => arena.alloc_slice_copy(&[("doc", doc)]),
+            },
         };
         let root: &DataValue<'_> = arena.alloc(DataValue::Object(fields));
         match subject.engine.evaluate(&compiled.logic, root, arena) {

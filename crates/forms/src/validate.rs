@@ -60,7 +60,7 @@ impl Catalogue {
     ///
     /// Rules `across` documents are not checked: see [`Catalogue::validate_with`].
     pub fn validate(&self, form: &str, region: &str, doc: &Value) -> Result<Report, LookupError> {
-        self.judge(form, region, None, doc, None, Edition::Newest)
+        self.judge(form, region, None, doc, None, Edition::Newest, None)
     }
 
     /// Validates `doc` under the requirements of `region` and, when `municipality` is given,
@@ -74,7 +74,7 @@ impl Catalogue {
         municipality: Option<&str>,
         doc: &Value,
     ) -> Result<Report, LookupError> {
-        self.judge(form, region, municipality, doc, None, Edition::Newest)
+        self.judge(form, region, municipality, doc, None, Edition::Newest, None)
     }
 
     /// As [`Catalogue::validate_in`], and also checks the rules `across` documents against
@@ -96,12 +96,39 @@ impl Catalogue {
             doc,
             Some(others),
             Edition::Newest,
+            None,
+        )
+    }
+
+    /// As [`Catalogue::validate_with`], with the school's confirmed identification readable by
+    /// rules as [`crate::IDENTIFICATION_ROOT`] (`{"status": "low_results", …}`): rules that
+    /// ask for the school's category read it in place of the document's self-declared one
+    /// (`school_profile.status`). `None` is the same as [`Catalogue::validate_with`].
+    pub fn validate_identified(
+        &self,
+        form: &str,
+        region: &str,
+        municipality: Option<&str>,
+        doc: &Value,
+        others: &[(&str, &Value)],
+        identification: Option<&Value>,
+    ) -> Result<Report, LookupError> {
+        self.judge(
+            form,
+            region,
+            municipality,
+            doc,
+            Some(others),
+            Edition::Newest,
+            identification,
         )
     }
 
     /// As [`Catalogue::validate_in`] (with rules across documents when `others` is given),
     /// under the chosen `edition` of the sets: a submission is judged by the editions in force
     /// on its date ([`Edition::On`]) and keeps that verdict when a later edition is published.
+    /// `identification` is the school's confirmed one, as in [`Catalogue::validate_identified`].
+    #[allow(clippy::too_many_arguments)]
     pub fn validate_edition(
         &self,
         form: &str,
@@ -110,10 +137,20 @@ impl Catalogue {
         doc: &Value,
         others: Option<&[(&str, &Value)]>,
         edition: Edition<'_>,
+        identification: Option<&Value>,
     ) -> Result<Report, LookupError> {
-        self.judge(form, region, municipality, doc, others, edition)
+        self.judge(
+            form,
+            region,
+            municipality,
+            doc,
+            others,
+            edition,
+            identification,
+        )
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn judge(
         &self,
         form: &str,
@@ -122,6 +159,7 @@ impl Catalogue {
         doc: &Value,
         others: Others<'_>,
         edition: Edition<'_>,
+        identification: Option<&Value>,
     ) -> Result<Report, LookupError> {
         let set = match edition {
             Edition::Newest => self.requirement_set(form, region)?,
@@ -194,7 +232,7 @@ impl Catalogue {
             form,
             &layers,
             doc,
-            others,
+            (others, identification),
             schema_broken,
             &arena,
             &mut report,
@@ -220,12 +258,13 @@ impl Catalogue {
         form: &Form,
         layers: &[Layer<'_>],
         doc: &Value,
-        others: Others<'_>,
+        (others, identification): (Others<'_>, Option<&Value>),
         schema_broken: bool,
         arena: &Bump,
         report: &mut Report,
     ) {
-        let subject = Subject::new(&self.engine, arena, doc, schema_broken);
+        let mut subject = Subject::new(&self.engine, arena, doc, schema_broken);
+        subject.identification = identification;
         let mut violations = Vec::new();
         let mut tabled = Vec::new();
         let lists = std::iter::once((None, &form.rules, &form.tables)).chain(

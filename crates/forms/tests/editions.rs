@@ -92,6 +92,7 @@ fn each_day_is_judged_by_the_edition_in_force_on_it() {
                 &doc,
                 None,
                 Edition::On(day),
+                None,
             )
             .unwrap()
     };
@@ -130,6 +131,7 @@ fn a_set_given_after_loading_replaces_the_regions_for_an_impact_report() {
             &doc,
             None,
             Edition::Newest,
+            None,
         )
         .unwrap();
     assert!(now.valid);
@@ -141,6 +143,7 @@ fn a_set_given_after_loading_replaces_the_regions_for_an_impact_report() {
             &doc,
             None,
             Edition::Replaced(&set),
+            None,
         )
         .unwrap();
     assert!(!then.valid);

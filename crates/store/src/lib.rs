@@ -18,7 +18,8 @@
 //! lifecycle states, pinned submissions and signatures;
 //! `campaigns.rs` campaigns (obligations by category, schools, deadlines) and reminders;
 //! `audit.rs` the hash-chained audit log that every act is appended to in its own transaction;
-//! `yjs.rs` narratives' Yjs updates, appended and compacted into one state per document.
+//! `yjs.rs` narratives' Yjs updates, appended and compacted into one state per document;
+//! `identifications.rs` schools' identification results, preliminary until confirmed.
 //!
 //! This crate knows SQLite, samod's storage trait and tokio, and stores the pure types of
 //! `workflow`; it must not depend on our other crates, on HTTP, or on how its callers choose
@@ -30,6 +31,7 @@ mod audit;
 mod campaigns;
 mod error;
 mod health;
+mod identifications;
 mod ids;
 mod key;
 mod migrations;
@@ -45,6 +47,7 @@ pub use campaigns::{
 };
 pub use error::StoreError;
 pub use health::{HealthSnapshot, StorageFailure, StorageHealth, StorageOp};
+pub use identifications::{Confirmed, Identification, IdentifiedSchool, NewIdentification};
 pub use ids::{DocumentIdError, document_id, repo_document_id};
 pub use key::{key_from_str, key_to_string};
 pub use passwords::PASSWORD_CHECKS_AT_ONCE;

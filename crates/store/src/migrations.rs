@@ -194,6 +194,42 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         repair: None,
     },
     Migration {
+        version: 6,
+        description: "identification of schools: computed results, confirmed by the region",
+        sql: "
+        -- One computation of a place's method over an uploaded table: who, from which file
+        -- (SHA-256 of its bytes), for which year and place. Preliminary while confirmed_at is
+        -- NULL; only confirmed ones take effect.
+        CREATE TABLE identifications (
+            id             INTEGER PRIMARY KEY AUTOINCREMENT,
+            region         TEXT NOT NULL,
+            municipality   TEXT,
+            year           INTEGER NOT NULL,
+            method_id      TEXT NOT NULL,
+            method_version TEXT NOT NULL,
+            input_sha256   TEXT NOT NULL,
+            computed_by    TEXT NOT NULL,
+            computed_at    TEXT NOT NULL,
+            confirmed_by   TEXT,
+            confirmed_at   TEXT
+        );
+        -- Each school's outcome: categories (JSON array of the method's category ids), the
+        -- form's status code they stand for (low_results, adverse_conditions, both or NULL)
+        -- and the reasons (JSON array of Russian lines).
+        CREATE TABLE identified_schools (
+            identification INTEGER NOT NULL REFERENCES identifications (id),
+            school         TEXT NOT NULL,
+            name           TEXT NOT NULL,
+            categories     TEXT NOT NULL,
+            status         TEXT,
+            reasons        TEXT NOT NULL,
+            PRIMARY KEY (identification, school)
+        );
+        CREATE INDEX identified_schools_by_school ON identified_schools (school);
+    ",
+        repair: None,
+    },
+    Migration {
         version: 7,
         description: "campaigns: obligations by category, schools, deadlines, reminders",
         sql: "

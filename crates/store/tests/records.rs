@@ -316,6 +316,8 @@ fn records_registered_under_an_alias_by_earlier_code_are_quarantined_on_upgrade(
              DROP TABLE campaign_schools;
              DROP TABLE campaign_obligations;
              DROP TABLE campaigns;
+             DROP TABLE identified_schools;
+             DROP TABLE identifications;
              DELETE FROM schema_migrations WHERE version >= 4;",
         )
         .unwrap();

@@ -93,6 +93,10 @@ pub async fn show(
                                 forms::Edition::On(
                                     stored.submitted_at.get(..10).unwrap_or_default(),
                                 ),
+                                // Rules asking for the school's category fall back to the
+                                // declared one here: the dashboard counts findings, it does
+                                // not decide.
+                                None,
                             )
                             .ok()
                     });

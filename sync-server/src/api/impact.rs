@@ -110,10 +110,17 @@ pub async fn report(
     }
     let catalogue = state.catalogue.clone();
     let names = dir.clone();
+    let store = state.store.clone();
     let would_fail = tokio::task::spawn_blocking(move || {
         let mut out = Vec::new();
         for (record, stored, municipality) in work {
-            let Ok(content) = serde_json::from_str::<serde_json::Value>(&stored.pinned.content)
+            // The registry's list carries no contents (`all_submissions_lean`): each judged
+            // one is read here, on the blocking thread.
+            let Some(content) = store
+                .submission_content(&record.document.id, stored.round)
+                .ok()
+                .flatten()
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
             else {
                 continue;
             };
@@ -133,6 +140,7 @@ pub async fn report(
                 &forms::without_empty(&current),
                 None,
                 forms::Edition::Replaced(&new_set),
+                None,
             ) else {
                 continue;
             };

@@ -123,6 +123,10 @@ pub struct SubmissionContext {
     /// The owner school's other registered documents: form id and current content (empty
     /// fields dropped). Documents the server holds no copy of yet are left out.
     pub others: Vec<(String, serde_json::Value)>,
+    /// The owner school's confirmed identification in effect, as rules read it
+    /// (`forms::IDENTIFICATION_ROOT`); `None` when it has none, and rules asking for the
+    /// school's category read the one its document declares.
+    pub identification: Option<serde_json::Value>,
 }
 
 impl SubmissionContext {
@@ -167,9 +171,13 @@ impl SubmissionContext {
                 ));
             }
         }
+        let identification =
+            crate::api::identification::in_effect_for_rules(state, &record.document.owner_school)
+                .await?;
         Ok(SubmissionContext {
             municipality,
             others,
+            identification,
         })
     }
 }
@@ -178,7 +186,8 @@ impl SubmissionContext {
 /// region's requirement set in force on `day` (`YYYY-MM-DD`: today for a submission, its
 /// date for one already made, which keeps its verdict when a later edition is published),
 /// layered with the owner school's municipality's, and the rules across the
-/// school's documents against `context`'s others, reading documents made in an older form
+/// school's documents against `context`'s others (rules asking for the school's category read
+/// `context`'s confirmed identification in place of the declared one), reading documents made in an older form
 /// version in the current one (`forms::migrate`); when valid, also what the submission pins
 /// (the content as it is).
 ///
@@ -212,6 +221,7 @@ pub fn judge(
             &forms::without_empty(&current),
             Some(&others),
             forms::Edition::On(day),
+            context.identification.as_ref(),
         )
         .map_err(|e| ApiError::internal(format!("no requirement set: {e}")))?;
     let pinned = report.valid.then(|| {

@@ -19,6 +19,7 @@ pub mod curator;
 pub mod dashboard;
 pub mod documents;
 pub mod error;
+pub mod identification;
 pub mod impact;
 pub mod lifecycle;
 pub mod openapi;
@@ -113,6 +114,19 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/admin/audit", get(admin::audit))
         .route("/api/admin/audit/verify", get(admin::verify))
+        .route(
+            "/api/identification",
+            get(identification::list).post(identification::upload),
+        )
+        .route("/api/identification/{id}", get(identification::show))
+        .route(
+            "/api/identification/{id}/confirm",
+            post(identification::confirm),
+        )
+        .route(
+            "/api/schools/{school}/identification",
+            get(identification::of_school),
+        )
         .route("/api/openapi.json", get(openapi::document))
         // Unknown API paths answer JSON here rather than falling through to the web app.
         .route("/api", any(no_such_endpoint))

@@ -10,13 +10,17 @@ use api_types::{
     RoleView, SchoolMove, SessionsClosed, SignatureView, SubmissionView, SubmitRequest,
     SubmitResponse, UserActive, Verdict, WhoAmI,
 };
+use api_types::{
+    CategoryView, IdentificationQuery, IdentificationView, IdentifiedSchoolView,
+    SchoolIdentification,
+};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    admin, admin_edits, auth, curator, dashboard, documents, lifecycle, organisations, registry,
-    report,
+    admin, admin_edits, auth, curator, dashboard, documents, identification, lifecycle,
+    organisations, registry, report,
 };
 
 /// The API's description.
@@ -32,6 +36,8 @@ use crate::api::{
         admin_edits::organisations, admin_edits::add_organisation, admin_edits::rename_organisation,
         admin_edits::move_school, admin_edits::add_user, admin_edits::set_active, admin_edits::grant,
         admin_edits::withdraw, admin_edits::assign, admin_edits::unassign, curator::schools,
+        identification::upload, identification::list, identification::show, identification::confirm,
+        identification::of_school,
     ),
     components(schemas(
         ErrorBody, LoginRequest, LoginResponse, PasswordChange, SessionsClosed, WhoAmI, RoleView, RegisterRequest, DiffView,
@@ -40,6 +46,7 @@ use crate::api::{
         DashboardView, DashboardCell, FindingCount, AdminUser, PasswordReset, AuditRowView, AuditCheck,
         AdminOrganisation, NewOrganisation, OrganisationRename, SchoolMove, NewUser, RoleGrant,
         CuratorSchool, UserActive, CuratedSchool, CuratedDocument,
+        IdentificationQuery, IdentificationView, IdentifiedSchoolView, CategoryView, SchoolIdentification,
     )),
     modifiers(&BearerAuth),
 )]

@@ -4,7 +4,7 @@
 import { next as A } from "@automerge/automerge/slim";
 import { generateAutomergeUrl, parseAutomergeUrl } from "@automerge/automerge-repo/slim";
 import { useEffect, useState } from "preact/hooks";
-import { Api, ApiError, type DocumentSummary, type OrganisationView, type WhoAmI } from "../api";
+import { Api, ApiError, type DocumentSummary, type OrganisationView, type SchoolIdentification, type WhoAmI } from "../api";
 import { navigate } from "../app";
 import { FORM_IDS, type FormId, form, formTitle, formVersion, hasMentor } from "../catalogue";
 import { newDocument } from "../edit";
@@ -90,8 +90,45 @@ export function Home(props: { replica: Replica; onExpired: () => void; queueOnly
           <DocumentTable documents={documents} columns={["status", "permissions"]} />
         )}
       </section>
+      {me?.roles
+        .filter((r) => r.role === "school-editor" || r.role === "school-director")
+        .map((r) => <SchoolCategory key={r.org} api={api} school={r.org} schoolName={r.org_name} />)}
       {canCreate && <CreateDocument replica={props.replica} />}
     </>
+  );
+}
+
+/** The school's category by the confirmed identification in effect, with its reasons. */
+function SchoolCategory(props: { api: Api; school: string; schoolName: string }) {
+  const [found, setFound] = useState<SchoolIdentification | null>(null);
+  useEffect(() => {
+    props.api
+      .schoolIdentification(props.school)
+      .then(setFound)
+      .catch(() => setFound(null));
+  }, [props.school]);
+  if (found === null) return null;
+  const effect = found.in_effect;
+  const row = effect?.schools[0];
+  return (
+    <section class="card identification" aria-labelledby={`category-${props.school}`}>
+      <h2 id={`category-${props.school}`}>Категория школы: {props.schoolName}</h2>
+      {!effect || !row ? (
+        <p>Подтверждённой идентификации нет: правила читают категорию, указанную в документах школы.</p>
+      ) : (
+        <>
+          <p>
+            <strong>{row.categories.length === 0 ? "не отнесена ни к одной категории" : row.categories.map((c) => c.title).join("; ")}</strong>{" "}
+            — идентификация {effect.year} года, {effect.state_ru}.
+          </p>
+          <ul class="reasons">
+            {row.reasons.map((reason) => (
+              <li key={reason}>{reason}</li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
   );
 }
 

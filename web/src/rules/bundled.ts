@@ -9,7 +9,9 @@ import { type Catalogue, type FormsBundle, loadCatalogue } from './catalogue';
 const FORMS = '../../../forms/';
 
 const files = import.meta.glob(
-  ['../../../forms/*.schema.json', '../../../forms/*.rules.json', '../../../forms/regions/*/*.json', '../../../forms/regions/*/municipalities/*/*.json'],
+  ['../../../forms/*.schema.json', '../../../forms/*.rules.json', '../../../forms/regions/*/*.json', '../../../forms/regions/*/municipalities/*/*.json',
+    // A place's method of identifying schools is the server's and the CLI's, not validation's.
+    '!../../../forms/regions/**/identification.json'],
   {
     eager: true,
     import: 'default',

@@ -13,6 +13,8 @@ import type { FormsBundle } from './catalogue';
 export function readFormsBundle(dir: string): FormsBundle {
   const files: FormsBundle['files'] = {};
   const read = (relative: string) => {
+    // A place's identification method is the server's and the CLI's, not validation's.
+    if (relative.endsWith('/identification.json')) return;
     files[relative] = JSON.parse(readFileSync(join(dir, relative), 'utf8'));
   };
   for (const name of readdirSync(dir).sort()) {

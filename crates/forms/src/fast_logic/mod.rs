@@ -276,6 +276,15 @@ impl Fast {
                 .is_some_and(|m| m.contains_key("map"))
         };
         match op {
+            // The school's identification is the engine's to read (rules reading it are few).
+            "var"
+                if args.first().and_then(|a| a.as_str()).is_some_and(|path| {
+                    path == crate::IDENTIFICATION_ROOT
+                        || path.starts_with(&format!("{}.", crate::IDENTIFICATION_ROOT))
+                }) =>
+            {
+                None
+            }
             "var" => match args {
                 [Value::String(path)] => Some(Self::var(path, None, layout)),
                 [Value::String(path), default] if is_plain_default(default) => {
