@@ -60,7 +60,7 @@ impl Catalogue {
     ///
     /// Rules `across` documents are not checked: see [`Catalogue::validate_with`].
     pub fn validate(&self, form: &str, region: &str, doc: &Value) -> Result<Report, LookupError> {
-        self.judge(form, region, None, doc, None, Edition::Newest, None)
+        self.validate_edition(form, region, None, doc, None, Edition::Newest, None)
     }
 
     /// Validates `doc` under the requirements of `region` and, when `municipality` is given,
@@ -74,7 +74,7 @@ impl Catalogue {
         municipality: Option<&str>,
         doc: &Value,
     ) -> Result<Report, LookupError> {
-        self.judge(form, region, municipality, doc, None, Edition::Newest, None)
+        self.validate_edition(form, region, municipality, doc, None, Edition::Newest, None)
     }
 
     /// As [`Catalogue::validate_in`], and also checks the rules `across` documents against
@@ -89,15 +89,7 @@ impl Catalogue {
         doc: &Value,
         others: &[(&str, &Value)],
     ) -> Result<Report, LookupError> {
-        self.judge(
-            form,
-            region,
-            municipality,
-            doc,
-            Some(others),
-            Edition::Newest,
-            None,
-        )
+        self.validate_identified(form, region, municipality, doc, others, None)
     }
 
     /// As [`Catalogue::validate_with`], with the school's confirmed identification readable by
@@ -113,7 +105,7 @@ impl Catalogue {
         others: &[(&str, &Value)],
         identification: Option<&Value>,
     ) -> Result<Report, LookupError> {
-        self.judge(
+        self.validate_edition(
             form,
             region,
             municipality,
@@ -136,28 +128,6 @@ impl Catalogue {
         municipality: Option<&str>,
         doc: &Value,
         others: Option<&[(&str, &Value)]>,
-        edition: Edition<'_>,
-        identification: Option<&Value>,
-    ) -> Result<Report, LookupError> {
-        self.judge(
-            form,
-            region,
-            municipality,
-            doc,
-            others,
-            edition,
-            identification,
-        )
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn judge(
-        &self,
-        form: &str,
-        region: &str,
-        municipality: Option<&str>,
-        doc: &Value,
-        others: Others<'_>,
         edition: Edition<'_>,
         identification: Option<&Value>,
     ) -> Result<Report, LookupError> {
