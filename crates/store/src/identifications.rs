@@ -94,6 +94,9 @@ pub enum Confirmed {
 const COLUMNS: &str = "id, region, municipality, year, method_id, method_version, input_sha256,
     computed_by, computed_at, confirmed_by, confirmed_at";
 
+/// The columns of `identified_schools` that [`school`] reads, in its order.
+const SCHOOL_COLUMNS: &str = "school, name, categories, status, reasons";
+
 fn header(row: &Row<'_>) -> rusqlite::Result<Identification> {
     Ok(Identification {
         id: row.get(0)?,
@@ -126,10 +129,10 @@ fn school(row: &Row<'_>) -> rusqlite::Result<IdentifiedSchool> {
 }
 
 fn schools_of(conn: &Connection, id: i64) -> rusqlite::Result<Vec<IdentifiedSchool>> {
-    conn.prepare_cached(
-        "SELECT school, name, categories, status, reasons FROM identified_schools
-         WHERE identification = ?1 ORDER BY rowid",
-    )?
+    conn.prepare_cached(&format!(
+        "SELECT {SCHOOL_COLUMNS} FROM identified_schools
+         WHERE identification = ?1 ORDER BY rowid"
+    ))?
     .query_map([id], school)?
     .collect()
 }
@@ -307,29 +310,22 @@ impl Store {
     ) -> Result<Option<Identification>, StoreError> {
         self.read(|conn| {
             let found = conn
-                .query_row(
-                    &format!(
-                        "SELECT {} FROM identifications i
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM identifications WHERE id = (
+                         SELECT i.id FROM identifications i
                          JOIN identified_schools s ON s.identification = i.id
                          WHERE s.school = ?1 AND i.confirmed_at IS NOT NULL
-                         ORDER BY i.year DESC, i.confirmed_at DESC, i.id DESC LIMIT 1",
-                        COLUMNS
-                            .split(',')
-                            .map(|c| format!("i.{}", c.trim()))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    [school],
-                    header,
-                )
+                         ORDER BY i.year DESC, i.confirmed_at DESC, i.id DESC LIMIT 1)"
+                ))?
+                .query_row([school], header)
                 .optional()?;
             found
                 .map(|mut identification| {
                     identification.schools = conn
-                        .prepare_cached(
-                            "SELECT school, name, categories, status, reasons
-                             FROM identified_schools WHERE identification = ?1 AND school = ?2",
-                        )?
+                        .prepare_cached(&format!(
+                            "SELECT {SCHOOL_COLUMNS} FROM identified_schools
+                             WHERE identification = ?1 AND school = ?2"
+                        ))?
                         .query_map(params![identification.id, school], self::school)?
                         .collect::<rusqlite::Result<_>>()?;
                     Ok(identification)
