@@ -78,8 +78,34 @@ impl Server {
         Self::launch(data_dir, listen, false, &[])
     }
 
+    /// Starts the server with the demo region through `sh`, with the file-size signal
+    /// (`SIGXFSZ`) ignored, so that a file-size limit (`prlimit --fsize` on [`Server::pid`])
+    /// makes its writes fail as on a full disk (`EFBIG`) instead of killing it.
+    pub fn start_demo_ignoring_file_size_signal(data_dir: &Path) -> Server {
+        let mut command = Command::new("sh");
+        command
+            .args(["-c", "trap '' XFSZ; exec \"$0\" \"$@\""])
+            .arg(bin("sync-server"));
+        Self::spawn(command, data_dir, "127.0.0.1:0", true, &[])
+    }
+
     fn launch(data_dir: &Path, listen: &str, demo: bool, extra: &[std::ffi::OsString]) -> Server {
-        let mut command = Command::new(bin("sync-server"));
+        Self::spawn(
+            Command::new(bin("sync-server")),
+            data_dir,
+            listen,
+            demo,
+            extra,
+        )
+    }
+
+    fn spawn(
+        mut command: Command,
+        data_dir: &Path,
+        listen: &str,
+        demo: bool,
+        extra: &[std::ffi::OsString],
+    ) -> Server {
         command
             .args(["--listen", listen, "--data-dir"])
             .arg(data_dir)
@@ -188,15 +214,21 @@ impl Replica {
         }
     }
 
-    /// Runs the CLI with these arguments.
-    pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(bin("ravenstvo"))
+    /// The CLI with these arguments and this replica's environment, not started (to run it
+    /// as a child the test may kill).
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(bin("ravenstvo"));
+        command
             .args(args)
             .env("RAVENSTVO_DATA_DIR", &self.data_dir)
             .env("RAVENSTVO_FORMS_DIR", root().join("forms"))
-            .env("RAVENSTVO_AUTHOR", &self.author)
-            .output()
-            .expect("run ravenstvo")
+            .env("RAVENSTVO_AUTHOR", &self.author);
+        command
+    }
+
+    /// Runs the CLI with these arguments.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run ravenstvo")
     }
 
     /// Runs the CLI, asserts success and returns stdout.
