@@ -472,6 +472,27 @@ impl Api {
         answer(request.send(body))
     }
 
+    /// `POST path` with any body, `Err` when the server closes the connection before taking
+    /// it all (as it may for a body over its limit).
+    pub fn try_post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<(u16, Value), String> {
+        let mut request = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", content_type);
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        match request.send(body) {
+            Ok(response) => Ok(answer(Ok(response))),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     /// The ids of the documents `GET /api/documents` lists, with their form and owner school.
     pub fn documents(&self) -> Vec<(String, String, String)> {
         let (status, body) = self.get("/api/documents");
