@@ -7,14 +7,14 @@ use api_types::{
     SessionsClosed,
 };
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use store::StoreError;
 use workflow::{Role, UserId};
 
 use crate::api::auth::Caller;
 use crate::api::blocking;
-use crate::api::error::{ApiError, JsonBody};
+use crate::api::error::{ApiError, JsonBody, QueryParams};
 use crate::state::AppState;
 
 /// How many audit rows one answer holds unless asked for fewer.
@@ -170,7 +170,7 @@ pub async fn close_sessions(
 pub async fn audit(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<AuditFilter>,
+    QueryParams(filter): QueryParams<AuditFilter>,
 ) -> Result<Json<Vec<AuditRowView>>, ApiError> {
     require_admin(&caller)?;
     let store = state.store.clone();
