@@ -526,3 +526,68 @@ fn floods_of_requests_and_connections_get_no_5xx_and_bounded_memory() {
     assert_eq!(fingerprint(&server, &owner, &id), before);
     server.assert_audit_holds();
 }
+
+#[test]
+fn stray_paths_and_bad_queries_get_json_errors_the_openapi_document_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_demo(dir.path());
+    let id = victim(&server);
+    let coordinator = Api::demo(&server, "coordinator");
+    // Paths beside /sync and /yjs/{doc} are JSON 404s, never the web app's page.
+    for path in [
+        "/sync/".to_owned(),
+        "/sync/x".to_owned(),
+        "/yjs".to_owned(),
+        "/yjs/".to_owned(),
+        format!("/yjs/{id}/"),
+        format!("/yjs/{id}/x"),
+    ] {
+        let (status, body) = coordinator.get(&path);
+        assert_eq!(status, 404, "{path}: {body}");
+        assert_eq!(body["error"], "no-such-endpoint", "{path}");
+    }
+    // A query string of the wrong type is a JSON 400 (axum's own answer is plain text).
+    let (status, body) = Api::demo(&server, "admin").get("/api/admin/audit?limit=many");
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "bad-query");
+    // And the OpenAPI document says so: every operation needing a token documents 401,
+    // every one reading a body 400/413/415/422, every one naming something in its path 404.
+    let (_, openapi) = Api::anonymous(&server).get("/api/openapi.json");
+    let mut operations = 0;
+    for (path, item) in openapi["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            operations += 1;
+            let responses = &operation["responses"];
+            let secured = operation["security"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty());
+            let mut want = Vec::new();
+            if secured {
+                want.push("401");
+            }
+            if operation["requestBody"].is_object() {
+                want.extend(["400", "413", "415", "422"]);
+            }
+            if path.contains('{') {
+                want.push("404");
+            }
+            for status in want {
+                assert!(
+                    responses[status].is_object(),
+                    "{method} {path} does not document {status}"
+                );
+            }
+        }
+    }
+    assert!(operations > 20, "{operations} operations");
+    assert_eq!(
+        openapi["paths"]["/api/documents/{id}/diff"]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["in"] == "query")
+            .count(),
+        2,
+        "diff's from and to are query parameters"
+    );
+}
