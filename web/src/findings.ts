@@ -12,6 +12,9 @@ export interface Finding {
   /** Russian, naming the field by its titles. */
   message: string;
   severity: Severity;
+  /** The other rows where the same rule failed the same way (the message names them all);
+   * each is marked like `pointer`. */
+  also?: string[];
 }
 
 /** The verdict on one document. */
@@ -68,7 +71,9 @@ export class NotesByField {
 export function notes(report: Report | null, comments: { pointer: string; text: string }[]): NotesByField {
   const out = new NotesByField();
   for (const finding of report ? [...report.errors, ...report.warnings] : []) {
-    out.add(finding.pointer, { kind: finding.severity, text: finding.message });
+    for (const pointer of [finding.pointer, ...(finding.also ?? [])]) {
+      out.add(pointer, { kind: finding.severity, text: finding.message });
+    }
   }
   for (const comment of comments) out.add(comment.pointer, { kind: "comment", text: comment.text });
   return out;

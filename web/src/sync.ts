@@ -53,6 +53,8 @@ export class Replica {
   private readonly handles = new Map<string, DocHandle<unknown>>();
   private readonly listeners = new Set<(state: SyncState) => void>();
   private readonly pendingSources = new Set<() => number>();
+  /** Documents with a local change not yet written to IndexedDB: saves in flight. */
+  private readonly unsaved = new Map<string, number>();
   private connected = false;
   private timer: ReturnType<typeof setInterval>;
   state: SyncState = { online: false, pending: 0 };
@@ -86,10 +88,33 @@ export class Replica {
     this.refresh();
   };
 
-  /** Follows `handle`'s unacknowledged changes in the indicator. */
+  /** Follows `handle`'s unacknowledged changes in the indicator, and writes each of its
+   * changes to IndexedDB at once (automerge-repo's own save waits 100 ms and says nothing when
+   * it is done: a reload in between would open the document without the change). */
   watch(handle: DocHandle<unknown>): void {
-    this.handles.set(handle.documentId, handle);
+    if (this.handles.get(handle.documentId) !== handle) {
+      this.handles.set(handle.documentId, handle);
+      handle.on("heads-changed", () => void this.persist(handle));
+      void this.persist(handle);
+    }
     this.refresh();
+  }
+
+  /** Writes `handle`'s document to IndexedDB; counted as pending until the write is done. */
+  private async persist(handle: DocHandle<unknown>): Promise<void> {
+    const id = handle.documentId;
+    this.unsaved.set(id, (this.unsaved.get(id) ?? 0) + 1);
+    this.refresh();
+    try {
+      await this.repo.flush([id]);
+    } catch (e) {
+      console.warn("saving to IndexedDB:", e);
+    } finally {
+      const left = (this.unsaved.get(id) ?? 1) - 1;
+      if (left > 0) this.unsaved.set(id, left);
+      else this.unsaved.delete(id);
+      this.refresh();
+    }
   }
 
   /** Counts `source`'s unsent edits (a document's narratives) in the indicator until the
@@ -160,7 +185,10 @@ export class Replica {
   /** Tells the listeners what changed now (also called every 500 ms). */
   refresh(): void {
     let pending = 0;
-    for (const handle of this.handles.values()) pending += this.pendingOf(handle);
+    for (const handle of this.handles.values()) {
+      // A change the server has but IndexedDB not yet still counts: it is not safe here yet.
+      pending += this.pendingOf(handle) || (this.unsaved.has(handle.documentId) ? 1 : 0);
+    }
     for (const source of this.pendingSources) pending += source();
     const online = this.connected;
     if (online === this.state.online && pending === this.state.pending) return;

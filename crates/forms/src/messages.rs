@@ -38,6 +38,34 @@ pub(crate) fn finding(field: &str, message: &str, suffix: Option<&str>) -> Strin
     }
 }
 
+/// How many rows a grouped finding names before «и ещё N».
+const ROWS_NAMED: usize = 3;
+
+/// One field name for the same field in several rows, if `names` (as [`field_name`] writes
+/// them) differ in exactly one step, the row: «План мероприятий → 2021 год, № 1; 2021 год,
+/// № 2; 2022 год, № 1 и ещё 5 → Сроки». `None` when they differ in more steps or none.
+pub(crate) fn rows_name(names: &[String]) -> Option<String> {
+    let split: Vec<Vec<&str>> = names.iter().map(|n| n.split(STEP).collect()).collect();
+    let first = split.first()?;
+    if split.iter().any(|steps| steps.len() != first.len()) {
+        return None;
+    }
+    let mut differing =
+        (0..first.len()).filter(|&i| split.iter().any(|steps| steps[i] != first[i]));
+    let row = differing.next()?;
+    if differing.next().is_some() {
+        return None;
+    }
+    let rows: Vec<&str> = split.iter().map(|steps| steps[row]).collect();
+    let mut named = rows[..rows.len().min(ROWS_NAMED)].join("; ");
+    if rows.len() > ROWS_NAMED {
+        named.push_str(&format!(" и ещё {}", rows.len() - ROWS_NAMED));
+    }
+    let mut steps: Vec<&str> = first.clone();
+    steps[row] = &named;
+    Some(steps.join(STEP))
+}
+
 /// Russian name of a JSON type, in the accusative-free form used after «ожидается».
 fn type_name(t: JsonType) -> &'static str {
     match t {

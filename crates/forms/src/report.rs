@@ -24,6 +24,10 @@ pub struct Finding {
     pub message: String,
     /// Error or warning.
     pub severity: Severity,
+    /// The other rows where the same rule failed the same way: one cause is reported once
+    /// (the message names every row), and each of these pointers is marked like `pointer`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
 }
 
 /// The verdict on one document against one form and one region's requirements.

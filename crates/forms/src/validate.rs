@@ -132,6 +132,7 @@ impl Catalogue {
                 pointer: place,
                 rule: DEPTH_RULE.to_owned(),
                 severity: Severity::Error,
+                also: Vec::new(),
             });
             report.valid = false;
             return Ok(report);
@@ -256,6 +257,7 @@ impl Catalogue {
                 pointer: rule.pointer().to_owned(),
                 rule: rule.id.clone(),
                 severity: Severity::Warning,
+                also: Vec::new(),
             });
             return true;
         }
@@ -290,18 +292,53 @@ impl Catalogue {
             Severity::Error => format!("требование {genitive}"),
             Severity::Warning => format!("рекомендация {genitive}"),
         });
+        let mut findings: Vec<Finding> = Vec::with_capacity(violations.len());
+        let mut fields: Vec<String> = Vec::with_capacity(violations.len());
+        // Rows where the rule failed the same way (no detail of their own), by the shape of
+        // their pointer: one cause, one finding naming them all.
+        let mut same: Vec<(String, Vec<usize>)> = Vec::new();
         for violation in violations.drain(..) {
             let field = self.field_name_in(form, doc, &violation.pointer);
             let message = match &violation.detail {
                 Some(detail) => format!("{}: {detail}", rule.message),
                 None => rule.message.clone(),
             };
-            let finding = Finding {
+            if violation.detail.is_none() {
+                let shape = row_shape(&violation.pointer);
+                match same.iter_mut().find(|(s, _)| *s == shape) {
+                    Some((_, members)) => members.push(findings.len()),
+                    None => same.push((shape, vec![findings.len()])),
+                }
+            }
+            findings.push(Finding {
                 message: messages::finding(&field, &message, suffix.as_deref()),
                 pointer: violation.pointer,
                 rule: rule.id.clone(),
                 severity: rule.severity,
+                also: Vec::new(),
+            });
+            fields.push(field);
+        }
+        let mut merged = vec![false; findings.len()];
+        for (_, members) in same.iter().filter(|(_, m)| m.len() > 1) {
+            let names: Vec<String> = members.iter().map(|&i| fields[i].clone()).collect();
+            let Some(field) = messages::rows_name(&names) else {
+                continue;
             };
+            let first = members[0];
+            findings[first].message = messages::finding(&field, &rule.message, suffix.as_deref());
+            findings[first].also = members[1..]
+                .iter()
+                .map(|&i| findings[i].pointer.clone())
+                .collect();
+            for &i in &members[1..] {
+                merged[i] = true;
+            }
+        }
+        for (finding, merged) in findings.into_iter().zip(merged) {
+            if merged {
+                continue;
+            }
             match rule.severity {
                 Severity::Error => report.errors.push(finding),
                 Severity::Warning => report.warnings.push(finding),
@@ -360,6 +397,7 @@ impl Catalogue {
                 pointer: at,
                 rule: format!("schema.{keyword}"),
                 severity: Severity::Error,
+                also: Vec::new(),
             });
         }
     }
@@ -401,6 +439,21 @@ impl Catalogue {
         }
         messages::field_name(&labels)
     }
+}
+
+/// A pointer with its array indices as `*`: the rows of one table share it.
+fn row_shape(pointer: &str) -> String {
+    pointer
+        .split('/')
+        .map(|step| {
+            if !step.is_empty() && step.bytes().all(|b| b.is_ascii_digit()) {
+                "*"
+            } else {
+                step
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[cfg(test)]

@@ -42,6 +42,34 @@ fn the_kadoshkino_roadmap_as_printed_fails_once_on_its_reversed_interval_named_b
 }
 
 #[test]
+fn a_wrong_programme_period_is_one_finding_per_table_not_one_per_row() {
+    let catalogue = Catalogue::load(forms_dir()).unwrap();
+    let mut doc = example("school-programme.mordovia.valid.kadoshkino-roadmap.json");
+    doc["period"] = json!({"start": "2030-01-01", "end": "2031-12-31"});
+    let report = catalogue
+        .validate("school-programme", "mordovia", &doc)
+        .unwrap();
+    let found = errors_of(&report, "programme.action-within-period");
+    assert_eq!(found.len(), 1, "{:#?}", report.errors);
+    let rows = doc["action_plan"].as_array().unwrap().len();
+    // Every dated row is marked; «ежегодно» and the like are within any period.
+    assert!(found[0].also.len() > rows / 2, "{:#?}", found[0]);
+    assert_eq!(found[0].pointer, "/action_plan/0/timing");
+    assert!(
+        found[0].message.starts_with(&format!(
+            "План мероприятий → 2021 год, № 1; 2021 год, № 2; 2021 год, № 3 и ещё {} → Сроки: ",
+            found[0].also.len() - 2
+        )),
+        "{}",
+        found[0].message
+    );
+    // Each rule's own cause once: no rule repeats.
+    let mut rules: Vec<&str> = report.errors.iter().map(|f| f.rule.as_str()).collect();
+    rules.dedup();
+    assert_eq!(rules.len(), report.errors.len(), "{:#?}", report.errors);
+}
+
+#[test]
 fn numbers_restart_in_each_section_but_not_within_one() {
     let catalogue = Catalogue::load(forms_dir()).unwrap();
     let mut doc = example("school-programme.mordovia.valid.kadoshkino-roadmap.json");
@@ -143,9 +171,12 @@ fn reversed_periods_are_found_in_spans_and_in_intervals_alike() {
     let report = catalogue
         .validate("school-programme", "lipetsk", &doc)
         .unwrap();
-    let pointers: Vec<&str> = errors_of(&report, "programme.action-dates-order")
+    // One cause (a period's end before its start), one finding marking both rows.
+    let found = errors_of(&report, "programme.action-dates-order");
+    let pointers: Vec<&str> = found
         .iter()
-        .map(|f| f.pointer.as_str())
+        .flat_map(|f| std::iter::once(&f.pointer).chain(&f.also))
+        .map(String::as_str)
         .collect();
     assert_eq!(
         pointers,
@@ -153,6 +184,7 @@ fn reversed_periods_are_found_in_spans_and_in_intervals_alike() {
         "{:#?}",
         report.errors
     );
+    assert_eq!(found.len(), 1, "{found:#?}");
 }
 
 #[test]

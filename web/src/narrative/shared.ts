@@ -30,6 +30,10 @@ export class SharedNarratives {
   private readonly persistence: IndexeddbPersistence;
   /** Local updates made while not connected: they go to the server when it answers again. */
   private unsent = 0;
+  /** The browser said it went offline and no connection has been made since: the socket may
+   * still look open for seconds (its close cannot complete without a network), but nothing
+   * sent on it arrives. */
+  private offline = false;
   private readonly listeners = new Set<() => void>();
 
   constructor(session: Session, documentId: string) {
@@ -44,13 +48,14 @@ export class SharedNarratives {
     });
     this.doc.on("update", this.onUpdate);
     this.provider.on("sync", this.onSync);
-    this.provider.on("status", this.notify);
+    this.provider.on("status", this.onStatus);
     addEventListener("offline", this.wentOffline);
   }
 
   /** The browser lost its network: a socket that looks open is dead, so it is closed now and
    * dialled again until the server answers. */
   private wentOffline = () => {
+    this.offline = true;
     this.provider.ws?.close();
     this.notify();
   };
@@ -66,13 +71,18 @@ export class SharedNarratives {
     this.notify();
   };
 
+  private onStatus = ({ status }: { status: string }) => {
+    if (status === "connected") this.offline = false;
+    this.notify();
+  };
+
   private notify = () => {
     for (const listener of this.listeners) listener();
   };
 
   /** Whether the server's copy and this one have exchanged everything (connected and synced). */
   synced(): boolean {
-    return this.provider.wsconnected && this.provider.synced;
+    return !this.offline && this.provider.wsconnected && this.provider.synced;
   }
 
   /** Local narrative edits made while offline that the server has not received yet. */
@@ -103,6 +113,8 @@ export class SharedNarratives {
   destroy(): void {
     removeEventListener("offline", this.wentOffline);
     this.doc.off("update", this.onUpdate);
+    this.provider.off("sync", this.onSync);
+    this.provider.off("status", this.onStatus);
     this.provider.destroy();
     void this.persistence.destroy();
     this.doc.destroy();

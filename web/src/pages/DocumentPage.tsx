@@ -193,8 +193,8 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
     const mapped = report
       ? {
           ...report,
-          errors: report.errors.map((f) => ({ ...f, pointer: place(f.pointer) })),
-          warnings: report.warnings.map((f) => ({ ...f, pointer: place(f.pointer) })),
+          errors: report.errors.map((f) => ({ ...f, pointer: place(f.pointer), also: f.also?.map(place) })),
+          warnings: report.warnings.map((f) => ({ ...f, pointer: place(f.pointer), also: f.also?.map(place) })),
         }
       : null;
     return notes(mapped, comments.map((c) => ({ pointer: place(c.pointer), text: c.text })));

@@ -28,6 +28,9 @@ export interface Finding {
   /** The Russian message, naming the field by its titles. */
   message: string;
   severity: Severity;
+  /** The other rows where the same rule failed the same way: one cause is reported once (the
+   * message names every row), and each of these pointers is marked like `pointer`. */
+  also?: string[];
 }
 
 /** The verdict on one document against one form and one region's requirements. */
@@ -138,19 +141,52 @@ export function validate(catalogue: Catalogue, formId: string, regionId: string,
       if (from === undefined && layers.some(([, set]) => set.waives.has(rule.id))) continue;
       if (rule.across !== undefined) continue;
       const suffix = from === undefined ? undefined : `${rule.severity === 'error' ? 'требование' : 'рекомендация'} ${from.genitive}`;
+      const findings: Finding[] = [];
+      const fields: string[] = [];
+      // Rows where the rule failed the same way (no detail of their own), by the shape of
+      // their pointer: one cause, one finding naming them all.
+      const same = new Map<string, number[]>();
       for (const { pointer, detail } of checkRule(rule, subject)) {
-        const finding: Finding = {
+        const field = fieldName(catalogue, form, pointer, document);
+        if (detail === undefined) {
+          const shape = rowShape(pointer);
+          const members = same.get(shape);
+          if (members) members.push(findings.length);
+          else same.set(shape, [findings.length]);
+        }
+        findings.push({
           pointer,
           rule: rule.id,
-          message: messages.finding(fieldName(catalogue, form, pointer, document), detail === undefined ? rule.message : `${rule.message}: ${detail}`, suffix),
+          message: messages.finding(field, detail === undefined ? rule.message : `${rule.message}: ${detail}`, suffix),
           severity: rule.severity,
-        };
-        (rule.severity === 'error' ? report.errors : report.warnings).push(finding);
+        });
+        fields.push(field);
       }
+      const merged = new Set<number>();
+      for (const members of same.values()) {
+        if (members.length < 2) continue;
+        const field = messages.rowsName(members.map((i) => fields[i]));
+        if (field === undefined) continue;
+        const first = findings[members[0]];
+        first.message = messages.finding(field, rule.message, suffix);
+        first.also = members.slice(1).map((i) => findings[i].pointer);
+        for (const i of members.slice(1)) merged.add(i);
+      }
+      findings.forEach((finding, i) => {
+        if (!merged.has(i)) (rule.severity === 'error' ? report.errors : report.warnings).push(finding);
+      });
     }
   }
   report.valid = report.errors.length === 0;
   return report;
+}
+
+/** A pointer with its array indices as `*`: the rows of one table share it. */
+function rowShape(pointer: string): string {
+  return pointer
+    .split('/')
+    .map((step) => (step !== '' && /^[0-9]+$/.test(step) ? '*' : step))
+    .join('/');
 }
 
 /** The base schema's findings, one per (keyword, place). */

@@ -18,6 +18,29 @@ export function finding(field: string, message: string, suffix?: string): string
   return suffix === undefined ? `${field}: ${message}` : `${field}: ${message} (${suffix})`;
 }
 
+/** How many rows a grouped finding names before «и ещё N». */
+const ROWS_NAMED = 3;
+
+/**
+ * One field name for the same field in several rows, if `names` (as `fieldName` writes them)
+ * differ in exactly one step, the row: «План мероприятий → 2021 год, № 1; 2021 год, № 2;
+ * 2022 год, № 1 и ещё 5 → Сроки». `undefined` when they differ in more steps or none.
+ */
+export function rowsName(names: string[]): string | undefined {
+  const split = names.map((name) => name.split(' → '));
+  const first = split[0];
+  if (first === undefined || split.some((steps) => steps.length !== first.length)) return undefined;
+  const differing = first.map((_, i) => i).filter((i) => split.some((steps) => steps[i] !== first[i]));
+  if (differing.length !== 1) return undefined;
+  const row = differing[0];
+  const rows = split.map((steps) => steps[row]);
+  let named = rows.slice(0, ROWS_NAMED).join('; ');
+  if (rows.length > ROWS_NAMED) named += ` и ещё ${rows.length - ROWS_NAMED}`;
+  const steps = [...first];
+  steps[row] = named;
+  return steps.join(' → ');
+}
+
 const TYPE_NAMES: Record<string, string> = {
   array: 'список',
   boolean: 'да или нет',
