@@ -27,7 +27,7 @@ static BASE: LazyLock<Vec<u8>> = LazyLock::new(|| {
         id: "fuzz".into(),
         name: "fuzz".into(),
     };
-    let mut doc =
+    let doc =
         document::create(&catalogue, "partnership-agreement", "mordovia", &data, &author)
             .expect("example document");
     doc.save()
