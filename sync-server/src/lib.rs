@@ -37,7 +37,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::routing::{any, get};
 use tokio::net::TcpListener;
 
 pub use state::AppState;
@@ -90,10 +90,18 @@ pub async fn run(
     let reminder = tokio::spawn(campaign::reminders::watch(state.clone(), async {
         let _ = reminding_stopped.await;
     }));
-    // `/yjs` is a route of its own, registered before the web app's fallback.
+    // `/yjs` is a route of its own, registered before the web app's fallback. Any other path
+    // under `/sync` and `/yjs` (a trailing slash, a second segment) is a JSON 404 too, never
+    // the app's page.
     let routes = api::router()
         .route("/sync", get(sync::upgrade))
+        .route("/sync/", any(api::no_such_endpoint))
+        .route("/sync/{*rest}", any(api::no_such_endpoint))
+        .route("/yjs", any(api::no_such_endpoint))
+        .route("/yjs/", any(api::no_such_endpoint))
         .route("/yjs/{doc}", get(yjs::upgrade))
+        .route("/yjs/{doc}/", any(api::no_such_endpoint))
+        .route("/yjs/{doc}/{*rest}", any(api::no_such_endpoint))
         .route("/healthz", get(health::healthz));
     let app = web::serve(routes, &config.web_dir)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -81,21 +81,53 @@ impl Server {
     /// Starts the server on an ephemeral port with the demo region and the forms of
     /// `forms_dir` (`--forms-dir`) in place of the repository's.
     pub fn start_demo_with_forms(data_dir: &Path, forms_dir: &Path) -> Server {
-        Self::launch_with(data_dir, "127.0.0.1:0", true, &[], forms_dir)
+        Self::spawn(
+            Command::new(bin("sync-server")),
+            data_dir,
+            "127.0.0.1:0",
+            true,
+            &[],
+            forms_dir,
+        )
+    }
+
+    /// Starts the server with the demo region through `sh`, with the file-size signal
+    /// (`SIGXFSZ`) ignored, so that a file-size limit (`prlimit --fsize` on [`Server::pid`])
+    /// makes its writes fail as on a full disk (`EFBIG`) instead of killing it.
+    pub fn start_demo_ignoring_file_size_signal(data_dir: &Path) -> Server {
+        let mut command = Command::new("sh");
+        command
+            .args(["-c", "trap '' XFSZ; exec \"$0\" \"$@\""])
+            .arg(bin("sync-server"));
+        Self::spawn(
+            command,
+            data_dir,
+            "127.0.0.1:0",
+            true,
+            &[],
+            &root().join("forms"),
+        )
     }
 
     fn launch(data_dir: &Path, listen: &str, demo: bool, extra: &[std::ffi::OsString]) -> Server {
-        Self::launch_with(data_dir, listen, demo, extra, &root().join("forms"))
+        Self::spawn(
+            Command::new(bin("sync-server")),
+            data_dir,
+            listen,
+            demo,
+            extra,
+            &root().join("forms"),
+        )
     }
 
-    fn launch_with(
+    fn spawn(
+        mut command: Command,
         data_dir: &Path,
         listen: &str,
         demo: bool,
         extra: &[std::ffi::OsString],
         forms_dir: &Path,
     ) -> Server {
-        let mut command = Command::new(bin("sync-server"));
         command
             .args(["--listen", listen, "--data-dir"])
             .arg(data_dir)
@@ -204,15 +236,21 @@ impl Replica {
         }
     }
 
-    /// Runs the CLI with these arguments.
-    pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(bin("ravenstvo"))
+    /// The CLI with these arguments and this replica's environment, not started (to run it
+    /// as a child the test may kill).
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(bin("ravenstvo"));
+        command
             .args(args)
             .env("RAVENSTVO_DATA_DIR", &self.data_dir)
             .env("RAVENSTVO_FORMS_DIR", root().join("forms"))
-            .env("RAVENSTVO_AUTHOR", &self.author)
-            .output()
-            .expect("run ravenstvo")
+            .env("RAVENSTVO_AUTHOR", &self.author);
+        command
+    }
+
+    /// Runs the CLI with these arguments.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run ravenstvo")
     }
 
     /// Runs the CLI, asserts success and returns stdout.
@@ -455,6 +493,27 @@ impl Api {
             request = request.header("Authorization", format!("Bearer {token}"));
         }
         answer(request.send(body))
+    }
+
+    /// `POST path` with any body, `Err` when the server closes the connection before taking
+    /// it all (as it may for a body over its limit).
+    pub fn try_post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<(u16, Value), String> {
+        let mut request = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", content_type);
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        match request.send(body) {
+            Ok(response) => Ok(answer(Ok(response))),
+            Err(e) => Err(e.to_string()),
+        }
     }
 
     /// The ids of the documents `GET /api/documents` lists, with their form and owner school.

@@ -224,6 +224,7 @@ pub struct RegisterRequest {
     /// The automerge-repo id of the document the client created.
     pub id: String,
     /// Its form (`school-programme`, `partnership-agreement`, `stimulus-policy-change`).
+    #[schema(pattern = "^(school-programme|partnership-agreement|stimulus-policy-change)$")]
     pub form: String,
     /// The owner school; may be left out by someone who edits for exactly one school.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -269,7 +270,21 @@ pub struct DiffView {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SubmitRequest {
     /// The exact version to submit: its heads (change hashes), as the client sees them.
+    #[schema(schema_with = heads_schema)]
     pub heads: Vec<String>,
+}
+
+/// The schema of a version's heads: one or more change hashes, 64 lower-case hex digits each.
+fn heads_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[0-9a-f]{64}$")),
+        )
+        .min_items(Some(1))
+        .build()
 }
 
 /// A stored submission (`POST /api/documents/{id}/submissions` answer).
@@ -346,12 +361,16 @@ pub struct RegistryFilter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub school: Option<String>,
     /// Only this form.
+    #[param(pattern = "^(school-programme|partnership-agreement|stimulus-policy-change)$")]
     pub form: Option<String>,
     /// `approved` (not yet accepted) or `collected` (accepted into the registry).
+    #[param(pattern = "^(approved|collected)$")]
     pub status: Option<String>,
     /// Decided on or after this date (YYYY-MM-DD).
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub from: Option<String>,
     /// Decided on or before this date (YYYY-MM-DD).
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub to: Option<String>,
 }
 

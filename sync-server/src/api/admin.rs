@@ -7,7 +7,7 @@ use api_types::{
     SessionsClosed,
 };
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use store::{Store, StoreError};
 use workflow::{Directory, Role, UserId};
@@ -17,7 +17,7 @@ use crate::api::views;
 
 use crate::api::auth::Caller;
 use crate::api::blocking;
-use crate::api::error::{ApiError, JsonBody};
+use crate::api::error::{ApiError, JsonBody, QueryParams};
 use crate::state::AppState;
 
 /// How many audit rows one answer holds unless asked for fewer.
@@ -203,7 +203,7 @@ pub async fn close_sessions(
 pub async fn audit(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<AuditFilter>,
+    QueryParams(filter): QueryParams<AuditFilter>,
 ) -> Result<Json<Vec<AuditRowView>>, ApiError> {
     require_admin(&caller)?;
     for date in [&filter.from, &filter.to].into_iter().flatten() {

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::Value;
@@ -17,7 +17,7 @@ use workflow::{Action, Directory, DocumentRef, FormKind, OrgId, OrgKind, Role};
 
 use crate::access::{Changed, directory};
 use crate::api::auth::Caller;
-use crate::api::error::{ApiError, JsonBody};
+use crate::api::error::{ApiError, JsonBody, QueryParams};
 use crate::api::views;
 use crate::api::{authorize, blocking, current_heads, handle, observe_edits, visible};
 use crate::state::AppState;
@@ -285,13 +285,17 @@ pub async fn show(
     )))
 }
 
-/// Which versions to compare.
+/// Which versions to compare (query parameters, not path segments).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DiffQuery {
     /// The older version's heads, comma-separated; by default the last version the caller
-    /// reviewed (or the empty document).
+    /// reviewed (or the empty document). Given empty, the empty document.
+    #[param(pattern = "^([0-9a-f]{64}(,[0-9a-f]{64})*)?$")]
     pub from: Option<String>,
     /// The newer version's heads; by default the version under review, or the current one.
+    /// Given empty, the empty document.
+    #[param(pattern = "^([0-9a-f]{64}(,[0-9a-f]{64})*)?$")]
     pub to: Option<String>,
 }
 
@@ -305,7 +309,7 @@ pub async fn diff(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(query): Query<DiffQuery>,
+    QueryParams(query): QueryParams<DiffQuery>,
 ) -> Result<Json<DiffView>, ApiError> {
     let (_, record) = visible(&state, &caller, &id).await?;
     let current = record.state.current();

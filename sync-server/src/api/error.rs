@@ -5,7 +5,7 @@
 
 use api_types::ErrorBody;
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
@@ -153,6 +153,27 @@ impl From<JsonRejection> for ApiError {
         ApiError::new(status, error, message)
     }
 }
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> ApiError {
+        // axum's text is English with a fixed preamble; keep serde's part, which names the
+        // parameter.
+        let text = rejection.body_text();
+        let detail = text
+            .trim_start_matches("Failed to deserialize query string: ")
+            .to_owned();
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad-query",
+            format!("неверные параметры запроса: {detail}"),
+        )
+    }
+}
+
+/// Query parameters whose rejections become [`ApiError`]s (axum's own are plain text).
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct QueryParams<T>(pub T);
 
 /// A JSON body whose rejections become [`ApiError`]s (axum's own are plain text).
 #[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]

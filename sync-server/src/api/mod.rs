@@ -134,8 +134,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/{*rest}", any(no_such_endpoint))
 }
 
-/// The answer to a path under `/api` that names no endpoint.
-async fn no_such_endpoint() -> ApiError {
+/// The answer to a path under `/api` (or `/sync`, `/yjs`) that names no endpoint.
+pub(crate) async fn no_such_endpoint() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "no-such-endpoint",

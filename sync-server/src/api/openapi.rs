@@ -15,7 +15,9 @@ use api_types::{
     SchoolIdentification,
 };
 use axum::Json;
+use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
@@ -48,7 +50,7 @@ use crate::api::{
         CuratorSchool, UserActive, CuratedSchool, CuratedDocument,
         IdentificationQuery, IdentificationView, IdentifiedSchoolView, CategoryView, SchoolIdentification,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonErrors),
 )]
 pub struct ApiDoc;
 
@@ -62,6 +64,72 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Documents the errors every operation of a kind can answer, so that no handler's
+/// annotation has to repeat them (and none can forget one): 401 where a token is needed,
+/// 400/413/415/422 where a JSON body is read, 400 where query parameters are, 404 where a
+/// path names something. All are [`ErrorBody`]s.
+struct CommonErrors;
+
+impl CommonErrors {
+    fn error(description: &str) -> RefOr<Response> {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build(),
+        )
+    }
+}
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let mut add = Vec::new();
+                if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    add.push(("401", "нужно войти: токен не передан, неверен или отозван"));
+                }
+                if operation.request_body.is_some() {
+                    add.push(("400", "тело запроса — не JSON"));
+                    add.push(("413", "тело запроса больше 1 МиБ"));
+                    add.push(("415", "тело запроса должно быть JSON"));
+                    add.push((
+                        "422",
+                        "в теле запроса не хватает полей или они неверного типа",
+                    ));
+                }
+                let parameters = operation.parameters.iter().flatten();
+                for parameter in parameters {
+                    match parameter.parameter_in {
+                        ParameterIn::Query => add.push(("400", "неверные параметры запроса")),
+                        ParameterIn::Path => add.push(("404", "не найдено или нет доступа")),
+                        _ => {}
+                    }
+                }
+                for (status, description) in add {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| Self::error(description));
+                }
+            }
+        }
     }
 }
 

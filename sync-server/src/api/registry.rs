@@ -7,7 +7,7 @@ use std::sync::{LazyLock, Mutex};
 
 use api_types::{ErrorBody, RegistryFilter, RegistryRow};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -19,7 +19,7 @@ use workflow::{Directory, FormKind, Standing, standings};
 use crate::access::directory;
 use crate::api::auth::Caller;
 use crate::api::blocking;
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, QueryParams};
 use crate::export::{self, Format};
 use crate::state::AppState;
 
@@ -28,6 +28,7 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `csv` (the default) or `xlsx`.
+    #[param(pattern = "^(csv|xlsx)$")]
     pub format: Option<String>,
 }
 
@@ -336,7 +337,7 @@ fn row(
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<RegistryFilter>,
+    QueryParams(query): QueryParams<RegistryFilter>,
 ) -> Result<Json<Vec<RegistryRow>>, ApiError> {
     Ok(Json(rows(&state, &caller, &query).await?))
 }
@@ -349,8 +350,8 @@ pub async fn list(
 pub async fn export(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<RegistryFilter>,
-    Query(export): Query<ExportQuery>,
+    QueryParams(query): QueryParams<RegistryFilter>,
+    QueryParams(export): QueryParams<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let format = match export.format.as_deref().unwrap_or("csv") {
         "csv" => Format::Csv,
