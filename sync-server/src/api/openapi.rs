@@ -137,5 +137,7 @@ impl Modify for CommonErrors {
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::api::campaigns::CampaignsDoc::openapi());
+    // The merged paths get the same common errors as ApiDoc's own.
+    CommonErrors.modify(&mut doc);
     Json(doc)
 }
