@@ -69,18 +69,16 @@ fn main() {
     }
     build_server();
     let (name, figures) = runtime.block_on(run(&cli));
-    let path = cli
-        .json
-        .clone()
-        .unwrap_or_else(|| e2e::root().join("target/loadgen").join(format!("{name}.json")));
+    let path = cli.json.clone().unwrap_or_else(|| {
+        e2e::root()
+            .join("target/loadgen")
+            .join(format!("{name}.json"))
+    });
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).expect("creating the JSON's directory");
     }
-    std::fs::write(
-        &path,
-        serde_json::to_string_pretty(&figures).expect("JSON"),
-    )
-    .expect("writing the JSON");
+    std::fs::write(&path, serde_json::to_string_pretty(&figures).expect("JSON"))
+        .expect("writing the JSON");
     println!("\nJSON: {}", path.display());
 }
 
@@ -124,7 +122,16 @@ async fn typing_table(counts: &[usize], seconds: u64, rate: f64) -> Value {
     println!(
         "Live typing over /sync: {seconds} s at {rate} chars/s per typist\n\
          {:<12} {:>7} {:>10} {:>22} {:>14} {:>9} {:>9} {:>9} {:>8} {:>9}",
-        "server", "typists", "keys", "p50/p99/max ms", "p99 last 10s", "cpu ms/k", "cpu% 1st", "cpu% last", "clients%", "stop ms"
+        "server",
+        "typists",
+        "keys",
+        "p50/p99/max ms",
+        "p99 last 10s",
+        "cpu ms/k",
+        "cpu% 1st",
+        "cpu% last",
+        "clients%",
+        "stop ms"
     );
     for &typists in counts {
         let plan = typing::Plan {
@@ -154,7 +161,10 @@ async fn typing_table(counts: &[usize], seconds: u64, rate: f64) -> Value {
             );
         }
         let ratio = measure::ratio(ours.cpu_per_keystroke(), bare.cpu_per_keystroke());
-        println!("{:<12} {typists:>7} CPU per keystroke ratio {ratio:.2}", "ratio");
+        println!(
+            "{:<12} {typists:>7} CPU per keystroke ratio {ratio:.2}",
+            "ratio"
+        );
         rows.push(json!({
             "typists": typists,
             "ours": ours.json(&plan),

@@ -74,7 +74,9 @@ impl Target {
         let stdout = child.stdout.take().expect("piped");
         let line = tokio::task::spawn_blocking(move || {
             let mut line = String::new();
-            BufReader::new(stdout).read_line(&mut line).expect("its first line");
+            BufReader::new(stdout)
+                .read_line(&mut line)
+                .expect("its first line");
             line
         })
         .await
