@@ -14,11 +14,6 @@ pub fn peak_rss(pid: u32) -> u64 {
     e2e::proc_memory(pid, "VmHWM:")
 }
 
-/// Resident memory (`VmRSS`) of process `pid` now, in bytes.
-pub fn rss(pid: u32) -> u64 {
-    e2e::proc_memory(pid, "VmRSS:")
-}
-
 /// CPU used by a process over a stretch of wall time.
 #[derive(Debug, Clone, Copy)]
 pub struct CpuWindow {

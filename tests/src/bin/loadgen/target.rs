@@ -121,22 +121,9 @@ impl Target {
         url
     }
 
-    /// The `/yjs/{doc}` websocket URL through the proxy.
-    pub fn yjs_url(&self, token: &str, doc: &str) -> String {
-        format!("ws://{}/yjs/{doc}?token={token}", self.proxy.addr)
-    }
-
     /// Bytes through the proxy so far: (clients → server, server → clients).
     pub fn bytes(&self) -> (u64, u64) {
         self.proxy.bytes()
-    }
-
-    /// The data directory of our server.
-    pub fn data_dir(&self) -> Option<&Path> {
-        match &self.process {
-            Process::Ours(server) => Some(&server.data_dir),
-            Process::Bare(_) => None,
-        }
     }
 
     /// Sends SIGTERM and waits up to `bound` for the exit: how long it took and whether the
