@@ -45,6 +45,15 @@ pub use state::AppState;
 /// The largest REST request body accepted; requests carry small JSON (ids, heads, comments).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// How long a stopping server waits for the repo to finish its work (storage writes of what
+/// already arrived) before it exits anyway. Under a backlog samod would otherwise work through
+/// every queued message first; what was not stored is still on the replicas that sent it,
+/// which send it again on their next sync.
+pub const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The close reason live connections get when the server stops.
+pub const SERVER_STOPPING: &str = "the server is stopping";
+
 /// The database file inside the data directory.
 pub const DATABASE_FILE: &str = "ravenstvo.sqlite3";
 
@@ -110,6 +119,14 @@ pub async fn run(
             sessions::recheck_after_account_changes,
         ))
         .with_state(state.clone());
+    // Websockets outlive the HTTP exchange that upgraded them, so graceful shutdown does not
+    // wait for them: they are closed here, at once, so that no more messages reach samod.
+    let sessions = state.sessions.clone();
+    let shutdown = async move {
+        shutdown.await;
+        let closed = sessions.close_all(SERVER_STOPPING);
+        tracing::info!(closed, "stopping: live connections closed");
+    };
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "serving");
     axum::serve(
         net::TimedListener::new(listener),
@@ -128,7 +145,16 @@ pub async fn run(
     let _ = stop_reminding.send(());
     let _ = reminder.await;
     state.yjs.flush().await;
-    state.stop().await;
+    if tokio::time::timeout(STOP_GRACE, state.stop())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            grace_s = STOP_GRACE.as_secs(),
+            "the repo did not finish within the grace period; stopping without it \
+             (replicas send again what was not stored)"
+        );
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -189,7 +189,11 @@ fn main() -> ExitCode {
 
 fn serve_until_signalled(cli: Cli) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("не удалось запустить")?;
-    runtime.block_on(serve(cli))
+    let served = runtime.block_on(serve(cli));
+    // Blocking tasks still queued (storage writes after the grace period) are not waited for
+    // without end.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    served
 }
 
 async fn serve(cli: Cli) -> anyhow::Result<()> {

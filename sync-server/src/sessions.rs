@@ -66,6 +66,15 @@ impl LiveSessions {
         self.recheck.notify_one();
     }
 
+    /// Closes every live connection with `reason` (the server is stopping); how many.
+    pub fn close_all(&self, reason: &str) -> usize {
+        let live: Vec<Closer> = self.lock().values().map(|(_, c)| c.clone()).collect();
+        for closer in &live {
+            closer.close(reason);
+        }
+        live.len()
+    }
+
     /// How many connections are live.
     pub fn count(&self) -> usize {
         self.lock().len()

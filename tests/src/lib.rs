@@ -24,13 +24,15 @@ pub fn root() -> PathBuf {
 /// Path of a workspace binary in the target directory the tests were built into (for
 /// `cargo bench`, the release binaries: build them with `cargo build --release`).
 pub fn bin(name: &str) -> PathBuf {
-    // The test or bench executable lives in target/<profile>/deps/; binaries in
-    // target/<profile>/.
+    // The test or bench executable lives in target/<profile>/deps/, a binary of this crate
+    // (the load tool) in target/<profile>/ beside the others.
     let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
+    let beside = exe.parent().expect("the executable's directory");
+    let dir = if beside.ends_with("deps") {
+        beside.parent().expect("target/<profile>")
+    } else {
+        beside
+    };
     let path = dir.join(name);
     assert!(
         path.exists(),
@@ -71,6 +73,12 @@ impl Server {
             demo,
             &["--web-dir".into(), web_dir],
         )
+    }
+
+    /// Starts the server on an ephemeral port, with the demo region when `demo`, and `extra`
+    /// flags.
+    pub fn start_with(data_dir: &Path, demo: bool, extra: &[std::ffi::OsString]) -> Server {
+        Self::launch(data_dir, "127.0.0.1:0", demo, extra)
     }
 
     /// Starts the server on a given address (to restart on the same port).
@@ -188,6 +196,11 @@ impl Server {
         let data = self.data_dir.to_str().expect("a UTF-8 path");
         let out = server_command(&["audit", "verify", "--data-dir", data]);
         assert!(out.status.success(), "{out:?}");
+    }
+
+    /// The process, no longer killed when this is dropped (to signal and wait on it).
+    pub fn into_child(mut self) -> Child {
+        self.child.take().expect("running")
     }
 
     /// Kills with SIGKILL: no chance to flush anything.

@@ -166,6 +166,23 @@ pub fn check_sync_message(
     message: &[u8],
     limits: &Limits,
 ) -> Result<Admitted, Refusal> {
+    check_sync_message_lazily(message, limits, |read| read(doc))
+}
+
+/// [`check_sync_message`], borrowing the server's copy of the document only when the message
+/// makes objects (whose depth needs their parents in it): `with_doc` is then called once and
+/// must call the function it is given with the document. Most messages (heads, Bloom filters,
+/// text typed into a field) make no objects, and reading a samod document is not free: samod
+/// treats every `DocHandle::with_document` as a possible edit and regenerates its sync messages
+/// for every peer of the document afterwards.
+pub fn check_sync_message_lazily<F>(
+    message: &[u8],
+    limits: &Limits,
+    with_doc: F,
+) -> Result<Admitted, Refusal>
+where
+    F: FnOnce(&mut dyn FnMut(&Automerge)),
+{
     let message = Message::decode(message)
         .map_err(|e| malformed(format!("not an automerge sync message: {e}")))?;
     if message.changes.is_empty() {
@@ -203,7 +220,13 @@ pub fn check_sync_message(
         }
         input = rest;
     }
-    let depth = check.made.deepest(doc, limits.max_depth)?;
+    let depth = if check.made.objects.is_empty() {
+        0
+    } else {
+        let mut deepest = Ok(0);
+        with_doc(&mut |doc| deepest = check.made.deepest(doc, limits.max_depth));
+        deepest?
+    };
     if depth > limits.max_depth {
         return Err(Refusal::TooDeep {
             depth,

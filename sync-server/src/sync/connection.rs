@@ -134,7 +134,7 @@ pub fn accept(
     match state.acceptor.accept(transport) {
         Ok(_) => tracing::debug!(%peer, "sync connection accepted"),
         Err(_) => {
-            closer.close("the server is stopping");
+            closer.close(crate::SERVER_STOPPING);
             tracing::warn!("sync connection refused: the repo is stopping");
         }
     }

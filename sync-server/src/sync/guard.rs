@@ -24,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
-use document::incoming::{Limits, check_sync_message};
+use document::incoming::{Limits, check_sync_message, check_sync_message_lazily};
 use samod::{DocHandle, SearchState};
 use workflow::DocumentId;
 
@@ -214,8 +214,13 @@ impl Guard {
         let limits = self.limits;
         let judge = move |message: Vec<u8>| {
             let data = &message[data];
+            // The live copy is read only for a message that makes objects: every read of a
+            // samod document makes samod regenerate the document's sync messages for all its
+            // peers, which for every keystroke of every typist would double the server's work.
             let outcome = match &handle {
-                Some(handle) => handle.with_document(|doc| check_sync_message(doc, data, &limits)),
+                Some(handle) => check_sync_message_lazily(data, &limits, |read| {
+                    handle.with_document(|doc| read(doc));
+                }),
                 None => check_sync_message(&automerge::Automerge::new(), data, &limits),
             };
             (outcome, message)

@@ -1,0 +1,176 @@
+//! `loadgen`: puts the real `sync-server` under load beside a bare samod server and prints
+//! what it measured (a table, and JSON in a file).
+//!
+//! ```text
+//! cargo run --release -p e2e --bin loadgen -- typing [--typists 4,8,16,32] [--seconds 60]
+//! cargo run --release -p e2e --bin loadgen -- storm [--replicas 10,100,1000] [--edits 50]
+//! cargo run --release -p e2e --bin loadgen -- region [--schools 300] [--docs 3] [--changes 200]
+//! cargo run --release -p e2e --bin loadgen -- all --smoke
+//! ```
+//!
+//! Every server runs on loopback on port 0 with a temporary data directory and stops at the
+//! end; the clients are light (samod repos and yrs peers in this process) so that the server
+//! is what is measured.
+
+mod bare;
+mod clients;
+mod measure;
+mod target;
+mod typing;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use clap::{Parser, Subcommand};
+use serde_json::{Value, json};
+
+/// Нагрузочные сценарии для sync-server.
+#[derive(Parser)]
+#[command(name = "loadgen")]
+struct Cli {
+    #[command(subcommand)]
+    scenario: Scenario,
+    /// Куда записать результаты в JSON (по умолчанию target/loadgen/<сценарий>.json).
+    #[arg(long, global = true)]
+    json: Option<PathBuf>,
+    /// Короткий прогон за секунды (для scripts/test.sh).
+    #[arg(long, global = true)]
+    smoke: bool,
+}
+
+#[derive(Subcommand)]
+enum Scenario {
+    /// Набор текста: N клиентов печатают в один документ.
+    Typing {
+        /// Числа печатающих через запятую.
+        #[arg(long, value_delimiter = ',', default_values_t = [4, 8, 16, 32])]
+        typists: Vec<usize>,
+        /// Длительность, с.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Символов в секунду на каждого.
+        #[arg(long, default_value_t = 6.0)]
+        rate: f64,
+    },
+    /// Сервер samod без всего остального (запускается самим loadgen для сравнения).
+    #[command(hide = true)]
+    BareServer,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    if let Scenario::BareServer = cli.scenario {
+        runtime.block_on(bare::serve());
+        return;
+    }
+    build_server();
+    let (name, figures) = runtime.block_on(run(&cli));
+    let path = cli.json.clone().unwrap_or_else(|| {
+        e2e::root()
+            .join("target/loadgen")
+            .join(format!("{name}.json"))
+    });
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("creating the JSON's directory");
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&figures).expect("JSON"))
+        .expect("writing the JSON");
+    println!("\nJSON: {}", path.display());
+}
+
+async fn run(cli: &Cli) -> (&'static str, Value) {
+    match &cli.scenario {
+        Scenario::Typing {
+            typists,
+            seconds,
+            rate,
+        } => {
+            let (typists, seconds) = if cli.smoke {
+                (vec![3], 3)
+            } else {
+                (typists.clone(), *seconds)
+            };
+            ("typing", typing_table(&typists, seconds, *rate).await)
+        }
+        Scenario::BareServer => unreachable!("handled before"),
+    }
+}
+
+/// Builds the `sync-server` binary of this profile when run through cargo (`cargo run` sets
+/// `CARGO`), so the server measured is the current source's.
+fn build_server() {
+    let Ok(cargo) = std::env::var("CARGO") else {
+        return;
+    };
+    let exe = std::env::current_exe().expect("this executable");
+    let release = exe.components().any(|c| c.as_os_str() == "release");
+    let mut command = Command::new(cargo);
+    command.args(["build", "-p", "sync-server", "--bin", "sync-server"]);
+    if release {
+        command.arg("--release");
+    }
+    let status = command.status().expect("running cargo build");
+    assert!(status.success(), "building sync-server failed");
+}
+
+async fn typing_table(counts: &[usize], seconds: u64, rate: f64) -> Value {
+    let mut rows = Vec::new();
+    println!(
+        "Live typing over /sync: {seconds} s at {rate} chars/s per typist\n\
+         {:<12} {:>7} {:>10} {:>22} {:>14} {:>9} {:>9} {:>9} {:>8} {:>9}",
+        "server",
+        "typists",
+        "keys",
+        "p50/p99/max ms",
+        "p99 last 10s",
+        "cpu ms/k",
+        "cpu% 1st",
+        "cpu% last",
+        "clients%",
+        "stop ms"
+    );
+    for &typists in counts {
+        let plan = typing::Plan {
+            typists,
+            seconds,
+            rate,
+        };
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let (ours, seed) = typing::ours(dir.path(), plan).await;
+        let bare = typing::bare(&seed, plan).await;
+        for outcome in [&ours, &bare] {
+            println!(
+                "{:<12} {:>7} {:>10} {:>22} {:>14.0} {:>9.3} {:>9.1} {:>9.1} {:>8.1} {:>9.0}",
+                outcome.kind.name(),
+                typists,
+                format!("{}/{}", outcome.all.count, outcome.expected),
+                format!(
+                    "{:.0}/{:.0}/{:.0}",
+                    outcome.all.p50, outcome.all.p99, outcome.all.max
+                ),
+                outcome.last10.p99,
+                outcome.cpu_per_keystroke(),
+                outcome.cpu_first10,
+                outcome.cpu_last10,
+                outcome.clients_cpu,
+                measure::ms(outcome.shutdown.0),
+            );
+        }
+        let ratio = measure::ratio(ours.cpu_per_keystroke(), bare.cpu_per_keystroke());
+        println!(
+            "{:<12} {typists:>7} CPU per keystroke ratio {ratio:.2}",
+            "ratio"
+        );
+        rows.push(json!({
+            "typists": typists,
+            "ours": ours.json(&plan),
+            "bare": bare.json(&plan),
+            "cpu_per_keystroke_ratio": ratio,
+        }));
+    }
+    json!({ "scenario": "typing", "transport": "/sync", "runs": rows })
+}
