@@ -12,6 +12,7 @@
 //! fewest Yjs operations. Every edit returns its Yjs update (v1 encoding) for storage and sync.
 
 mod blocks;
+pub mod bounds;
 mod keys;
 mod yxml;
 
@@ -237,6 +238,7 @@ impl Narratives {
         if update.len() > MAX_UPDATE_BYTES {
             return Err(NarrativeError::TooLarge(update.len()));
         }
+        bounds::check_update(update).map_err(NarrativeError::Malformed)?;
         guarded(|| Update::decode_v1(update))?.map_err(|e| NarrativeError::Malformed(e.to_string()))
     }
 
@@ -247,6 +249,7 @@ impl Narratives {
         use yrs::encoding::read::Cursor;
         use yrs::sync::protocol::MessageReader;
         use yrs::updates::decoder::DecoderV1;
+        bounds::check_message(bytes).map_err(NarrativeError::Malformed)?;
         guarded(|| {
             let mut decoder = DecoderV1::new(Cursor::new(bytes));
             MessageReader::new(&mut decoder).collect::<Result<Vec<_>, _>>()
@@ -300,6 +303,7 @@ impl Narratives {
 
     /// What this set has that a peer with state vector `state_vector` lacks.
     pub fn diff_since(&self, state_vector: &[u8]) -> Result<Vec<u8>, NarrativeError> {
+        bounds::check_state_vector(state_vector).map_err(NarrativeError::Malformed)?;
         let sv = StateVector::decode_v1(state_vector)
             .map_err(|e| NarrativeError::Malformed(e.to_string()))?;
         Ok(self.doc.transact().encode_state_as_update_v1(&sv))
