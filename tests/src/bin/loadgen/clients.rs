@@ -45,9 +45,18 @@ impl Client {
         token: Option<&str>,
         peer: &str,
     ) -> (DialerHandle<std::convert::Infallible>, ConnectionId) {
+        Client::dial_url(repo, target.sync_url(token, peer)).await
+    }
+
+    /// Dials `repo` to the `/sync` websocket at `url`; returns once the connection is
+    /// established.
+    pub async fn dial_url(
+        repo: &Repo,
+        url: url::Url,
+    ) -> (DialerHandle<std::convert::Infallible>, ConnectionId) {
         let dialer = repo
             .dial_websocket(
-                target.sync_url(token, peer),
+                url,
                 BackoffConfig {
                     initial_delay: Duration::from_millis(200),
                     max_delay: Duration::from_secs(2),

@@ -15,6 +15,7 @@
 mod bare;
 mod clients;
 mod measure;
+mod storm;
 mod target;
 mod typing;
 
@@ -51,6 +52,15 @@ enum Scenario {
         /// Символов в секунду на каждого.
         #[arg(long, default_value_t = 6.0)]
         rate: f64,
+    },
+    /// Шторм переподключений: N реплик, каждая со своими правками офлайн, подключаются разом.
+    Storm {
+        /// Числа реплик через запятую.
+        #[arg(long, value_delimiter = ',', default_values_t = [10, 100, 1000])]
+        replicas: Vec<usize>,
+        /// Правок офлайн на каждую реплику.
+        #[arg(long, default_value_t = 50)]
+        edits: usize,
     },
     /// Сервер samod без всего остального (запускается самим loadgen для сравнения).
     #[command(hide = true)]
@@ -95,6 +105,14 @@ async fn run(cli: &Cli) -> (&'static str, Value) {
                 (typists.clone(), *seconds)
             };
             ("typing", typing_table(&typists, seconds, *rate).await)
+        }
+        Scenario::Storm { replicas, edits } => {
+            let (replicas, edits) = if cli.smoke {
+                (vec![storm::TEAM], 5)
+            } else {
+                (replicas.clone(), *edits)
+            };
+            ("storm", storm_table(&replicas, edits).await)
         }
         Scenario::BareServer => unreachable!("handled before"),
     }
@@ -173,4 +191,62 @@ async fn typing_table(counts: &[usize], seconds: u64, rate: f64) -> Value {
         }));
     }
     json!({ "scenario": "typing", "transport": "/sync", "runs": rows })
+}
+
+async fn storm_table(counts: &[usize], edits: usize) -> Value {
+    let mut rows = Vec::new();
+    println!(
+        "Reconnect storm over /sync: {edits} offline edits per replica, teams of {} per school\n\
+         {:<12} {:>8} {:>6} {:>14} {:>10} {:>10} {:>12} {:>9}",
+        storm::TEAM,
+        "server",
+        "replicas",
+        "docs",
+        "converged ms",
+        "cpu s",
+        "peak MiB",
+        "wire KiB",
+        "setup s"
+    );
+    for &replicas in counts {
+        let plan = storm::Plan { replicas, edits };
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let ours = storm::ours(dir.path(), plan).await;
+        let bare = storm::bare(plan).await;
+        for outcome in [&ours, &bare] {
+            println!(
+                "{:<12} {:>8} {:>6} {:>14} {:>10.2} {:>10.1} {:>12.0} {:>9.1}",
+                outcome.kind.name(),
+                replicas,
+                replicas.div_ceil(storm::TEAM) * 2,
+                outcome
+                    .converged
+                    .map_or("not converged".to_owned(), |d| format!(
+                        "{:.0}",
+                        measure::ms(d)
+                    )),
+                outcome.server_cpu,
+                measure::mib(outcome.peak_rss),
+                outcome.wire_bytes as f64 / 1024.0,
+                outcome.setup.as_secs_f64(),
+            );
+        }
+        let time_ratio = match (ours.converged, bare.converged) {
+            (Some(a), Some(b)) => measure::ratio(measure::ms(a), measure::ms(b)),
+            _ => 0.0,
+        };
+        let cpu_ratio = measure::ratio(ours.server_cpu, bare.server_cpu);
+        println!(
+            "{:<12} {replicas:>8} time ratio {time_ratio:.2}, CPU ratio {cpu_ratio:.2}",
+            "ratio"
+        );
+        rows.push(json!({
+            "replicas": replicas,
+            "ours": ours.json(&plan),
+            "bare": bare.json(&plan),
+            "time_ratio": time_ratio,
+            "cpu_ratio": cpu_ratio,
+        }));
+    }
+    json!({ "scenario": "storm", "transport": "/sync", "runs": rows })
 }
