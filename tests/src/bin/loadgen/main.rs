@@ -18,6 +18,7 @@ mod measure;
 mod storm;
 mod target;
 mod typing;
+mod typing_yjs;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -52,6 +53,9 @@ enum Scenario {
         /// Символов в секунду на каждого.
         #[arg(long, default_value_t = 6.0)]
         rate: f64,
+        /// Куда печатать: sync (структурное поле через /sync), yjs (текст через /yjs).
+        #[arg(long, value_delimiter = ',', default_values_t = [Transport::Sync, Transport::Yjs])]
+        transport: Vec<Transport>,
     },
     /// Шторм переподключений: N реплик, каждая со своими правками офлайн, подключаются разом.
     Storm {
@@ -65,6 +69,24 @@ enum Scenario {
     /// Сервер samod без всего остального (запускается самим loadgen для сравнения).
     #[command(hide = true)]
     BareServer,
+}
+
+/// Which websocket the typists type over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Transport {
+    /// A structured text field, Automerge over `/sync`.
+    Sync,
+    /// A narrative, Yjs over `/yjs/{doc}`.
+    Yjs,
+}
+
+impl std::fmt::Display for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Transport::Sync => "sync",
+            Transport::Yjs => "yjs",
+        })
+    }
 }
 
 fn main() {
@@ -98,13 +120,18 @@ async fn run(cli: &Cli) -> (&'static str, Value) {
             typists,
             seconds,
             rate,
+            transport,
         } => {
             let (typists, seconds) = if cli.smoke {
                 (vec![3], 3)
             } else {
                 (typists.clone(), *seconds)
             };
-            ("typing", typing_table(&typists, seconds, *rate).await)
+            let mut tables = Vec::new();
+            for &transport in transport {
+                tables.push(typing_table(transport, &typists, seconds, *rate).await);
+            }
+            ("typing", json!({ "scenario": "typing", "tables": tables }))
         }
         Scenario::Storm { replicas, edits } => {
             let (replicas, edits) = if cli.smoke {
@@ -135,10 +162,14 @@ fn build_server() {
     assert!(status.success(), "building sync-server failed");
 }
 
-async fn typing_table(counts: &[usize], seconds: u64, rate: f64) -> Value {
+async fn typing_table(transport: Transport, counts: &[usize], seconds: u64, rate: f64) -> Value {
     let mut rows = Vec::new();
+    let over = match transport {
+        Transport::Sync => "/sync (a structured text field, Automerge)",
+        Transport::Yjs => "/yjs (a narrative, Yjs)",
+    };
     println!(
-        "Live typing over /sync: {seconds} s at {rate} chars/s per typist\n\
+        "\nLive typing over {over}: {seconds} s at {rate} chars/s per typist\n\
          {:<12} {:>7} {:>10} {:>22} {:>14} {:>9} {:>9} {:>9} {:>8} {:>9}",
         "server",
         "typists",
@@ -158,12 +189,23 @@ async fn typing_table(counts: &[usize], seconds: u64, rate: f64) -> Value {
             rate,
         };
         let dir = tempfile::tempdir().expect("a temp dir");
-        let (ours, seed) = typing::ours(dir.path(), plan).await;
-        let bare = typing::bare(&seed, plan).await;
+        let (ours, bare) = match transport {
+            Transport::Sync => {
+                let (ours, seed) = typing::ours(dir.path(), plan).await;
+                (ours, typing::bare(&seed, plan).await)
+            }
+            Transport::Yjs => (
+                typing_yjs::ours(dir.path(), plan).await,
+                typing_yjs::bare(plan).await,
+            ),
+        };
         for outcome in [&ours, &bare] {
             println!(
                 "{:<12} {:>7} {:>10} {:>22} {:>14.0} {:>9.3} {:>9.1} {:>9.1} {:>8.1} {:>9.0}",
-                outcome.kind.name(),
+                match (transport, outcome.kind) {
+                    (Transport::Yjs, target::Kind::Bare) => "bare yrs",
+                    (_, kind) => kind.name(),
+                },
                 typists,
                 format!("{}/{}", outcome.all.count, outcome.expected),
                 format!(
@@ -190,7 +232,7 @@ async fn typing_table(counts: &[usize], seconds: u64, rate: f64) -> Value {
             "cpu_per_keystroke_ratio": ratio,
         }));
     }
-    json!({ "scenario": "typing", "transport": "/sync", "runs": rows })
+    json!({ "transport": transport.to_string(), "runs": rows })
 }
 
 async fn storm_table(counts: &[usize], edits: usize) -> Value {

@@ -121,6 +121,16 @@ impl Target {
         url
     }
 
+    /// The `/yjs/{doc}` websocket URL through the proxy, with `token` when there is one.
+    pub fn yjs_url(&self, token: Option<&str>, doc: &str) -> url::Url {
+        let mut url =
+            url::Url::parse(&format!("ws://{}/yjs/{doc}", self.proxy.addr)).expect("a URL");
+        if let Some(token) = token {
+            url.query_pairs_mut().append_pair("token", token);
+        }
+        url
+    }
+
     /// Bytes through the proxy so far: (clients → server, server → clients).
     pub fn bytes(&self) -> (u64, u64) {
         self.proxy.bytes()

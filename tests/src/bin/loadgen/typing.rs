@@ -17,7 +17,7 @@ use crate::measure::{CpuWindow, Rng, Summary, mib, ms, peak_rss};
 use crate::target::{Kind, Target};
 
 /// The users typing on our server, alternating: both are parties of the demo's documents.
-const USERS: [&str; 2] = ["editor", "mentor"];
+pub const USERS: [&str; 2] = ["editor", "mentor"];
 
 /// What one run types.
 #[derive(Debug, Clone, Copy)]
@@ -158,8 +158,8 @@ pub async fn bare(seed: &Seed, plan: Plan) -> Outcome {
     type_into(target, clients, handles, plan).await
 }
 
-/// A document every token's user may write.
-async fn shared_document(url: &str, tokens: &[String]) -> String {
+/// A document every token's user may write (its id).
+pub async fn shared_document(url: &str, tokens: &[String]) -> String {
     let (url, tokens) = (url.to_owned(), tokens.to_vec());
     tokio::task::spawn_blocking(move || {
         let writable = |token: &str| -> Vec<String> {
