@@ -35,6 +35,12 @@ fi
 echo "== cargo test"
 cargo test --workspace --locked
 
+# The load tool's scenarios, a few seconds each (the full runs are in the README's
+# «Производительность»): it fails when a keystroke never arrives or a storm never converges.
+echo "== loadgen smoke: typing over /sync and /yjs, a reconnect storm"
+cargo run -q --locked -p e2e --bin loadgen -- typing --smoke --json target/loadgen/smoke-typing.json
+cargo run -q --locked -p e2e --bin loadgen -- storm --smoke --json target/loadgen/smoke-storm.json
+
 # The web app (web/): packages when the lockfile changed, the production build (type-checked),
 # its unit tests, then the browser tests: Debian's Chromium (installed when missing) driven by
 # playwright-core against the debug sync-server built above, with the demo region.

@@ -112,6 +112,45 @@ fn main() {
     std::fs::write(&path, serde_json::to_string_pretty(&figures).expect("JSON"))
         .expect("writing the JSON");
     println!("\nJSON: {}", path.display());
+    let failures = incomplete(&figures);
+    if !failures.is_empty() {
+        eprintln!("incomplete runs:\n  {}", failures.join("\n  "));
+        std::process::exit(1);
+    }
+}
+
+/// The runs that did not complete (keystrokes that never arrived, storms that never
+/// converged), found in the figures: a run that lost work fails the tool.
+fn incomplete(figures: &Value) -> Vec<String> {
+    let mut failures = Vec::new();
+    let tables = match figures["tables"].as_array() {
+        Some(tables) => tables.clone(),
+        None => vec![figures.clone()],
+    };
+    for table in tables {
+        for run in table["runs"].as_array().into_iter().flatten() {
+            for side in ["ours", "bare"] {
+                let figures = &run[side];
+                let name = format!(
+                    "{} {} {}",
+                    table["transport"].as_str().unwrap_or(""),
+                    figures["server"].as_str().unwrap_or(side),
+                    run["typists"].as_u64().or(run["replicas"].as_u64()).unwrap_or(0)
+                );
+                if let (Some(expected), Some(seen)) = (
+                    figures["arrivals_expected"].as_u64(),
+                    figures["latency"]["count"].as_u64(),
+                ) && seen < expected
+                {
+                    failures.push(format!("{name}: {seen} of {expected} keystrokes arrived"));
+                }
+                if figures.get("converged_ms").is_some_and(Value::is_null) {
+                    failures.push(format!("{name}: the storm did not converge"));
+                }
+            }
+        }
+    }
+    failures
 }
 
 async fn run(cli: &Cli) -> (&'static str, Value) {
