@@ -403,6 +403,7 @@ impl Step {
                 owner,
                 Transition::Submit {
                     heads: heads.clone(),
+                    content_sha256: Some(pinned.content_sha256.clone()),
                 },
                 Some(pinned),
             ),

@@ -176,6 +176,7 @@ pub async fn seed(state: &AppState, forms_dir: &Path, count: usize) -> anyhow::R
             (
                 Transition::Submit {
                     heads: heads.clone(),
+                    content_sha256: None,
                 },
                 &editor,
                 Some(pinned),

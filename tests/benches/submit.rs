@@ -724,6 +724,7 @@ fn store_pieces(
         };
         let transition = Transition::Submit {
             heads: Heads::new(heads.iter().cloned()),
+            content_sha256: None,
         };
         store
             .transition(&id.as_str().into(), &transition, &user, Some(&pinned))

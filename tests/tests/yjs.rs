@@ -138,7 +138,12 @@ fn a_submitted_document_is_frozen_and_an_edit_after_return_starts_a_new_round() 
             .unwrap();
         let update = editor
             .narratives
-            .splice("/subject", 0, 0, "Уточнённый предмет договора")
+            .splice(
+                "/subject",
+                0,
+                0,
+                "Уточнённый предмет договора: совместная работа школ по повышению качества обучения. ",
+            )
             .unwrap();
         editor
             .send(Message::Sync(SyncMessage::Update(update)).encode_v1())
@@ -157,6 +162,28 @@ fn a_submitted_document_is_frozen_and_an_edit_after_return_starts_a_new_round() 
     }
     assert_eq!(record["status"], "draft", "{record}");
     assert_eq!(record["round"], 2);
+    // Only the narrative changed: the heads are round 1's, the content is not; it is submitted
+    // as a new version, pinning the new text.
+    let (status, body) = Api::demo(&server, "editor").post(
+        &format!("/api/documents/{agreement}/submissions"),
+        &json!({"heads": record["heads"]}),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["round"], 2, "{body}");
+    let (_, detail) = Api::demo(&server, "editor").get(&format!("/api/documents/{agreement}"));
+    let submissions = detail["submissions"].as_array().unwrap();
+    assert_eq!(submissions.len(), 2, "{detail}");
+    assert_eq!(submissions[0]["heads"], submissions[1]["heads"]);
+    assert_ne!(
+        submissions[0]["content_sha256"],
+        submissions[1]["content_sha256"]
+    );
+    // The same version again is refused as already submitted.
+    let (status, body) = Api::demo(&server, "editor").post(
+        &format!("/api/documents/{agreement}/submissions"),
+        &json!({"heads": record["heads"]}),
+    );
+    assert_eq!(status, 409, "{body}");
 }
 
 #[test]

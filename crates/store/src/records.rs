@@ -228,6 +228,18 @@ impl Store {
         if matches!(transition, Transition::Submit { .. }) && pinned.is_none() {
             return Err(StoreError::MissingPin { id: id.clone() });
         }
+        // A submission's content is the pinned one, whatever the caller said of it.
+        let pinned_transition;
+        let transition = match (transition, pinned) {
+            (Transition::Submit { heads, .. }, Some(pinned)) => {
+                pinned_transition = Transition::Submit {
+                    heads: heads.clone(),
+                    content_sha256: Some(pinned.content_sha256.clone()),
+                };
+                &pinned_transition
+            }
+            _ => transition,
+        };
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let Some(record) = load_record(&tx, id)? else {
@@ -245,7 +257,9 @@ impl Store {
                 .map(|s| s.heads.to_string())
                 .unwrap_or_default();
             match transition {
-                Transition::Submit { heads: submitted } => {
+                Transition::Submit {
+                    heads: submitted, ..
+                } => {
                     if let Some(pinned) = pinned {
                         insert_submission(&tx, id, round, submitted, pinned, actor)?;
                         details["content_sha256"] = pinned.content_sha256.clone().into();

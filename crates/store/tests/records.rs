@@ -96,6 +96,7 @@ fn pinned(content: &str) -> Pinned {
 fn submit(heads: &str) -> Transition {
     Transition::Submit {
         heads: Heads::new([heads]),
+        content_sha256: None,
     }
 }
 

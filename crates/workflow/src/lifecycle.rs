@@ -147,6 +147,10 @@ pub struct Submission {
     pub id: SubmissionId,
     /// The version submitted.
     pub heads: Heads,
+    /// The SHA-256 of the content submitted (narratives included), when known; `None` for
+    /// submissions recorded before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_sha256: Option<String>,
     /// Who submitted it.
     pub by: UserId,
     /// Directors' signatures on this version (agreements only), in the order given.
@@ -158,6 +162,17 @@ pub struct Submission {
 }
 
 impl Submission {
+    /// Whether this submission is of the version `heads` with content `content_sha256`: the
+    /// same heads, and the same content where both are known (a narrative edit changes the
+    /// content, not the heads).
+    pub fn is_version(&self, heads: &Heads, content_sha256: Option<&str>) -> bool {
+        &self.heads == heads
+            && match (self.content_sha256.as_deref(), content_sha256) {
+                (Some(earlier), Some(now)) => earlier == now,
+                _ => true,
+            }
+    }
+
     /// Whether the municipality approved this version.
     pub fn is_approved(&self) -> bool {
         matches!(
@@ -225,6 +240,11 @@ pub enum Transition {
     Submit {
         /// The version submitted.
         heads: Heads,
+        /// The SHA-256 of the content submitted, when known: the heads name the structured
+        /// data, and the narratives (kept beside them in Yjs) change the content without
+        /// moving them. The same heads with other content are another version.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        content_sha256: Option<String>,
     },
     /// A director signs the submission under review for `party`; agreements only.
     Sign {
@@ -492,7 +512,10 @@ pub fn apply(
 ) -> Result<State, TransitionError> {
     let mut next = state.clone();
     match transition {
-        Transition::Submit { heads } => next.submit(heads, ctx)?,
+        Transition::Submit {
+            heads,
+            content_sha256,
+        } => next.submit(heads, content_sha256.as_deref(), ctx)?,
         Transition::Sign { party } => next.sign(party, ctx)?,
         Transition::Approve => next.approve(ctx)?,
         Transition::Return { comments } => next.return_with(comments, ctx)?,
@@ -608,16 +631,22 @@ impl State {
         }
     }
 
-    fn submit(&mut self, heads: &Heads, ctx: &Context) -> Result<(), TransitionError> {
+    fn submit(
+        &mut self,
+        heads: &Heads,
+        content_sha256: Option<&str>,
+        ctx: &Context,
+    ) -> Result<(), TransitionError> {
+        let same = |s: &Submission| s.is_version(heads, content_sha256);
         if self.status == Status::Submitted {
             let submission = self.current_id();
-            return Err(if self.current().is_some_and(|s| &s.heads == heads) {
+            return Err(if self.current().is_some_and(same) {
                 TransitionError::AlreadySubmitted { submission }
             } else {
                 TransitionError::UnderReview { submission }
             });
         }
-        if let Some(earlier) = self.submissions.iter().find(|s| &s.heads == heads) {
+        if let Some(earlier) = self.submissions.iter().find(|s| same(s)) {
             return Err(TransitionError::HeadsAlreadySubmitted {
                 submission: earlier.id.clone(),
             });
@@ -629,6 +658,7 @@ impl State {
         self.submissions.push(Submission {
             id: self.current_id(),
             heads: heads.clone(),
+            content_sha256: content_sha256.map(str::to_owned),
             by: ctx.actor.clone(),
             signatures: Vec::new(),
             review: None,
@@ -770,10 +800,9 @@ impl State {
                     submission.id
                 ));
             }
-            if self.submissions[..index]
-                .iter()
-                .any(|earlier| earlier.heads == submission.heads)
-            {
+            if self.submissions[..index].iter().any(|earlier| {
+                earlier.is_version(&submission.heads, submission.content_sha256.as_deref())
+            }) {
                 return Some(format!(
                     "submission {} repeats an earlier version",
                     submission.id

@@ -39,7 +39,10 @@ fn comment(pointer: &str, text: &str) -> Comment {
 }
 
 fn submit(name: &str) -> Transition {
-    Transition::Submit { heads: heads(name) }
+    Transition::Submit {
+        heads: heads(name),
+        content_sha256: None,
+    }
 }
 
 fn sign(party: &str) -> Transition {
@@ -455,13 +458,15 @@ fn heads_compare_regardless_of_order_and_repeats() {
         form,
         &[Transition::Submit {
             heads: Heads::new(["b", "a"]),
+            content_sha256: None,
         }],
     );
     assert_eq!(
         apply(
             &submitted,
             &Transition::Submit {
-                heads: Heads::new(["a", "b"])
+                heads: Heads::new(["a", "b"]),
+                content_sha256: None,
             },
             &ctx(form, "x")
         ),
@@ -718,6 +723,7 @@ proptest! {
                     heads: state
                         .latest()
                         .map_or_else(|| heads("h0"), |s| s.heads.clone()),
+                    content_sha256: None,
                 },
                 Step::Sign(who) => sign([OWNER, MENTOR, STRANGER][usize::from(who)]),
                 Step::Approve => Transition::Approve,
@@ -744,4 +750,34 @@ proptest! {
             }
         }
     }
+}
+
+/// A narrative edit changes the content, not the heads: the same heads with other content are
+/// a new version, and the same content again is refused as before.
+#[test]
+fn the_same_heads_with_other_content_are_another_version() {
+    let form = FormKind::SchoolProgramme;
+    let with = |content: &str| Transition::Submit {
+        heads: heads("h1"),
+        content_sha256: Some(content.to_owned()),
+    };
+    let submitted = apply(
+        &State::new("doc".into()),
+        &with("text-1"),
+        &ctx(form, "editor"),
+    )
+    .unwrap();
+    let returned = apply(
+        &submitted,
+        &return_with(vec![comment("/causes", "уточнить")]),
+        &ctx(form, "reviewer"),
+    )
+    .unwrap();
+    assert_eq!(
+        apply(&returned, &with("text-1"), &ctx(form, "editor")),
+        Err(TransitionError::HeadsAlreadySubmitted { submission: sid(1) })
+    );
+    let again = apply(&returned, &with("text-2"), &ctx(form, "editor")).unwrap();
+    assert_eq!(again.submissions().len(), 2);
+    assert_eq!(again.round(), 2);
 }

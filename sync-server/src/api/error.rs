@@ -90,8 +90,9 @@ impl ApiError {
     }
 
     /// 500: our storage failed. Logged with its cause; the client learns only that it did.
-    pub fn internal(error: impl std::fmt::Display) -> ApiError {
-        tracing::error!(%error, "request failed inside the server");
+    pub fn internal(error: impl std::fmt::Display + std::fmt::Debug) -> ApiError {
+        // The debug form carries the causes (e.g. SQLite's own message under a store error).
+        tracing::error!(%error, cause = ?error, "request failed inside the server");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",

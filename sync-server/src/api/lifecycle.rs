@@ -98,6 +98,7 @@ pub async fn submit(
     let heads = Heads::new(heads.iter().map(ToString::to_string));
     let transition = Transition::Submit {
         heads: heads.clone(),
+        content_sha256: Some(pinned.content_sha256.clone()),
     };
     let next = run(&state, &caller, &record, transition, Some(pinned.clone())).await?;
     drop(pinned_room);

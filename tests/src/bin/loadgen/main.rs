@@ -135,7 +135,10 @@ fn incomplete(figures: &Value) -> Vec<String> {
                     "{} {} {}",
                     table["transport"].as_str().unwrap_or(""),
                     figures["server"].as_str().unwrap_or(side),
-                    run["typists"].as_u64().or(run["replicas"].as_u64()).unwrap_or(0)
+                    run["typists"]
+                        .as_u64()
+                        .or(run["replicas"].as_u64())
+                        .unwrap_or(0)
                 );
                 if let (Some(expected), Some(seen)) = (
                     figures["arrivals_expected"].as_u64(),
