@@ -299,7 +299,7 @@ async fn storm_table(counts: &[usize], edits: usize) -> Value {
         let bare = storm::bare(plan).await;
         for outcome in [&ours, &bare] {
             println!(
-                "{:<12} {:>8} {:>6} {:>14} {:>10.2} {:>10.1} {:>12.0} {:>9.1}",
+                "{:<12} {:>8} {:>6} {:>14} {:>10.2} {:>16} {:>12.0} {:>9.1}",
                 outcome.kind.name(),
                 replicas,
                 replicas.div_ceil(storm::TEAM) * 2,
@@ -310,7 +310,12 @@ async fn storm_table(counts: &[usize], edits: usize) -> Value {
                         measure::ms(d)
                     )),
                 outcome.server_cpu,
-                measure::mib(outcome.peak_rss),
+                format!(
+                    "{:.0}→{:.0}{}",
+                    measure::mib(outcome.rss_before),
+                    measure::mib(outcome.peak_rss),
+                    if outcome.peak_is_the_storms { "" } else { "*" }
+                ),
                 outcome.wire_bytes as f64 / 1024.0,
                 outcome.setup.as_secs_f64(),
             );

@@ -9,9 +9,20 @@ pub fn cpu(pid: u32) -> Duration {
     e2e::cpu_time(pid)
 }
 
+/// Resident memory (`VmRSS`) of process `pid` now, in bytes.
+pub fn rss(pid: u32) -> u64 {
+    e2e::rss(pid)
+}
+
 /// Peak resident memory (`VmHWM`) of process `pid`, in bytes.
 pub fn peak_rss(pid: u32) -> u64 {
     e2e::proc_memory(pid, "VmHWM:")
+}
+
+/// Resets the peak resident memory of process `pid` to its current resident memory (Linux's
+/// `clear_refs`), so that [`peak_rss`] measures from now on; false where that is not allowed.
+pub fn reset_peak_rss(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
 }
 
 /// CPU used by a process over a stretch of wall time.
