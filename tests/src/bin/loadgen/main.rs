@@ -281,14 +281,14 @@ async fn storm_table(counts: &[usize], edits: usize) -> Value {
     let mut rows = Vec::new();
     println!(
         "Reconnect storm over /sync: {edits} offline edits per replica, teams of {} per school\n\
-         {:<12} {:>8} {:>6} {:>14} {:>10} {:>10} {:>12} {:>9}",
+         {:<12} {:>8} {:>6} {:>14} {:>10} {:>16} {:>12} {:>9}",
         storm::TEAM,
         "server",
         "replicas",
         "docs",
         "converged ms",
         "cpu s",
-        "peak MiB",
+        "RSS→peak MiB",
         "wire KiB",
         "setup s"
     );
