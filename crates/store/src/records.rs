@@ -431,35 +431,46 @@ pub(crate) fn quarantine_aliases(conn: &Connection) -> rusqlite::Result<()> {
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     for (id, owner_school, created_by) in rows {
-        let canonical = match crate::document_id(&id) {
-            Ok(_) => continue,
-            Err(crate::DocumentIdError::NotCanonical { canonical, .. }) => Some(canonical),
-            Err(crate::DocumentIdError::NotAnId { .. }) => None,
+        let Some(entry) = quarantine_entry(&id, &owner_school, &created_by) else {
+            continue;
         };
         conn.execute(
             "UPDATE documents SET quarantined_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
              WHERE id = ?1",
             [&id],
         )?;
-        append(
-            conn,
-            &AuditEntry {
-                // Nobody asked for it: the program did it, as for what the server observes.
-                actor: "system".to_owned(),
-                action: "quarantine-document".to_owned(),
-                subject: id.clone(),
-                heads: String::new(),
-                details: serde_json::json!({
-                    "reason": "the id is not spelled in base58check",
-                    "same_bytes_as": canonical,
-                    "owner_school": owner_school,
-                    "created_by": created_by,
-                }),
-            },
-        )?;
-        tracing::warn!(document = %id, canonical = ?canonical, %owner_school, "record under a non-canonical id quarantined");
+        append(conn, &entry)?;
     }
     Ok(())
+}
+
+/// The audit row quarantining the record `id` (registered by `created_by` for
+/// `owner_school`), or `None` when its id is canonical and it stays in use. Shared by both
+/// engines' migration 4.
+pub(crate) fn quarantine_entry(
+    id: &str,
+    owner_school: &str,
+    created_by: &str,
+) -> Option<AuditEntry> {
+    let canonical = match crate::document_id(id) {
+        Ok(_) => return None,
+        Err(crate::DocumentIdError::NotCanonical { canonical, .. }) => Some(canonical),
+        Err(crate::DocumentIdError::NotAnId { .. }) => None,
+    };
+    tracing::warn!(document = %id, canonical = ?canonical, %owner_school, "record under a non-canonical id quarantined");
+    Some(AuditEntry {
+        // Nobody asked for it: the program did it, as for what the server observes.
+        actor: "system".to_owned(),
+        action: "quarantine-document".to_owned(),
+        subject: id.to_owned(),
+        heads: String::new(),
+        details: serde_json::json!({
+            "reason": "the id is not spelled in base58check",
+            "same_bytes_as": canonical,
+            "owner_school": owner_school,
+            "created_by": created_by,
+        }),
+    })
 }
 
 fn record_from_row(row: &Row<'_>) -> rusqlite::Result<DocumentRecord> {

@@ -1,4 +1,5 @@
-//! [`SqliteStorage`]: samod's [`Storage`] over a [`Store`], retrying instead of failing.
+//! [`DocumentStorage`]: samod's [`Storage`] over a [`Store`] (on either engine), retrying
+//! instead of failing.
 
 use std::collections::HashMap;
 use std::error::Error;
@@ -16,7 +17,11 @@ const FIRST_RETRY_DELAY: Duration = Duration::from_millis(10);
 /// ...up to this, so a repaired disk is noticed within a second.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(1);
 
-/// samod's [`Storage`] in the `samod_kv` table of a [`Store`].
+/// The name [`DocumentStorage`] had while SQLite was the only engine; callers move to the new
+/// name as they learn to open PostgreSQL.
+pub type SqliteStorage = DocumentStorage;
+
+/// samod's [`Storage`] in the `samod_kv` table of a [`Store`], on SQLite or PostgreSQL.
 ///
 /// # Contract
 ///
@@ -25,7 +30,7 @@ const MAX_RETRY_DELAY: Duration = Duration::from_secs(1);
 /// failure it logs `tracing::error!` with the key, records the failure in the store's
 /// [`StorageHealth`] (unhealthy while any operation is failing), waits (10 ms, doubling up to
 /// 1 s) and tries again. The returned future completes only when the operation has succeeded:
-/// a completed `put` is committed to the database file and survives the process being killed.
+/// a completed `put` is committed to the database and survives the process being killed.
 /// Reads are retried the same way, because answering "not found" for a key that exists would
 /// make samod treat a document as missing or empty. The cost: while the disk is full or broken,
 /// those operations (and `Repo::stop`, which waits for them) do not finish; the health report
@@ -35,12 +40,12 @@ const MAX_RETRY_DELAY: Duration = Duration::from_secs(1);
 /// permits, concurrent operations on the same key are not ordered; samod's keys name their
 /// content (change and compaction hashes), so this never matters to it.
 #[derive(Debug, Clone)]
-pub struct SqliteStorage {
+pub struct DocumentStorage {
     /// The database; its health is shared by every storage built on it.
     store: Store,
 }
 
-impl SqliteStorage {
+impl DocumentStorage {
     /// samod storage in `store`.
     pub fn new(store: Store) -> Self {
         Self { store }
@@ -57,7 +62,7 @@ impl SqliteStorage {
     }
 }
 
-impl Storage for SqliteStorage {
+impl Storage for DocumentStorage {
     fn load(&self, key: StorageKey) -> impl Future<Output = Option<Vec<u8>>> + Send {
         let store = self.store.clone();
         let key = key_to_string(&key);
@@ -114,7 +119,7 @@ impl Storage for SqliteStorage {
 }
 
 /// Runs `attempt` on the blocking pool until it succeeds, backing off and reporting each
-/// failure (see [`SqliteStorage`]'s contract).
+/// failure (see [`DocumentStorage`]'s contract).
 async fn retry<T, F>(health: StorageHealth, operation: StorageOp, key: String, attempt: F) -> T
 where
     T: Send + 'static,

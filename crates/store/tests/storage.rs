@@ -1,11 +1,17 @@
-//! `SqliteStorage` as samod's `Storage`: real database files in fresh temp dirs, a real tokio
-//! runtime. samod's own `InMemoryStorage` serves as the reference for what the trait means.
+//! `DocumentStorage` as samod's `Storage`: real databases (SQLite files in fresh temp dirs,
+//! and fresh PostgreSQL databases), a real tokio runtime. samod's own `InMemoryStorage` serves
+//! as the reference for what the trait means; every test of the trait's semantics runs on
+//! both engines (`name::sqlite`, `name::postgres`).
+
+#[macro_use]
+mod support;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use samod::storage::{InMemoryStorage, Storage, StorageKey};
 use store::{SqliteStorage, StorageOp, Store};
+use support::{Engine, Fixture};
 use tempfile::TempDir;
 
 fn key(text: &str) -> StorageKey {
@@ -33,6 +39,42 @@ fn bytes(seed: u64, len: usize) -> Vec<u8> {
         .collect()
 }
 
+tokio_on_both_engines!(
+    put_then_load_returns_the_value_and_delete_removes_it,
+    put_overwrites_an_existing_value,
+    load_range_returns_exactly_what_samods_in_memory_storage_returns,
+    ten_megabyte_value_round_trips,
+    many_keys_across_many_documents_are_all_kept,
+    concurrent_puts_and_loads_from_many_tasks_lose_nothing,
+    load_that_fails_is_retried_rather_than_answered_not_found,
+);
+
+/// Runs `sql` on the fixture's database through a connection of its own, as another program
+/// would.
+fn outside(fixture: &Fixture, sql: &str) {
+    match (&fixture.database, fixture.engine) {
+        (store::Database::Sqlite(path), Engine::Sqlite) => {
+            rusqlite::Connection::open(path)
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap();
+        }
+        (store::Database::Postgres(url), Engine::Postgres) => {
+            let (url, sql) = (url.clone(), sql.to_owned());
+            // The blocking client must not run on a runtime's thread.
+            std::thread::spawn(move || {
+                postgres::Client::connect(&url, postgres::NoTls)
+                    .unwrap()
+                    .batch_execute(&sql)
+                    .unwrap();
+            })
+            .join()
+            .unwrap();
+        }
+        other => panic!("fixture does not match its engine: {other:?}"),
+    }
+}
+
 /// Waits (up to 10 s) until `condition` holds.
 async fn eventually(what: &str, condition: impl Fn() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -42,9 +84,8 @@ async fn eventually(what: &str, condition: impl Fn() -> bool) {
     }
 }
 
-#[tokio::test]
-async fn put_then_load_returns_the_value_and_delete_removes_it() {
-    let (_dir, storage) = open();
+async fn put_then_load_returns_the_value_and_delete_removes_it(fixture: Fixture) {
+    let storage = fixture.storage();
     let k = key("doc/incremental/abc");
     assert_eq!(storage.load(k.clone()).await, None);
     storage.put(k.clone(), b"change".to_vec()).await;
@@ -56,9 +97,8 @@ async fn put_then_load_returns_the_value_and_delete_removes_it() {
     assert!(storage.health().is_healthy());
 }
 
-#[tokio::test]
-async fn put_overwrites_an_existing_value() {
-    let (_dir, storage) = open();
+async fn put_overwrites_an_existing_value(fixture: Fixture) {
+    let storage = fixture.storage();
     let k = key("doc/snapshot/h");
     storage.put(k.clone(), b"first".to_vec()).await;
     storage.put(k.clone(), b"second".to_vec()).await;
@@ -66,9 +106,9 @@ async fn put_overwrites_an_existing_value() {
     assert_eq!(storage.store().stats().unwrap().keys, 1);
 }
 
-#[tokio::test]
-async fn load_range_returns_exactly_what_samods_in_memory_storage_returns() {
-    let (_dir, sqlite) = open();
+async fn load_range_returns_exactly_what_samods_in_memory_storage_returns(fixture: Fixture) {
+    let storage = fixture.storage();
+    let sqlite = storage;
     let memory = InMemoryStorage::new();
     let keys = [
         "a",
@@ -107,9 +147,8 @@ async fn load_range_returns_exactly_what_samods_in_memory_storage_returns() {
     }
 }
 
-#[tokio::test]
-async fn ten_megabyte_value_round_trips() {
-    let (_dir, storage) = open();
+async fn ten_megabyte_value_round_trips(fixture: Fixture) {
+    let storage = fixture.storage();
     let value = bytes(7, 10 * 1024 * 1024);
     storage.put(key("doc/snapshot/big"), value.clone()).await;
     assert!(storage.load(key("doc/snapshot/big")).await == Some(value.clone()));
@@ -117,9 +156,8 @@ async fn ten_megabyte_value_round_trips() {
     assert!(range.get(&key("doc/snapshot/big")) == Some(&value));
 }
 
-#[tokio::test]
-async fn many_keys_across_many_documents_are_all_kept() {
-    let (_dir, storage) = open();
+async fn many_keys_across_many_documents_are_all_kept(fixture: Fixture) {
+    let storage = fixture.storage();
     for doc in 0..50 {
         for change in 0..100 {
             let k = key(&format!("doc{doc:02}/incremental/{change:04}"));
@@ -137,9 +175,8 @@ async fn many_keys_across_many_documents_are_all_kept() {
     assert_eq!(storage.store().document_ids().unwrap().len(), 50);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_puts_and_loads_from_many_tasks_lose_nothing() {
-    let (_dir, storage) = open();
+async fn concurrent_puts_and_loads_from_many_tasks_lose_nothing(fixture: Fixture) {
+    let storage = fixture.storage();
     let mut tasks = tokio::task::JoinSet::new();
     for task in 0..8u64 {
         let storage = storage.clone();
@@ -231,15 +268,11 @@ async fn put_on_a_full_disk_waits_reports_unhealthy_and_completes_when_space_ret
     );
 }
 
-#[tokio::test]
-async fn load_that_fails_is_retried_rather_than_answered_not_found() {
-    let (dir, storage) = open();
+async fn load_that_fails_is_retried_rather_than_answered_not_found(fixture: Fixture) {
+    let storage = fixture.storage();
     storage.put(key("doc/snapshot/h"), b"state".to_vec()).await;
     // Another connection takes the table away, so every read of it fails.
-    let other = rusqlite::Connection::open(dir.path().join("replica.sqlite3")).unwrap();
-    other
-        .execute_batch("ALTER TABLE samod_kv RENAME TO samod_kv_away")
-        .unwrap();
+    outside(&fixture, "ALTER TABLE samod_kv RENAME TO samod_kv_away");
 
     let load = tokio::spawn({
         let storage = storage.clone();
@@ -255,9 +288,7 @@ async fn load_that_fails_is_retried_rather_than_answered_not_found() {
     assert_eq!(failure.operation, StorageOp::Load);
     assert!(failure.message.contains("samod_kv"), "{}", failure.message);
 
-    other
-        .execute_batch("ALTER TABLE samod_kv_away RENAME TO samod_kv")
-        .unwrap();
+    outside(&fixture, "ALTER TABLE samod_kv_away RENAME TO samod_kv");
     let loaded = tokio::time::timeout(Duration::from_secs(10), load)
         .await
         .expect("the load completes once the table is back")
