@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use samod::storage::{InMemoryStorage, Storage, StorageKey};
 use store::{SqliteStorage, StorageOp, Store};
-use support::{Engine, Fixture};
+use support::Fixture;
 use tempfile::TempDir;
 
 fn key(text: &str) -> StorageKey {
@@ -48,32 +48,6 @@ tokio_on_both_engines!(
     concurrent_puts_and_loads_from_many_tasks_lose_nothing,
     load_that_fails_is_retried_rather_than_answered_not_found,
 );
-
-/// Runs `sql` on the fixture's database through a connection of its own, as another program
-/// would.
-fn outside(fixture: &Fixture, sql: &str) {
-    match (&fixture.database, fixture.engine) {
-        (store::Database::Sqlite(path), Engine::Sqlite) => {
-            rusqlite::Connection::open(path)
-                .unwrap()
-                .execute_batch(sql)
-                .unwrap();
-        }
-        (store::Database::Postgres(url), Engine::Postgres) => {
-            let (url, sql) = (url.clone(), sql.to_owned());
-            // The blocking client must not run on a runtime's thread.
-            std::thread::spawn(move || {
-                postgres::Client::connect(&url, postgres::NoTls)
-                    .unwrap()
-                    .batch_execute(&sql)
-                    .unwrap();
-            })
-            .join()
-            .unwrap();
-        }
-        other => panic!("fixture does not match its engine: {other:?}"),
-    }
-}
 
 /// Waits (up to 10 s) until `condition` holds.
 async fn eventually(what: &str, condition: impl Fn() -> bool) {
@@ -272,7 +246,7 @@ async fn load_that_fails_is_retried_rather_than_answered_not_found(fixture: Fixt
     let storage = fixture.storage();
     storage.put(key("doc/snapshot/h"), b"state".to_vec()).await;
     // Another connection takes the table away, so every read of it fails.
-    outside(&fixture, "ALTER TABLE samod_kv RENAME TO samod_kv_away");
+    fixture.execute("ALTER TABLE samod_kv RENAME TO samod_kv_away");
 
     let load = tokio::spawn({
         let storage = storage.clone();
@@ -288,7 +262,7 @@ async fn load_that_fails_is_retried_rather_than_answered_not_found(fixture: Fixt
     assert_eq!(failure.operation, StorageOp::Load);
     assert!(failure.message.contains("samod_kv"), "{}", failure.message);
 
-    outside(&fixture, "ALTER TABLE samod_kv_away RENAME TO samod_kv");
+    fixture.execute("ALTER TABLE samod_kv_away RENAME TO samod_kv");
     let loaded = tokio::time::timeout(Duration::from_secs(10), load)
         .await
         .expect("the load completes once the table is back")

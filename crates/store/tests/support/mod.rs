@@ -79,6 +79,80 @@ impl Fixture {
     }
 }
 
+impl Fixture {
+    /// Whether anything the database holds (every file of SQLite's directory, every row of
+    /// PostgreSQL's database) contains `needle`.
+    pub fn stored_bytes_contain(&self, needle: &[u8]) -> bool {
+        match &self.database {
+            Database::Sqlite(path) => {
+                std::fs::read_dir(path.parent().unwrap())
+                    .unwrap()
+                    .any(|entry| {
+                        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+                        bytes.windows(needle.len()).any(|window| window == needle)
+                    })
+            }
+            Database::Postgres(url) => {
+                let dump = postgres::shared().unwrap().dump(url).unwrap();
+                dump.as_bytes()
+                    .windows(needle.len())
+                    .any(|window| window == needle)
+            }
+        }
+    }
+
+    /// The first column of each row `sql` returns, as text, read through a connection of
+    /// its own (as another program would).
+    pub fn strings(&self, sql: &str) -> Vec<String> {
+        match &self.database {
+            Database::Sqlite(path) => rusqlite::Connection::open(path)
+                .unwrap()
+                .prepare(sql)
+                .unwrap()
+                .query_map([], |row| row.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap(),
+            Database::Postgres(url) => {
+                let (url, sql) = (url.clone(), sql.to_owned());
+                // The blocking client must not run on a runtime's thread.
+                std::thread::spawn(move || {
+                    ::postgres::Client::connect(&url, ::postgres::NoTls)
+                        .unwrap()
+                        .query(&sql, &[])
+                        .unwrap()
+                        .iter()
+                        .map(|row| row.get(0))
+                        .collect()
+                })
+                .join()
+                .unwrap()
+            }
+        }
+    }
+
+    /// Runs `sql` (statements without results) through a connection of its own.
+    pub fn execute(&self, sql: &str) {
+        match &self.database {
+            Database::Sqlite(path) => rusqlite::Connection::open(path)
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap(),
+            Database::Postgres(url) => {
+                let (url, sql) = (url.clone(), sql.to_owned());
+                std::thread::spawn(move || {
+                    ::postgres::Client::connect(&url, ::postgres::NoTls)
+                        .unwrap()
+                        .batch_execute(&sql)
+                        .unwrap();
+                })
+                .join()
+                .unwrap();
+            }
+        }
+    }
+}
+
 /// `on_both_engines!(name, …)`: for each `fn name(fixture: &Fixture)`, the tests
 /// `name::sqlite` and `name::postgres`.
 macro_rules! on_both_engines {

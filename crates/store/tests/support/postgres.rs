@@ -134,6 +134,15 @@ impl PostgresServer {
         Ok(self.url(&name))
     }
 
+    /// Every row of the database at `url` as `pg_dump --data-only` writes it (for checking
+    /// what is, and is not, stored).
+    pub fn dump(&self, url: &str) -> Result<String, String> {
+        run(self
+            .command("pg_dump")
+            .arg("--data-only")
+            .arg(format!("--dbname={url}")))
+    }
+
     /// The URL of database `name` on this server.
     pub fn url(&self, name: &str) -> String {
         format!("postgres://{DB_USER}@127.0.0.1:{}/{name}", self.port)
