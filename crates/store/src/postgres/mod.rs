@@ -17,6 +17,7 @@ mod accounts;
 mod audit;
 mod kv;
 mod migrations;
+mod records;
 mod yjs;
 
 use std::time::Duration;
