@@ -1,17 +1,24 @@
 //! Editing accounts and organisations on `Store`: renaming, moving a school within its
 //! region, withdrawing roles, deactivating and reactivating users, ending curator
-//! assignments; each act audited. Real database files in fresh temp dirs.
+//! assignments; each act audited. Real databases: SQLite files in fresh temp dirs and fresh
+//! PostgreSQL databases, every test on both.
+
+#[macro_use]
+mod support;
 
 use std::time::{Duration, SystemTime};
 
 use store::{Store, StoreError};
+use support::Fixture;
 use workflow::{MoveError, OrgId, OrgKind, Organisation, Role, UserId};
 
 const PASSWORD: &str = "Correct-Horse-Battery-Staple-1729";
 
-fn open(dir: &tempfile::TempDir) -> Store {
-    Store::open(dir.path().join("server.sqlite3")).unwrap()
-}
+on_both_engines!(
+    an_organisation_is_renamed_and_a_school_moves_within_its_region_only,
+    a_deactivated_user_cannot_log_in_or_use_a_token_and_comes_back_as_they_were,
+    roles_and_curator_assignments_are_withdrawn_and_audited,
+);
 
 fn add(store: &Store, id: &str, kind: OrgKind, parent: Option<&str>) {
     let org = Organisation {
@@ -43,10 +50,8 @@ fn last_action(store: &Store) -> (String, String, String) {
     (row.action, row.subject, row.details)
 }
 
-#[test]
-fn an_organisation_is_renamed_and_a_school_moves_within_its_region_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+fn an_organisation_is_renamed_and_a_school_moves_within_its_region_only(fixture: &Fixture) {
+    let store = &fixture.store;
     tree(&store);
     let school = OrgId::new("school-3");
 
@@ -95,10 +100,8 @@ fn an_organisation_is_renamed_and_a_school_moves_within_its_region_only() {
     );
 }
 
-#[test]
-fn a_deactivated_user_cannot_log_in_or_use_a_token_and_comes_back_as_they_were() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+fn a_deactivated_user_cannot_log_in_or_use_a_token_and_comes_back_as_they_were(fixture: &Fixture) {
+    let store = &fixture.store;
     tree(&store);
     let user = store
         .add_user("ivanova", "Иванова", PASSWORD, "root")
@@ -148,10 +151,8 @@ fn a_deactivated_user_cannot_log_in_or_use_a_token_and_comes_back_as_they_were()
     ));
 }
 
-#[test]
-fn roles_and_curator_assignments_are_withdrawn_and_audited() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+fn roles_and_curator_assignments_are_withdrawn_and_audited(fixture: &Fixture) {
+    let store = &fixture.store;
     tree(&store);
     let user = store
         .add_user("zhdanov", "Жданов", PASSWORD, "root")

@@ -358,14 +358,19 @@ impl Postgres {
 }
 
 /// Whether a user with this id exists.
-fn user_exists(tx: &mut Transaction<'_>, user: &UserId) -> Result<bool, postgres::Error> {
+pub(super) fn user_exists(
+    tx: &mut Transaction<'_>,
+    user: &UserId,
+) -> Result<bool, postgres::Error> {
     Ok(tx
         .query_opt("SELECT 1 FROM users WHERE id = $1", &[&user.as_str()])?
         .is_some())
 }
 
 /// Every organisation, ordered by id.
-fn load_organisations(client: &mut impl GenericClient) -> Result<Vec<Organisation>, StoreError> {
+pub(super) fn load_organisations(
+    client: &mut impl GenericClient,
+) -> Result<Vec<Organisation>, StoreError> {
     client
         .query(
             "SELECT id, kind, parent, name FROM organisations ORDER BY id",

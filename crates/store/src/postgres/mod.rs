@@ -14,6 +14,7 @@
 //! database (row locks, advisory transaction locks), never by a process's mutex.
 
 mod accounts;
+mod administration;
 mod audit;
 mod kv;
 mod migrations;
