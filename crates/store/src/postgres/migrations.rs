@@ -2,7 +2,8 @@
 //! as SQLite's `migrations.rs` (whose comments explain each table); only the dialect differs.
 //!
 //! Types: SQLite's `INTEGER` is `BIGINT`, `BLOB` is `BYTEA`, an `INTEGER PRIMARY KEY` that
-//! SQLite numbers itself is an identity column. Times stay text in the SQLite spelling
+//! SQLite numbers itself is an identity column. Where SQLite code orders by `rowid`
+//! (`identified_schools`), an identity column `seq` keeps that order. Times stay text in the SQLite spelling
 //! (`NOW_TEXT`), so a row reads the same on both engines and the audit chain hashes the same
 //! text. samod's keys are compared bytewise (`COLLATE "C"`), as SQLite's `BINARY` does, which
 //! the prefix ranges of `load_range` rely on whatever the database's default collation.
@@ -187,6 +188,8 @@ const MIGRATIONS: &[Migration] = &[
             confirmed_at   TEXT
         );
         CREATE TABLE identified_schools (
+            -- Stands for SQLite's rowid: the schools' order in the uploaded table.
+            seq            BIGINT GENERATED ALWAYS AS IDENTITY,
             identification BIGINT NOT NULL REFERENCES identifications (id),
             school         TEXT NOT NULL,
             name           TEXT NOT NULL,
