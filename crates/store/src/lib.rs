@@ -31,6 +31,7 @@
 mod accounts;
 mod administration;
 mod audit;
+mod calendar;
 mod campaigns;
 mod database;
 mod error;
@@ -48,7 +49,8 @@ mod yjs;
 
 pub use audit::{AuditBreak, AuditEntry, AuditRow};
 pub use campaigns::{
-    Campaign, CampaignFields, CampaignSchool, NewCampaign, Reminder, ReminderKind, SchoolSource,
+    Campaign, CampaignFields, CampaignSchool, DueReminder, NewCampaign, Reminder, ReminderKind,
+    SchoolSource,
 };
 pub use database::Database;
 pub use error::StoreError;

@@ -16,6 +16,7 @@
 mod accounts;
 mod administration;
 mod audit;
+mod campaigns;
 mod identifications;
 mod kv;
 mod migrations;
