@@ -2,8 +2,9 @@
 //! server), holding samod's Automerge documents and, as later migrations add them, replica
 //! settings and the server's records. The database is an embedded SQLite file by default, or a
 //! PostgreSQL database that several server processes share ([`Database`]); [`Store`] hides
-//! which (`store.rs` holds the engine; `postgres/` the PostgreSQL versions of the operations
-//! ported so far, each returning what its SQLite version returns).
+//! which (`store.rs` holds the engine; `database.rs` names it from one string; `postgres/`
+//! holds the PostgreSQL half of every operation, each answering what its SQLite half answers;
+//! `calendar.rs` counts days where PostgreSQL's SQL cannot do it as SQLite's does).
 //!
 //! Layout: [`Store`] (`store.rs`) opens the file (WAL, `synchronous=NORMAL`, foreign keys),
 //! applies the versioned schema steps of `migrations.rs`, and offers blocking operations;

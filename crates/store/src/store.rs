@@ -27,9 +27,9 @@ const JOURNAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 ///
 /// The data lives in one SQLite file ([`Store::open`], the default) or in a PostgreSQL
 /// database that several server processes share ([`Store::open_database`] with
-/// [`Database::Postgres`]); which one is hidden from callers. On PostgreSQL the samod
-/// documents, settings, narratives (Yjs), accounts, tokens and the audit log are kept; the
-/// other operations answer [`StoreError::NotYetOnPostgres`] until they are ported.
+/// [`Database::Postgres`]); which one is hidden from callers: every operation answers the
+/// same on both (their tests run on both), except [`Store::set_size_limit`], which caps a
+/// SQLite file.
 ///
 /// Cheap to clone; clones share the connections. The methods block on SQLite, so async code
 /// calls them from `tokio::task::spawn_blocking` (as [`DocumentStorage`](crate::DocumentStorage)
@@ -54,8 +54,8 @@ struct Inner {
 }
 
 /// Which database a [`Store`] keeps its data in. Only this crate sees it: every public method
-/// of [`Store`] answers the same on both engines, or says plainly that it is not available on
-/// PostgreSQL yet ([`StoreError::NotYetOnPostgres`]).
+/// of [`Store`] answers the same on both engines (each method that differs asks
+/// [`Store::postgres`] first and hands over to `postgres/`).
 pub(crate) enum Engine {
     /// One SQLite file (the default, embedded).
     Sqlite(SqliteFile),
@@ -285,11 +285,13 @@ impl Store {
     /// Caps the database at about `max_bytes` (SQLite's `max_page_count`; never below its
     /// current size), or lifts the cap with `None`. Writes from this process that would grow the
     /// file past the cap fail as if the disk were full, which is how the full-disk path is
-    /// tested; it can also serve as a quota.
+    /// tested; it can also serve as a quota. SQLite only: a PostgreSQL database's size is the
+    /// server's to limit.
     ///
     /// # Errors
     ///
-    /// [`StoreError::Sqlite`] if the pragma fails.
+    /// [`StoreError::Sqlite`] if the pragma fails; [`StoreError::NotOnPostgres`] on
+    /// PostgreSQL.
     pub fn set_size_limit(&self, max_bytes: Option<u64>) -> Result<(), StoreError> {
         self.write(|conn| {
             // SQLite clamps the page count to its own maximum, so u32::MAX means "no cap".
@@ -369,8 +371,8 @@ impl Store {
         })
     }
 
-    /// Runs `f` on the SQLite writer connection; one writer at a time. On PostgreSQL, where
-    /// the operation calling it has not been written yet, [`StoreError::NotYetOnPostgres`].
+    /// Runs `f` on the SQLite writer connection; one writer at a time. On PostgreSQL (an
+    /// operation without a PostgreSQL half), [`StoreError::NotOnPostgres`] naming the caller.
     #[track_caller]
     pub(crate) fn write<T>(
         &self,
@@ -380,7 +382,7 @@ impl Store {
     }
 
     /// Runs `f` on a read-only SQLite connection from the pool (opening one if none is idle).
-    /// On PostgreSQL, [`StoreError::NotYetOnPostgres`].
+    /// On PostgreSQL, [`StoreError::NotOnPostgres`] naming the caller.
     #[track_caller]
     pub(crate) fn read<T>(
         &self,
@@ -409,7 +411,7 @@ impl Store {
     fn sqlite(&self) -> Result<&SqliteFile, StoreError> {
         match self.engine() {
             Engine::Sqlite(file) => Ok(file),
-            Engine::Postgres(_) => Err(StoreError::NotYetOnPostgres {
+            Engine::Postgres(_) => Err(StoreError::NotOnPostgres {
                 at: std::panic::Location::caller(),
             }),
         }

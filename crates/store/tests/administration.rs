@@ -52,7 +52,7 @@ fn last_action(store: &Store) -> (String, String, String) {
 
 fn an_organisation_is_renamed_and_a_school_moves_within_its_region_only(fixture: &Fixture) {
     let store = &fixture.store;
-    tree(&store);
+    tree(store);
     let school = OrgId::new("school-3");
 
     store
@@ -61,7 +61,7 @@ fn an_organisation_is_renamed_and_a_school_moves_within_its_region_only(fixture:
     let orgs = store.organisations().unwrap();
     let renamed = orgs.iter().find(|o| o.id == school).unwrap();
     assert_eq!(renamed.name, "МБОУ СОШ № 3 г. Ельца");
-    let (action, subject, details) = last_action(&store);
+    let (action, subject, details) = last_action(store);
     assert_eq!(
         (action.as_str(), subject.as_str()),
         ("rename-organisation", "school-3")
@@ -74,7 +74,7 @@ fn an_organisation_is_renamed_and_a_school_moves_within_its_region_only(fixture:
     let orgs = store.organisations().unwrap();
     let moved = orgs.iter().find(|o| o.id == school).unwrap();
     assert_eq!(moved.parent, Some(OrgId::new("krasninsky")));
-    assert_eq!(last_action(&store).0, "move-school");
+    assert_eq!(last_action(store).0, "move-school");
 
     let refused = store.move_school(&school, &OrgId::new("mtsensk"), "root");
     assert!(
@@ -102,7 +102,7 @@ fn an_organisation_is_renamed_and_a_school_moves_within_its_region_only(fixture:
 
 fn a_deactivated_user_cannot_log_in_or_use_a_token_and_comes_back_as_they_were(fixture: &Fixture) {
     let store = &fixture.store;
-    tree(&store);
+    tree(store);
     let user = store
         .add_user("ivanova", "Иванова", PASSWORD, "root")
         .unwrap();
@@ -119,7 +119,7 @@ fn a_deactivated_user_cannot_log_in_or_use_a_token_and_comes_back_as_they_were(f
         None
     );
     assert_eq!(store.deactivated_users().unwrap(), vec![user.clone()]);
-    assert_eq!(last_action(&store).0, "deactivate-user");
+    assert_eq!(last_action(store).0, "deactivate-user");
     // A reset keeps the account deactivated.
     store
         .set_password(&user, "Another-Long-Password-42", None, "root")
@@ -144,7 +144,7 @@ fn a_deactivated_user_cannot_log_in_or_use_a_token_and_comes_back_as_they_were(f
     );
     assert_eq!(store.memberships(&user).unwrap().len(), 1, "roles kept");
     assert!(store.deactivated_users().unwrap().is_empty());
-    assert_eq!(last_action(&store).0, "activate-user");
+    assert_eq!(last_action(store).0, "activate-user");
     assert!(matches!(
         store.set_active(&UserId::new("nobody"), false, "root"),
         Err(StoreError::UnknownUser { .. })
@@ -153,7 +153,7 @@ fn a_deactivated_user_cannot_log_in_or_use_a_token_and_comes_back_as_they_were(f
 
 fn roles_and_curator_assignments_are_withdrawn_and_audited(fixture: &Fixture) {
     let store = &fixture.store;
-    tree(&store);
+    tree(store);
     let user = store
         .add_user("zhdanov", "Жданов", PASSWORD, "root")
         .unwrap();
@@ -164,13 +164,13 @@ fn roles_and_curator_assignments_are_withdrawn_and_audited(fixture: &Fixture) {
     assert_eq!(store.curator_assignments().unwrap().len(), 1);
 
     assert!(store.unassign_curator(&user, &school, "root").unwrap());
-    assert_eq!(last_action(&store).0, "unassign-curator");
+    assert_eq!(last_action(store).0, "unassign-curator");
     assert!(!store.unassign_curator(&user, &school, "root").unwrap());
     assert!(store.curator_assignments().unwrap().is_empty());
     assert!(store.people_of(&user).unwrap().curated.is_empty());
 
     assert!(store.revoke(&user, &region, Role::Curator, "root").unwrap());
-    let (action, subject, details) = last_action(&store);
+    let (action, subject, details) = last_action(store);
     assert_eq!((action.as_str(), subject.as_str()), ("revoke", "zhdanov"));
     assert!(details.contains("curator"), "{details}");
     assert!(!store.revoke(&user, &region, Role::Curator, "root").unwrap());

@@ -13,6 +13,9 @@ use super::{NOW_TEXT, Postgres, locks};
 use crate::StoreError;
 use crate::audit::{AuditEntry, AuditRow, GENESIS, row_hash};
 
+/// The recorded head of the chain: the last row's seq and hash.
+type Head = Option<(i64, String)>;
+
 impl Postgres {
     /// See [`Store::audit`](crate::Store::audit).
     pub(crate) fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
@@ -31,9 +34,7 @@ impl Postgres {
 
     /// Every row and the recorded head, read from one snapshot (so that an append committed
     /// meanwhile is seen whole or not at all).
-    pub(crate) fn audit_rows_and_head(
-        &self,
-    ) -> Result<(Vec<AuditRow>, Option<(i64, String)>), StoreError> {
+    pub(crate) fn audit_rows_and_head(&self) -> Result<(Vec<AuditRow>, Head), StoreError> {
         self.run(|client| {
             let mut tx = client
                 .build_transaction()
@@ -93,7 +94,7 @@ pub(crate) fn append(
 }
 
 /// The last row's seq and hash as recorded in `audit_head`.
-fn load_head(client: &mut impl GenericClient) -> Result<Option<(i64, String)>, postgres::Error> {
+fn load_head(client: &mut impl GenericClient) -> Result<Head, postgres::Error> {
     Ok(client
         .query_opt("SELECT seq, hash FROM audit_head WHERE id = 1", &[])?
         .map(|row| (row.get(0), row.get(1))))

@@ -17,6 +17,9 @@ use postgres::Transaction;
 use super::{Client, NOW_TEXT, locks};
 use crate::StoreError;
 
+/// Rust run after a step's statements in its transaction.
+type Repair = fn(&mut Transaction<'_>) -> Result<(), postgres::Error>;
+
 /// One schema step; `version` matches SQLite's step of the same number.
 struct Migration {
     /// The step's number, shared with SQLite's `MIGRATIONS`.
@@ -26,7 +29,7 @@ struct Migration {
     /// The statements.
     sql: &'static str,
     /// Rust run after `sql` in the same transaction.
-    repair: Option<fn(&mut Transaction<'_>) -> Result<(), postgres::Error>>,
+    repair: Option<Repair>,
 }
 
 /// Every step, oldest first.

@@ -1,8 +1,12 @@
 //! The PostgreSQL engine behind [`Store`](crate::Store): a pool of blocking connections
 //! (`postgres`, the blocking client over `tokio-postgres`, pooled by `r2d2`), the schema's
-//! PostgreSQL migrations, and the PostgreSQL versions of the operations ported so far:
-//! samod's key/value data and settings (`kv.rs`), narratives' Yjs updates (`yjs.rs`), the
-//! audit log (`audit.rs`) and accounts with tokens (`accounts.rs`).
+//! PostgreSQL migrations, and the PostgreSQL half of every operation: samod's key/value data
+//! and settings (`kv.rs`), narratives' Yjs updates (`yjs.rs`), the audit log (`audit.rs`),
+//! accounts with tokens (`accounts.rs`) and their later edits (`administration.rs`),
+//! document records with submissions and signatures (`records.rs`), campaigns and reminders
+//! (`campaigns.rs`), identification results (`identifications.rs`). Each answers what its
+//! SQLite half answers; what both halves share (the lifecycle's decision, audit rows, row
+//! parsing) lives beside the SQLite half and is called from both.
 //!
 //! Why a blocking client: the store's API is blocking (async callers go through
 //! `spawn_blocking`, as [`DocumentStorage`](crate::DocumentStorage) does), so a blocking
