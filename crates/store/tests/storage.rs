@@ -329,3 +329,60 @@ fn put_that_returned_survives_sigkill_of_the_process() {
     });
     assert!(loaded == Some(value), "the write was lost");
 }
+
+/// PostgreSQL's "never drop a write": the server goes away (stopped as if it crashed) while a
+/// put is under way; the put waits, reports unhealthy, and completes once the server is back,
+/// and the value is there. A server of its own, so that other tests do not lose theirs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn put_while_postgres_is_down_waits_and_completes_when_it_is_back() {
+    let test = "put_while_postgres_is_down_waits_and_completes_when_it_is_back";
+    let server = match support::postgres::PostgresServer::start() {
+        Ok(server) => server,
+        Err(why) => return support::postgres::skip(test, &why),
+    };
+    let database = store::Database::Postgres(server.create_database().unwrap());
+    let storage = store::DocumentStorage::new(Store::open_database(&database).unwrap());
+    storage.put(key("doc/snapshot/old"), bytes(1, 1024)).await;
+
+    server.stop().unwrap();
+    let value = bytes(2, 64 * 1024);
+    let put = tokio::spawn({
+        let storage = storage.clone();
+        let value = value.clone();
+        async move { storage.put(key("doc/snapshot/new"), value).await }
+    });
+    let health = storage.health();
+    // A pooled connection's failure shows at once; a new one is waited for up to 10 s first.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while health.is_healthy() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the failing put was never reported"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        !put.is_finished(),
+        "a put that cannot be written must not complete"
+    );
+    let failure = health
+        .snapshot()
+        .last_failure
+        .expect("the failure is reported");
+    assert_eq!(failure.operation, StorageOp::Put);
+    assert_eq!(failure.key, "doc/snapshot/new");
+
+    server.restart().unwrap();
+    tokio::time::timeout(Duration::from_secs(60), put)
+        .await
+        .expect("the put completes once the server is back")
+        .unwrap();
+    assert!(health.is_healthy());
+    assert_eq!(storage.load(key("doc/snapshot/new")).await, Some(value));
+    assert_eq!(
+        storage.load(key("doc/snapshot/old")).await,
+        Some(bytes(1, 1024))
+    );
+    // Stores close before the server they point at.
+    drop(storage);
+}

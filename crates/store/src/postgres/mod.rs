@@ -16,6 +16,13 @@
 //!
 //! Several processes may share the database: every check-then-write is serialised by the
 //! database (row locks, advisory transaction locks), never by a process's mutex.
+//!
+//! Durability: a write that has returned is committed. With PostgreSQL's default
+//! `synchronous_commit = on` it survives the server crashing; a database run with it off
+//! gives that up (a server stopped with `-m immediate` then loses acknowledged commits, as the
+//! storage tests' outage test showed while their harness ran that way). While the server is
+//! unreachable, [`DocumentStorage`](crate::DocumentStorage) keeps retrying and reports it
+//! through [`StorageHealth`](crate::StorageHealth), as for a full disk on SQLite.
 
 mod accounts;
 mod administration;

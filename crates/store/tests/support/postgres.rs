@@ -11,7 +11,11 @@
 //! The server is stopped (`pg_ctl stop -m immediate`) and its directory removed when the
 //! [`PostgresServer`] is dropped, and also by a watchdog process when the test process exits
 //! without dropping it (the one [`shared`] server per test process lives in a static). Tests
-//! speed it up by turning `fsync` off: nothing here outlives the test run.
+//! speed it up by turning `fsync` off: nothing here outlives the test run, and a commit is
+//! still written to the operating system before it returns, so a server killed or stopped with
+//! `-m immediate` keeps it (only a crash of the machine would not). `synchronous_commit` stays
+//! on: turned off, a stopped server loses commits it had acknowledged, which the outage test
+//! caught.
 //!
 //! Std only, so that any test crate can include it (`#[path = …] mod postgres;`).
 //! Environment: `RAVENSTVO_PG_BINDIR` names the binaries' directory (else the newest
@@ -143,6 +147,16 @@ impl PostgresServer {
             .arg(format!("--dbname={url}")))
     }
 
+    /// Stops the server at once (`-m immediate`: as if it crashed), keeping its data.
+    pub fn stop(&self) -> Result<(), String> {
+        run(Command::new("sh").args(["-c", &self.stop_command_line()])).map(drop)
+    }
+
+    /// Starts the server again on its port after [`stop`](Self::stop).
+    pub fn restart(&self) -> Result<(), String> {
+        self.start_on_port()
+    }
+
     /// The URL of database `name` on this server.
     pub fn url(&self, name: &str) -> String {
         format!("postgres://{DB_USER}@127.0.0.1:{}/{name}", self.port)
@@ -161,8 +175,8 @@ impl PostgresServer {
     /// Starts the cluster on `self.port`, waiting until it accepts connections.
     fn start_on_port(&self) -> Result<(), String> {
         let options = format!(
-            "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c synchronous_commit=off \
-             -c full_page_writes=off -c max_connections=300",
+            "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c full_page_writes=off \
+             -c max_connections=300",
             self.port,
             self.root.display()
         );
