@@ -23,7 +23,51 @@ on_both_engines!(
     the_audit_chain_detects_deleted_rows_in_the_middle_and_at_the_end,
     only_a_canonically_spelled_id_can_be_registered,
     documents_of_lists_a_school_s_documents_only,
+    one_id_registered_at_once_through_two_handles_makes_one_record,
 );
+
+/// Two replicas registering the same id at once: one record, one audit row; every other
+/// attempt is told the id is taken.
+fn one_id_registered_at_once_through_two_handles_makes_one_record(f: &Fixture) {
+    seed(&f.store);
+    let replicas = [f.store.clone(), f.another_handle()];
+    let doc = DocumentRef::new(
+        doc_id(7),
+        FormKind::SchoolProgramme,
+        OrgId::new("school"),
+        Some(OrgId::new("mentor")),
+    );
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let attempts: Vec<_> = (0..8)
+            .map(|n| {
+                let (store, doc) = (&replicas[n % 2], &doc);
+                scope.spawn(move || store.register_document(doc, "lipetsk", &UserId::new("editor")))
+            })
+            .collect();
+        attempts.into_iter().map(|a| a.join().unwrap()).collect()
+    });
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    for refused in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(
+            matches!(refused, StoreError::DuplicateDocument { .. }),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(f.store.documents().unwrap().len(), 1);
+    let registrations = f
+        .store
+        .audit_log()
+        .unwrap()
+        .iter()
+        .filter(|row| row.action == "register")
+        .count();
+    assert_eq!(registrations, 1);
+    assert!(f.store.verify_audit().unwrap().is_ok());
+}
 
 /// Organisations (a region, a municipality, a school and its mentor) and four users.
 fn seed(store: &Store) {
