@@ -69,7 +69,10 @@ pub fn skip(test: &str, why: &str) {
     if std::env::var("RAVENSTVO_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
         panic!("{message} (RAVENSTVO_REQUIRE_POSTGRES=1)");
     }
-    eprintln!("{message}");
+    // Straight to the standard error stream, not through `eprintln!`, which the test harness
+    // captures and hides for a test that passes: a skip must show in every run's output.
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{message}");
 }
 
 impl PostgresServer {
