@@ -9,10 +9,12 @@
 //! parsing) lives beside the SQLite half and is called from both.
 //!
 //! Why a blocking client: the store's API is blocking (async callers go through
-//! `spawn_blocking`, as [`DocumentStorage`](crate::DocumentStorage) does), so a blocking
-//! client with a pool fits it without a second API. That client runs its own small runtime
-//! and panics if used on a thread inside a tokio runtime, so [`Postgres::run`] moves such a
-//! call to a scoped thread of its own; callers on the blocking pool pay nothing for that.
+//! `spawn_blocking`), so a blocking client with a pool fits it without a second API. That
+//! client runs its own small runtime and panics if used on a thread inside a tokio runtime,
+//! so [`Postgres::run`] moves such a call to a scoped thread of its own. Threads of tokio's
+//! blocking pool count as inside (they cannot be told apart), so they pay a thread start per
+//! call; [`DocumentStorage`](crate::DocumentStorage), the busiest caller, runs its operations
+//! on the engine's own threads instead (`workers.rs`), where the client is called directly.
 //!
 //! Several processes may share the database: every check-then-write is serialised by the
 //! database (row locks, advisory transaction locks), never by a process's mutex.
@@ -32,6 +34,7 @@ mod identifications;
 mod kv;
 mod migrations;
 mod records;
+mod workers;
 mod yjs;
 
 use std::time::Duration;
@@ -77,6 +80,8 @@ pub(crate) mod locks {
 pub(crate) struct Postgres {
     /// The connections; `None` only while being dropped (see `Drop`).
     pool: Option<Pool<PostgresConnectionManager<NoTls>>>,
+    /// Threads outside tokio for samod's storage operations (one per connection).
+    workers: workers::Workers,
     /// The URL with its password hidden.
     shown: String,
 }
@@ -101,6 +106,7 @@ impl Postgres {
         .map_err(|e| connecting(Box::new(e)))?;
         let pg = Postgres {
             pool: Some(pool),
+            workers: workers::Workers::new(MAX_CONNECTIONS as usize, "ravenstvo-pg"),
             shown,
         };
         pg.run(migrations::migrate)?;
@@ -124,6 +130,19 @@ impl Postgres {
             })?;
             f(&mut client)
         })
+    }
+}
+
+impl Postgres {
+    /// Runs `f` on one of this database's threads outside tokio, where [`Postgres::run`] calls
+    /// the client directly: for async callers (samod's storage) in place of `spawn_blocking`.
+    /// The future resolves to `f`'s result, or to why it did not finish.
+    pub(crate) fn spawn<T, F>(&self, f: F) -> impl Future<Output = Result<T, String>> + use<T, F>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        self.workers.spawn(f)
     }
 }
 
