@@ -32,6 +32,20 @@ if ! cmp -s "$js/package-lock.json" "$js/node_modules/.installed-package-lock.js
   cp "$js/package-lock.json" "$js/node_modules/.installed-package-lock.json"
 fi
 
+# PostgreSQL for the store's tests on its second engine: Debian's package when missing (its
+# default cluster is not made; each test binary starts its own in a temp directory, as an
+# unprivileged user, on loopback). A PostgreSQL that cannot start then fails the run.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "== apt-get install postgresql (the store's tests on PostgreSQL)"
+  mkdir -p /etc/postgresql-common
+  echo "create_main_cluster = false" >> /etc/postgresql-common/createcluster.conf
+  if ! apt_log=$( (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql) 2>&1); then
+    echo "$apt_log" >&2
+    exit 1
+  fi
+fi
+export RAVENSTVO_REQUIRE_POSTGRES=1
+
 echo "== cargo test"
 cargo test --workspace --locked
 

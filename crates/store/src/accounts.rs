@@ -36,6 +36,9 @@ impl Store {
     /// [`StoreError::InvalidOrganisation`] naming what the tree forbids; [`StoreError::Sqlite`]
     /// if the database fails.
     pub fn add_organisation(&self, org: &Organisation, by: &str) -> Result<(), StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.add_organisation(org, by);
+        }
         self.write(|conn| {
             // Immediate: the check and the insert happen under one write lock, so two
             // administrators adding the same id at once cannot both pass the check.
@@ -78,6 +81,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails or a row holds an unknown kind.
     pub fn organisations(&self) -> Result<Vec<Organisation>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.organisations();
+        }
         self.read(load_organisations)
     }
 
@@ -98,23 +104,27 @@ impl Store {
     ) -> Result<UserId, StoreError> {
         // Hash before taking the writer: argon2 takes tens of milliseconds on purpose.
         let hash = hash_password(password).map_err(StoreError::PasswordHash)?;
-        let inserted = self.write(|conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let inserted = tx
-                .prepare_cached(
-                    "INSERT INTO users (id, login, display_name, password_hash, created_at)
+        let inserted = if let Some(pg) = self.postgres() {
+            usize::try_from(pg.add_user(login, display_name, &hash, by)?).unwrap_or(usize::MAX)
+        } else {
+            self.write(|conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let inserted = tx
+                    .prepare_cached(
+                        "INSERT INTO users (id, login, display_name, password_hash, created_at)
                      VALUES (?1, ?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
                      ON CONFLICT DO NOTHING",
-                )?
-                .execute(params![login, display_name, hash])?;
-            if inserted > 0 {
-                // The audit row names the user, never the password or its hash.
-                let details = serde_json::json!({ "display_name": display_name });
-                append(&tx, &admin_act(by, "add-user", login, details))?;
-            }
-            tx.commit()?;
-            Ok(inserted)
-        })?;
+                    )?
+                    .execute(params![login, display_name, hash])?;
+                if inserted > 0 {
+                    // The audit row names the user, never the password or its hash.
+                    let details = serde_json::json!({ "display_name": display_name });
+                    append(&tx, &admin_act(by, "add-user", login, details))?;
+                }
+                tx.commit()?;
+                Ok(inserted)
+            })?
+        };
         if inserted == 0 {
             return Err(StoreError::DuplicateLogin {
                 login: login.to_owned(),
@@ -138,6 +148,9 @@ impl Store {
         role: Role,
         by: &str,
     ) -> Result<(), StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.grant(user, org, role, by);
+        }
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             if !user_exists(&tx, user)? {
@@ -180,6 +193,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails.
     pub fn users(&self) -> Result<Vec<(UserId, String)>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.users();
+        }
         self.read(|conn| {
             conn.prepare_cached("SELECT id, display_name FROM users ORDER BY id")?
                 .query_map([], |row| {
@@ -196,6 +212,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails or a row holds an unknown role.
     pub fn memberships(&self, user: &UserId) -> Result<Vec<Membership>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.memberships(user);
+        }
         self.read(|conn| {
             conn.prepare_cached(
                 "SELECT org_id, role FROM memberships WHERE user_id = ?1 ORDER BY org_id, role",
@@ -224,6 +243,9 @@ impl Store {
         school: &OrgId,
         by: &str,
     ) -> Result<(), StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.assign_curator(curator, school, by);
+        }
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             if !user_exists(&tx, curator)? {
@@ -261,6 +283,12 @@ impl Store {
     /// [`StoreError::Sqlite`] if a query fails or a row holds an unknown role.
     pub fn people_of(&self, user: &UserId) -> Result<Memberships, StoreError> {
         let roles = self.memberships(user)?;
+        if let Some(pg) = self.postgres() {
+            return Ok(Memberships {
+                roles,
+                curated: pg.curated(user)?,
+            });
+        }
         let curated = self.read(|conn| {
             conn.prepare_cached(
                 "SELECT school FROM curator_assignments WHERE curator = ?1 ORDER BY school",
@@ -282,6 +310,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails.
     pub fn display_name(&self, user: &UserId) -> Result<Option<String>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.display_name(user);
+        }
         self.read(|conn| {
             conn.prepare_cached("SELECT display_name FROM users WHERE id = ?1")?
                 .query_row([user.as_str()], |row| row.get(0))
@@ -305,11 +336,14 @@ impl Store {
         login: &str,
         password: &str,
     ) -> Result<Option<UserId>, StoreError> {
-        let found: Option<(String, String)> = self.read(|conn| {
-            conn.prepare_cached("SELECT id, password_hash FROM users WHERE login = ?1")?
-                .query_row([login], |row| Ok((row.get(0)?, row.get(1)?)))
-                .optional()
-        })?;
+        let found: Option<(String, String)> = match self.postgres() {
+            Some(pg) => pg.password_hash(login)?,
+            None => self.read(|conn| {
+                conn.prepare_cached("SELECT id, password_hash FROM users WHERE login = ?1")?
+                    .query_row([login], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .optional()
+            })?,
+        };
         match found {
             // A deactivated account: its hash is kept behind the lock mark, and the attempt
             // takes as long as any other.
@@ -344,6 +378,10 @@ impl Store {
             .ok()
             .and_then(|secs| created.checked_add(secs))
             .ok_or(StoreError::TokenLifetime { ttl })?;
+        if let Some(pg) = self.postgres() {
+            pg.insert_token(&token_hash(&token), user, created, expires)?;
+            return Ok(token);
+        }
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             if !user_exists(&tx, user)? {
@@ -376,6 +414,9 @@ impl Store {
         now: SystemTime,
     ) -> Result<Option<UserId>, StoreError> {
         let hash = token_hash(token);
+        if let Some(pg) = self.postgres() {
+            return pg.user_for_token(&hash, unix_seconds(now));
+        }
         let user: Option<String> = self.read(|conn| {
             conn.prepare_cached(
                 "SELECT user_id FROM tokens JOIN users ON users.id = tokens.user_id
@@ -394,6 +435,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the write fails.
     pub fn revoke_token(&self, token: &str) -> Result<bool, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.revoke_token(&token_hash(token));
+        }
         let hash = token_hash(token);
         let now = unix_seconds(SystemTime::now());
         let changed = self.write(|conn| {
@@ -451,6 +495,9 @@ impl Store {
         keep: Option<&str>,
         by: &str,
     ) -> Result<usize, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.close_sessions(user, new_hash, keep.map(token_hash), by);
+        }
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             if !user_exists(&tx, user)? {
@@ -503,7 +550,7 @@ pub(crate) fn admin_act(
 }
 
 /// The stored form of a token: the hex SHA-256 of its text.
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
@@ -544,7 +591,7 @@ pub(crate) fn load_organisations(conn: &Connection) -> rusqlite::Result<Vec<Orga
 }
 
 /// How the `kind` column spells an organisation's kind.
-fn kind_to_str(kind: OrgKind) -> &'static str {
+pub(crate) fn kind_to_str(kind: OrgKind) -> &'static str {
     match kind {
         OrgKind::Region => "region",
         OrgKind::Municipality => "municipality",
@@ -554,7 +601,7 @@ fn kind_to_str(kind: OrgKind) -> &'static str {
 }
 
 /// The kind a `kind` column value spells.
-fn kind_from_str(kind: &str) -> Result<OrgKind, UnknownKind> {
+pub(crate) fn kind_from_str(kind: &str) -> Result<OrgKind, UnknownKind> {
     match kind {
         "region" => Ok(OrgKind::Region),
         "municipality" => Ok(OrgKind::Municipality),
@@ -567,7 +614,7 @@ fn kind_from_str(kind: &str) -> Result<OrgKind, UnknownKind> {
 /// A `kind` column value that spells no organisation kind (a database written by other code).
 #[derive(Debug, thiserror::Error)]
 #[error("unknown organisation kind {0:?}")]
-struct UnknownKind(String);
+pub(crate) struct UnknownKind(String);
 
 /// A column value that does not convert to our type, as rusqlite reports it.
 pub(crate) fn conversion_error(

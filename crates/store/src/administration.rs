@@ -22,6 +22,9 @@ impl Store {
     ///
     /// [`StoreError::UnknownOrganisation`]; [`StoreError::Sqlite`] if the database fails.
     pub fn rename_organisation(&self, org: &OrgId, name: &str, by: &str) -> Result<(), StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.rename_organisation(org, name, by);
+        }
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let old: Option<String> = tx
@@ -58,6 +61,9 @@ impl Store {
     /// [`StoreError::CannotMove`] naming what the tree forbids; [`StoreError::Sqlite`] if the
     /// database fails.
     pub fn move_school(&self, school: &OrgId, to: &OrgId, by: &str) -> Result<(), StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.move_school(school, to, by);
+        }
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let directory = match Directory::new(load_organisations(&tx)?) {
@@ -96,6 +102,9 @@ impl Store {
         role: Role,
         by: &str,
     ) -> Result<bool, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.revoke(user, org, role, by);
+        }
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             if !user_exists(&tx, user)? {
@@ -125,6 +134,9 @@ impl Store {
         school: &OrgId,
         by: &str,
     ) -> Result<bool, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.unassign_curator(curator, school, by);
+        }
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             if !user_exists(&tx, curator)? {
@@ -154,6 +166,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails.
     pub fn curator_assignments(&self) -> Result<Vec<CuratorAssignment>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.curator_assignments();
+        }
         self.read(|conn| {
             conn.prepare_cached(
                 "SELECT curator, school FROM curator_assignments ORDER BY curator, school",
@@ -176,6 +191,9 @@ impl Store {
     ///
     /// [`StoreError::UnknownUser`]; [`StoreError::Sqlite`] if the database fails.
     pub fn set_active(&self, user: &UserId, active: bool, by: &str) -> Result<usize, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.set_active(user, active, by);
+        }
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let hash: Option<String> = tx
@@ -231,6 +249,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails.
     pub fn deactivated_users(&self) -> Result<Vec<UserId>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.deactivated_users();
+        }
         self.read(|conn| {
             conn.prepare_cached(
                 "SELECT id FROM users WHERE substr(password_hash, 1, 1) = '!' ORDER BY id",

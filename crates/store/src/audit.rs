@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::{Store, StoreError};
 
 /// What the first row chains to.
-const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// One act to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +74,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the write fails.
     pub fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.audit(entry);
+        }
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             append(&tx, entry)?;
@@ -87,6 +90,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails.
     pub fn audit_log(&self) -> Result<Vec<AuditRow>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.audit_log();
+        }
         self.read(load_rows)
     }
 
@@ -98,12 +104,17 @@ impl Store {
     /// [`StoreError::Sqlite`] if the log cannot be read; a broken chain is not a store error
     /// but the inner `Err`.
     pub fn verify_audit(&self) -> Result<Result<usize, AuditBreak>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            let (rows, head) = pg.audit_rows_and_head()?;
+            return Ok(verify(&rows, head));
+        }
         let (rows, head) = self.read(|conn| Ok((load_rows(conn)?, load_head(conn)?)))?;
         Ok(verify(&rows, head))
     }
 }
 
-/// Appends `entry` on `conn`, which must be inside a write transaction.
+/// Appends `entry` on `conn`, which must be inside a write transaction (SQLite's write lock
+/// serialises appenders; PostgreSQL's version, `postgres::append`, takes an advisory lock).
 pub(crate) fn append(conn: &Connection, entry: &AuditEntry) -> rusqlite::Result<()> {
     let (last_seq, prev_hash) = load_head(conn)?.unwrap_or((0, GENESIS.to_owned()));
     let seq = last_seq + 1;
@@ -172,7 +183,7 @@ fn load_rows(conn: &Connection) -> rusqlite::Result<Vec<AuditRow>> {
 }
 
 /// Checks `rows` (ordered by seq) against each other and against the recorded head.
-fn verify(rows: &[AuditRow], head: Option<(i64, String)>) -> Result<usize, AuditBreak> {
+pub(crate) fn verify(rows: &[AuditRow], head: Option<(i64, String)>) -> Result<usize, AuditBreak> {
     let mut prev = GENESIS.to_owned();
     for (index, row) in rows.iter().enumerate() {
         let expected_seq = i64::try_from(index).unwrap_or(i64::MAX - 1) + 1;
@@ -230,7 +241,7 @@ fn verify(rows: &[AuditRow], head: Option<(i64, String)>) -> Result<usize, Audit
 }
 
 #[allow(clippy::too_many_arguments)]
-fn row_hash(
+pub(crate) fn row_hash(
     seq: i64,
     at: &str,
     actor: &str,

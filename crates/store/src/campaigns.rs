@@ -36,7 +36,7 @@ impl SchoolSource {
         }
     }
 
-    fn parse(text: &str) -> Option<SchoolSource> {
+    pub(crate) fn parse(text: &str) -> Option<SchoolSource> {
         [
             SchoolSource::Listed,
             SchoolSource::Organisations,
@@ -133,7 +133,7 @@ impl ReminderKind {
         }
     }
 
-    fn parse(text: &str) -> Option<ReminderKind> {
+    pub(crate) fn parse(text: &str) -> Option<ReminderKind> {
         match text {
             "due-soon" => Some(ReminderKind::DueSoon),
             "late" => Some(ReminderKind::Late),
@@ -161,6 +161,59 @@ pub struct Reminder {
     pub created_at: String,
 }
 
+/// A reminder due: campaign, school, form owed, kind and deadline (`YYYY-MM-DD`).
+pub type DueReminder = (i64, OrgId, FormKind, ReminderKind, String);
+
+/// The audit row of `by` opening `new`, stored as `stored`.
+pub(crate) fn open_entry(new: &NewCampaign, stored: &Campaign, by: &UserId) -> AuditEntry {
+    AuditEntry {
+        actor: by.as_str().to_owned(),
+        action: "open-campaign".to_owned(),
+        subject: format!("campaign:{}", stored.id),
+        heads: String::new(),
+        details: serde_json::json!({
+            "region": new.region,
+            "year": new.year,
+            "title": new.title,
+            "submit_by": new.submit_by,
+            "decide_by": new.decide_by,
+            "remind_days": new.remind_days,
+            "owes": stored.campaign.owes,
+            "schools": new.schools.len(),
+        }),
+    }
+}
+
+/// The audit row of a reminder recorded.
+pub(crate) fn remind_entry(
+    campaign: i64,
+    school: &OrgId,
+    form: FormKind,
+    kind: ReminderKind,
+    deadline: &str,
+) -> AuditEntry {
+    AuditEntry {
+        actor: "system".to_owned(),
+        action: "remind".to_owned(),
+        subject: school.as_str().to_owned(),
+        heads: String::new(),
+        details: serde_json::json!({
+            "campaign": campaign,
+            "form": form.form_id(),
+            "kind": kind.as_str(),
+            "due": deadline,
+        }),
+    }
+}
+
+/// Orders each category's forms as [`FormKind::ALL`] does (both engines read them sorted by
+/// form id first).
+pub(crate) fn sort_forms(owes: &mut BTreeMap<String, Vec<FormKind>>) {
+    for forms in owes.values_mut() {
+        forms.sort_by_key(|f| FormKind::ALL.iter().position(|k| k == f));
+    }
+}
+
 impl Store {
     /// Stores a campaign and its schools, with an `open-campaign` audit row, in one
     /// transaction; returns it as stored.
@@ -170,6 +223,9 @@ impl Store {
     /// [`StoreError::UnknownOrganisation`] for a region or school that does not exist;
     /// [`StoreError::Sqlite`] if the database fails.
     pub fn open_campaign(&self, new: &NewCampaign, by: &UserId) -> Result<Campaign, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.open_campaign(new, by);
+        }
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             for org in std::iter::once(&new.region).chain(new.schools.iter().map(|s| &s.school)) {
@@ -221,25 +277,7 @@ impl Store {
                 )?;
             }
             let stored = load_campaign(&tx, id)?.expect("inserted above");
-            append(
-                &tx,
-                &AuditEntry {
-                    actor: by.as_str().to_owned(),
-                    action: "open-campaign".to_owned(),
-                    subject: format!("campaign:{id}"),
-                    heads: String::new(),
-                    details: serde_json::json!({
-                        "region": new.region,
-                        "year": new.year,
-                        "title": new.title,
-                        "submit_by": new.submit_by,
-                        "decide_by": new.decide_by,
-                        "remind_days": new.remind_days,
-                        "owes": stored.campaign.owes,
-                        "schools": new.schools.len(),
-                    }),
-                },
-            )?;
+            append(&tx, &open_entry(new, &stored, by))?;
             tx.commit()?;
             Ok(Ok(stored))
         })?
@@ -251,6 +289,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails.
     pub fn campaign(&self, id: i64) -> Result<Option<Campaign>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.campaign(id);
+        }
         self.read(|conn| load_campaign(conn, id))
     }
 
@@ -260,6 +301,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails.
     pub fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.campaigns();
+        }
         self.read(|conn| {
             let ids: Vec<i64> = conn
                 .prepare("SELECT id FROM campaigns ORDER BY id DESC")?
@@ -280,12 +324,12 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the database fails (a campaign or school that does not exist
     /// breaks a foreign key).
-    pub fn record_reminders(
-        &self,
-        due: &[(i64, OrgId, FormKind, ReminderKind, String)],
-    ) -> Result<Vec<Reminder>, StoreError> {
+    pub fn record_reminders(&self, due: &[DueReminder]) -> Result<Vec<Reminder>, StoreError> {
         if due.is_empty() {
             return Ok(Vec::new());
+        }
+        if let Some(pg) = self.postgres() {
+            return pg.record_reminders(due);
         }
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -308,18 +352,7 @@ impl Store {
                 let id = tx.last_insert_rowid();
                 append(
                     &tx,
-                    &AuditEntry {
-                        actor: "system".to_owned(),
-                        action: "remind".to_owned(),
-                        subject: school.as_str().to_owned(),
-                        heads: String::new(),
-                        details: serde_json::json!({
-                            "campaign": campaign,
-                            "form": form.form_id(),
-                            "kind": kind.as_str(),
-                            "due": deadline,
-                        }),
-                    },
+                    &remind_entry(*campaign, school, *form, *kind, deadline),
                 )?;
                 added.extend(
                     load_reminders(&tx, "WHERE id = ?1", params![id])?
@@ -338,6 +371,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails.
     pub fn today(&self) -> Result<String, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.today();
+        }
         self.read(|conn| conn.query_row("SELECT date('now')", [], |row| row.get(0)))
     }
 
@@ -348,6 +384,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails.
     pub fn add_days(&self, day: &str, days: i64) -> Result<Option<String>, StoreError> {
+        if self.postgres().is_some() {
+            return Ok(crate::calendar::add_days(day, days));
+        }
         self.read(|conn| {
             conn.query_row(
                 "SELECT CASE WHEN length(?1) = 10 AND date(?1) = ?1
@@ -364,6 +403,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails.
     pub fn reminders_of(&self, school: &OrgId) -> Result<Vec<Reminder>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.reminders_of(school);
+        }
         self.read(|conn| {
             load_reminders(
                 conn,
@@ -411,9 +453,7 @@ fn load_campaign(conn: &Connection, id: i64) -> rusqlite::Result<Option<Campaign
         let form = form.parse::<FormKind>().map_err(|e| bad_column(2, e))?;
         owes.entry(category).or_default().push(form);
     }
-    for forms in owes.values_mut() {
-        forms.sort_by_key(|f| FormKind::ALL.iter().position(|k| k == f));
-    }
+    sort_forms(&mut owes);
     let mut statement = conn.prepare(
         "SELECT school, category, source FROM campaign_schools WHERE campaign = ?1
          ORDER BY school",

@@ -6,7 +6,7 @@ use workflow::{DocumentId, OrgId, OrgKind, Role, UserId};
 
 /// Everything that can go wrong opening or using a [`Store`](crate::Store).
 ///
-/// [`SqliteStorage`](crate::SqliteStorage) never returns these: samod's storage trait cannot
+/// [`DocumentStorage`](crate::DocumentStorage) never returns these: samod's storage trait cannot
 /// carry errors, so it retries and reports through [`StorageHealth`](crate::StorageHealth).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -146,4 +146,37 @@ pub enum StoreError {
     /// A query failed.
     #[error("sqlite query failed")]
     Sqlite(#[from] rusqlite::Error),
+    /// The PostgreSQL server could not be reached, refused the connection, or no pooled
+    /// connection became free in time.
+    #[error("cannot connect to database {url}")]
+    Connect {
+        /// The database URL, its password hidden.
+        url: String,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A PostgreSQL migration step failed; its transaction was rolled back and the database is
+    /// left at the previous version.
+    #[error("migration {version} ({description}) failed on postgresql")]
+    PostgresMigration {
+        /// The migration's version.
+        version: u32,
+        /// What the migration does.
+        description: &'static str,
+        /// PostgreSQL's reason.
+        #[source]
+        source: postgres::Error,
+    },
+    /// A PostgreSQL query failed.
+    #[error("postgresql query failed")]
+    Postgres(#[from] postgres::Error),
+    /// The operation exists only on SQLite ([`Store::set_size_limit`](crate::Store::set_size_limit)
+    /// caps a SQLite file), or new code forgot its PostgreSQL half (the store's tests run
+    /// every operation on both engines to catch that); nothing was read or written.
+    #[error("this store operation is not available on postgresql (called at {at})")]
+    NotOnPostgres {
+        /// Where in the store the operation was called from.
+        at: &'static std::panic::Location<'static>,
+    },
 }

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 /// Shared view of the storage operations that failed and are being retried.
 ///
-/// [`SqliteStorage`](crate::SqliteStorage) never gives up on an operation (samod's trait has no
+/// [`DocumentStorage`](crate::DocumentStorage) never gives up on an operation (samod's trait has no
 /// way to report an error, and dropping a write would lose an edit), so a broken disk shows up
 /// here instead: as long as any operation is stuck retrying, [`is_healthy`](Self::is_healthy) is
 /// false, and the server's `/healthz` reports it. Clones share the same state.

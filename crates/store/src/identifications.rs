@@ -91,11 +91,12 @@ pub enum Confirmed {
     Unknown,
 }
 
-const COLUMNS: &str = "id, region, municipality, year, method_id, method_version, input_sha256,
+pub(crate) const COLUMNS: &str =
+    "id, region, municipality, year, method_id, method_version, input_sha256,
     computed_by, computed_at, confirmed_by, confirmed_at";
 
 /// The columns of `identified_schools` that [`school`] reads, in its order.
-const SCHOOL_COLUMNS: &str = "school, name, categories, status, reasons";
+pub(crate) const SCHOOL_COLUMNS: &str = "school, name, categories, status, reasons";
 
 fn header(row: &Row<'_>) -> rusqlite::Result<Identification> {
     Ok(Identification {
@@ -114,7 +115,7 @@ fn header(row: &Row<'_>) -> rusqlite::Result<Identification> {
     })
 }
 
-fn json_list(text: String) -> Vec<String> {
+pub(crate) fn json_list(text: String) -> Vec<String> {
     serde_json::from_str(&text).unwrap_or_default()
 }
 
@@ -153,6 +154,46 @@ fn load(conn: &Connection, id: i64) -> rusqlite::Result<Option<Identification>> 
         .transpose()
 }
 
+/// The audit row of storing `new` as identification `id`.
+pub(crate) fn identify_entry(new: &NewIdentification, id: i64) -> AuditEntry {
+    let assigned = new
+        .schools
+        .iter()
+        .filter(|s| !s.categories.is_empty())
+        .count();
+    AuditEntry {
+        actor: new.computed_by.clone(),
+        action: "identify".to_owned(),
+        subject: format!("identification:{id}"),
+        heads: String::new(),
+        details: serde_json::json!({
+            "region": new.region,
+            "municipality": new.municipality,
+            "year": new.year,
+            "method": format!("{} {}", new.method_id, new.method_version),
+            "input_sha256": new.input_sha256,
+            "schools": new.schools.len(),
+            "assigned": assigned,
+        }),
+    }
+}
+
+/// The audit row of `by` confirming `found`.
+pub(crate) fn confirm_entry(found: &Identification, by: &str) -> AuditEntry {
+    AuditEntry {
+        actor: by.to_owned(),
+        action: "confirm-identification".to_owned(),
+        subject: format!("identification:{}", found.id),
+        heads: String::new(),
+        details: serde_json::json!({
+            "region": found.region,
+            "municipality": found.municipality,
+            "year": found.year,
+            "input_sha256": found.input_sha256,
+        }),
+    }
+}
+
 impl Store {
     /// Stores a computation, preliminary, with its audit row (`identify`).
     ///
@@ -163,6 +204,9 @@ impl Store {
         &self,
         new: &NewIdentification,
     ) -> Result<Identification, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.add_identification(new);
+        }
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             tx.execute(
@@ -195,29 +239,7 @@ impl Store {
                     serde_json::to_string(&school.reasons).unwrap_or_default(),
                 ])?;
             }
-            let assigned = new
-                .schools
-                .iter()
-                .filter(|s| !s.categories.is_empty())
-                .count();
-            append(
-                &tx,
-                &AuditEntry {
-                    actor: new.computed_by.clone(),
-                    action: "identify".to_owned(),
-                    subject: format!("identification:{id}"),
-                    heads: String::new(),
-                    details: serde_json::json!({
-                        "region": new.region,
-                        "municipality": new.municipality,
-                        "year": new.year,
-                        "method": format!("{} {}", new.method_id, new.method_version),
-                        "input_sha256": new.input_sha256,
-                        "schools": new.schools.len(),
-                        "assigned": assigned,
-                    }),
-                },
-            )?;
+            append(&tx, &identify_entry(new, id))?;
             let stored = load(&tx, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
             tx.commit()?;
             Ok(stored)
@@ -231,6 +253,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the write fails.
     pub fn confirm_identification(&self, id: i64, by: &str) -> Result<Confirmed, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.confirm_identification(id, by);
+        }
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let Some(found) = load(&tx, id)? else {
@@ -244,21 +269,7 @@ impl Store {
                     confirmed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
                 params![id, by],
             )?;
-            append(
-                &tx,
-                &AuditEntry {
-                    actor: by.to_owned(),
-                    action: "confirm-identification".to_owned(),
-                    subject: format!("identification:{id}"),
-                    heads: String::new(),
-                    details: serde_json::json!({
-                        "region": found.region,
-                        "municipality": found.municipality,
-                        "year": found.year,
-                        "input_sha256": found.input_sha256,
-                    }),
-                },
-            )?;
+            append(&tx, &confirm_entry(&found, by))?;
             let confirmed = load(&tx, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
             tx.commit()?;
             Ok(Confirmed::Now(confirmed))
@@ -271,6 +282,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails.
     pub fn identification(&self, id: i64) -> Result<Option<Identification>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.identification(id);
+        }
         self.read(|conn| load(conn, id))
     }
 
@@ -280,6 +294,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails.
     pub fn identifications_of(&self, region: &str) -> Result<Vec<Identification>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.identifications_of(region);
+        }
         self.read(|conn| {
             let headers: Vec<Identification> = conn
                 .prepare_cached(&format!(
@@ -308,6 +325,9 @@ impl Store {
         &self,
         school: &str,
     ) -> Result<Option<Identification>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.identification_in_effect(school);
+        }
         self.read(|conn| {
             let found = conn
                 .prepare_cached(&format!(

@@ -1,6 +1,10 @@
-//! SQLite storage for a Ravenstvo replica: one database file per process (a client's replica or
-//! the sync server), holding samod's Automerge documents and, as later migrations add them,
-//! replica settings and the server's records.
+//! Storage for a Ravenstvo replica: one database per process (a client's replica or the sync
+//! server), holding samod's Automerge documents and, as later migrations add them, replica
+//! settings and the server's records. The database is an embedded SQLite file by default, or a
+//! PostgreSQL database that several server processes share ([`Database`]); [`Store`] hides
+//! which (`store.rs` holds the engine; `database.rs` names it from one string; `postgres/`
+//! holds the PostgreSQL half of every operation, each answering what its SQLite half answers;
+//! `calendar.rs` counts days where PostgreSQL's SQL cannot do it as SQLite's does).
 //!
 //! Layout: [`Store`] (`store.rs`) opens the file (WAL, `synchronous=NORMAL`, foreign keys),
 //! applies the versioned schema steps of `migrations.rs`, and offers blocking operations;
@@ -21,14 +25,16 @@
 //! `yjs.rs` narratives' Yjs updates, appended and compacted into one state per document;
 //! `identifications.rs` schools' identification results, preliminary until confirmed.
 //!
-//! This crate knows SQLite, samod's storage trait and tokio, and stores the pure types of
+//! This crate knows SQLite, PostgreSQL, samod's storage trait and tokio, and stores the pure types of
 //! `workflow`; it must not depend on our other crates, on HTTP, or on how its callers choose
 //! paths (they pass them in).
 
 mod accounts;
 mod administration;
 mod audit;
+mod calendar;
 mod campaigns;
+mod database;
 mod error;
 mod health;
 mod identifications;
@@ -36,6 +42,7 @@ mod ids;
 mod key;
 mod migrations;
 mod passwords;
+mod postgres;
 mod records;
 mod storage;
 mod store;
@@ -43,8 +50,10 @@ mod yjs;
 
 pub use audit::{AuditBreak, AuditEntry, AuditRow};
 pub use campaigns::{
-    Campaign, CampaignFields, CampaignSchool, NewCampaign, Reminder, ReminderKind, SchoolSource,
+    Campaign, CampaignFields, CampaignSchool, DueReminder, NewCampaign, Reminder, ReminderKind,
+    SchoolSource,
 };
+pub use database::Database;
 pub use error::StoreError;
 pub use health::{HealthSnapshot, StorageFailure, StorageHealth, StorageOp};
 pub use identifications::{Confirmed, Identification, IdentifiedSchool, NewIdentification};
@@ -52,6 +61,6 @@ pub use ids::{DocumentIdError, document_id, repo_document_id};
 pub use key::{key_from_str, key_to_string};
 pub use passwords::PASSWORD_CHECKS_AT_ONCE;
 pub use records::{DocumentRecord, Pinned, SignatureRecord, SubmissionRecord};
-pub use storage::SqliteStorage;
+pub use storage::{DocumentStorage, SqliteStorage};
 pub use store::{Store, StoreStats};
 pub use yjs::COMPACT_AFTER_UPDATES;

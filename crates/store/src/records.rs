@@ -115,6 +115,9 @@ impl Store {
         let state = State::new(document.id.clone());
         let state_json = serde_json::to_string(&state).map_err(StoreError::Json)?;
         let parties = serde_json::to_string(&document.parties).map_err(StoreError::Json)?;
+        if let Some(pg) = self.postgres() {
+            return pg.register_document(document, region, by, &parties, &state_json);
+        }
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             if load_record(&tx, &document.id)?.is_some() {
@@ -146,21 +149,7 @@ impl Store {
                     state_json,
                 ],
             )?;
-            append(
-                &tx,
-                &AuditEntry {
-                    actor: by.as_str().to_owned(),
-                    action: "register".to_owned(),
-                    subject: document.id.as_str().to_owned(),
-                    heads: String::new(),
-                    details: serde_json::json!({
-                        "form": document.form.form_id(),
-                        "region": region,
-                        "owner_school": document.owner_school,
-                        "parties": document.parties,
-                    }),
-                },
-            )?;
+            append(&tx, &registration_entry(document, region, by))?;
             let record = load_record(&tx, &document.id)?;
             tx.commit()?;
             Ok(record.ok_or_else(|| StoreError::UnknownDocument {
@@ -175,6 +164,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails or the stored state is invalid.
     pub fn document(&self, id: &DocumentId) -> Result<Option<DocumentRecord>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.document(id);
+        }
         self.read(|conn| load_record(conn, id))
     }
 
@@ -184,6 +176,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails or a stored state is invalid.
     pub fn documents(&self) -> Result<Vec<DocumentRecord>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.documents();
+        }
         self.read(|conn| {
             conn.prepare_cached(&format!("{SELECT_RECORD} ORDER BY id"))?
                 .query_map([], record_from_row)?
@@ -197,6 +192,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails or a stored state is invalid.
     pub fn documents_of(&self, owner_school: &OrgId) -> Result<Vec<DocumentRecord>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.documents_of(owner_school);
+        }
         self.read(|conn| {
             conn.prepare_cached(&format!(
                 "{SELECT_RECORD} AND owner_school = ?1 ORDER BY id"
@@ -240,35 +238,24 @@ impl Store {
             }
             _ => transition,
         };
+        if let Some(pg) = self.postgres() {
+            return pg.transition(id, transition, actor, pinned);
+        }
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let Some(record) = load_record(&tx, id)? else {
                 return Ok(Err(StoreError::UnknownDocument { id: id.clone() }));
             };
-            let ctx = Context::new(&record.document, actor.clone());
-            let next = match apply(&record.state, transition, &ctx) {
-                Ok(next) => next,
+            let mut step = match Step::plan(&record, transition, actor, pinned) {
+                Ok(step) => step,
                 Err(refused) => return Ok(Ok(Err(refused))),
             };
-            let round = next.round();
-            let mut details = serde_json::to_value(transition).unwrap_or_default();
-            let mut heads = next
-                .current()
-                .map(|s| s.heads.to_string())
-                .unwrap_or_default();
-            match transition {
-                Transition::Submit {
-                    heads: submitted, ..
-                } => {
-                    if let Some(pinned) = pinned {
-                        insert_submission(&tx, id, round, submitted, pinned, actor)?;
-                        details["content_sha256"] = pinned.content_sha256.clone().into();
-                        details["requirements"] =
-                            format!("{} {}", pinned.requirements_id, pinned.requirements_version)
-                                .into();
-                    }
+            let round = step.round;
+            match step.effect {
+                Effect::Submission { heads, pinned } => {
+                    insert_submission(&tx, id, round, heads, pinned, actor)?;
                 }
-                Transition::Sign { party } => {
+                Effect::Signature { party } => {
                     let hash = content_hash(&tx, id, round)?;
                     tx.execute(
                         "INSERT INTO signatures (document, round, party, signed_by,
@@ -276,34 +263,18 @@ impl Store {
                          VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
                         params![id.as_str(), round, party.as_str(), actor.as_str(), hash],
                     )?;
-                    details["content_sha256"] = hash.into();
+                    step.details["content_sha256"] = hash.into();
                 }
-                Transition::Approve | Transition::Return { .. } => {
-                    stamp(&tx, "decided_at", id, round)?;
-                }
-                Transition::Collect => stamp(&tx, "collected_at", id, round)?,
-                Transition::Edit => {
-                    heads = String::new();
-                    details["previous_round"] = record.state.round().into();
-                }
+                Effect::Stamp(column) => stamp(&tx, column, id, round)?,
+                Effect::Nothing => {}
             }
-            let state_json = serde_json::to_string(&next).unwrap_or_default();
             tx.execute(
                 "UPDATE documents SET status = ?2, state = ?3,
                      updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
                  WHERE id = ?1",
-                params![id.as_str(), next.status().as_str(), state_json],
+                params![id.as_str(), step.next.status().as_str(), step.state_json()],
             )?;
-            append(
-                &tx,
-                &AuditEntry {
-                    actor: actor.as_str().to_owned(),
-                    action: transition.name().to_owned(),
-                    subject: id.as_str().to_owned(),
-                    heads,
-                    details,
-                },
-            )?;
+            append(&tx, &step.audit_entry(id, actor, transition))?;
             let stored = load_record(&tx, id)?;
             tx.commit()?;
             Ok(stored
@@ -318,6 +289,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails.
     pub fn submissions(&self, id: &DocumentId) -> Result<Vec<SubmissionRecord>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.submissions(id);
+        }
         self.read(|conn| {
             conn.prepare_cached(&format!(
                 "{SELECT_SUBMISSION} WHERE document = ?1 ORDER BY round"
@@ -334,6 +308,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails.
     pub fn all_submissions(&self) -> Result<Vec<SubmissionRecord>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.all_submissions(false);
+        }
         self.read(|conn| {
             conn.prepare_cached(&format!(
                 "{SELECT_SUBMISSION}
@@ -353,6 +330,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails.
     pub fn all_submissions_lean(&self) -> Result<Vec<SubmissionRecord>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.all_submissions(true);
+        }
         self.read(|conn| {
             conn.prepare_cached(&format!(
                 "{SELECT_SUBMISSION_LEAN}
@@ -374,6 +354,9 @@ impl Store {
         id: &DocumentId,
         round: u32,
     ) -> Result<Option<String>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.submission_content(id, round);
+        }
         self.read(|conn| {
             conn.prepare_cached(
                 "SELECT content FROM submissions WHERE document = ?1 AND round = ?2",
@@ -389,6 +372,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails.
     pub fn signatures(&self, id: &DocumentId) -> Result<Vec<SignatureRecord>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.signatures(id);
+        }
         self.read(|conn| {
             conn.prepare_cached(
                 "SELECT document, round, party, signed_by, content_sha256, signed_at
@@ -409,17 +395,175 @@ impl Store {
     }
 }
 
+/// The audit row of `document`'s registration in `region` by `by`.
+pub(crate) fn registration_entry(document: &DocumentRef, region: &str, by: &UserId) -> AuditEntry {
+    AuditEntry {
+        actor: by.as_str().to_owned(),
+        action: "register".to_owned(),
+        subject: document.id.as_str().to_owned(),
+        heads: String::new(),
+        details: serde_json::json!({
+            "form": document.form.form_id(),
+            "region": region,
+            "owner_school": document.owner_school,
+            "parties": document.parties,
+        }),
+    }
+}
+
+/// What a transition does to the records, decided by `workflow::apply` on the stored state
+/// before anything is written; both engines carry it out the same way.
+pub(crate) struct Step<'a> {
+    /// The state after the transition.
+    pub(crate) next: State,
+    /// Its round.
+    pub(crate) round: u32,
+    /// The heads the audit row names.
+    pub(crate) heads: String,
+    /// The audit row's details (a signature adds the hash it binds to).
+    pub(crate) details: serde_json::Value,
+    /// The row the transition adds or stamps besides the document's.
+    pub(crate) effect: Effect<'a>,
+}
+
+/// The row a transition writes besides the document's state.
+pub(crate) enum Effect<'a> {
+    /// A submit: the pinned submission of the round.
+    Submission {
+        /// The version submitted.
+        heads: &'a Heads,
+        /// What the server validated at those heads.
+        pinned: &'a Pinned,
+    },
+    /// A director's signature, bound to the round's content hash.
+    Signature {
+        /// The school signed for.
+        party: &'a OrgId,
+    },
+    /// A decision or collection: the round's submission gets this time column set.
+    Stamp(&'static str),
+    /// An edit starting a new round writes only the state.
+    Nothing,
+}
+
+impl<'a> Step<'a> {
+    /// Applies the lifecycle's rules to `record`'s state; `Err` is the lifecycle's refusal.
+    /// A submit must come with `pinned` (checked by the caller).
+    pub(crate) fn plan(
+        record: &DocumentRecord,
+        transition: &'a Transition,
+        actor: &UserId,
+        pinned: Option<&'a Pinned>,
+    ) -> Result<Step<'a>, TransitionError> {
+        let ctx = Context::new(&record.document, actor.clone());
+        let next = apply(&record.state, transition, &ctx)?;
+        let round = next.round();
+        let mut details = serde_json::to_value(transition).unwrap_or_default();
+        let mut heads = next
+            .current()
+            .map(|s| s.heads.to_string())
+            .unwrap_or_default();
+        let effect = match transition {
+            Transition::Submit {
+                heads: submitted, ..
+            } => match pinned {
+                Some(pinned) => {
+                    details["content_sha256"] = pinned.content_sha256.clone().into();
+                    details["requirements"] =
+                        format!("{} {}", pinned.requirements_id, pinned.requirements_version)
+                            .into();
+                    Effect::Submission {
+                        heads: submitted,
+                        pinned,
+                    }
+                }
+                None => Effect::Nothing,
+            },
+            Transition::Sign { party } => Effect::Signature { party },
+            Transition::Approve | Transition::Return { .. } => Effect::Stamp("decided_at"),
+            Transition::Collect => Effect::Stamp("collected_at"),
+            Transition::Edit => {
+                heads = String::new();
+                details["previous_round"] = record.state.round().into();
+                Effect::Nothing
+            }
+        };
+        Ok(Step {
+            next,
+            round,
+            heads,
+            details,
+            effect,
+        })
+    }
+
+    /// The next state as stored (JSON).
+    pub(crate) fn state_json(&self) -> String {
+        serde_json::to_string(&self.next).unwrap_or_default()
+    }
+
+    /// The audit row of this transition of document `id` by `actor`.
+    pub(crate) fn audit_entry(
+        &self,
+        id: &DocumentId,
+        actor: &UserId,
+        transition: &Transition,
+    ) -> AuditEntry {
+        AuditEntry {
+            actor: actor.as_str().to_owned(),
+            action: transition.name().to_owned(),
+            subject: id.as_str().to_owned(),
+            heads: self.heads.clone(),
+            details: self.details.clone(),
+        }
+    }
+}
+
+/// A `documents` row's columns, parsed into a record (`Err` names what does not parse).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn record_from_columns(
+    id: String,
+    form: &str,
+    region: String,
+    owner_school: String,
+    parties: &str,
+    created_by: String,
+    created_at: String,
+    state: &str,
+    updated_at: String,
+) -> Result<DocumentRecord, String> {
+    let form: FormKind = form.parse().map_err(|e| format!("form of {id}: {e}"))?;
+    let parties: Vec<OrgId> =
+        serde_json::from_str(parties).map_err(|e| format!("parties of {id}: {e}"))?;
+    let state: State = serde_json::from_str(state).map_err(|e| format!("state of {id}: {e}"))?;
+    Ok(DocumentRecord {
+        document: DocumentRef {
+            id: DocumentId::new(id),
+            form,
+            owner_school: OrgId::new(owner_school),
+            parties,
+            status: state.status(),
+        },
+        region,
+        state,
+        created_by: UserId::new(created_by),
+        created_at,
+        updated_at,
+    })
+}
+
 /// The records in use: a quarantined record is never loaded, so it cannot be shown, changed
 /// or taken for a duplicate. Callers add `AND …` and `ORDER BY …`.
-const SELECT_RECORD: &str = "SELECT id, form, region, owner_school, parties, created_by,
+pub(crate) const SELECT_RECORD: &str = "SELECT id, form, region, owner_school, parties, created_by,
     created_at, state, updated_at FROM documents WHERE quarantined_at IS NULL";
 
 /// [`SELECT_SUBMISSION`] with an empty text in place of each content.
-const SELECT_SUBMISSION_LEAN: &str = "SELECT document, round, heads, form_id, form_version,
+pub(crate) const SELECT_SUBMISSION_LEAN: &str =
+    "SELECT document, round, heads, form_id, form_version,
     requirements_id, requirements_version, content_sha256, '', submitted_by, submitted_at,
     decided_at, collected_at FROM submissions";
 
-const SELECT_SUBMISSION: &str = "SELECT document, round, heads, form_id, form_version,
+pub(crate) const SELECT_SUBMISSION: &str = "SELECT document, round, heads, form_id, form_version,
     requirements_id, requirements_version, content_sha256, content, submitted_by, submitted_at,
     decided_at, collected_at FROM submissions";
 
@@ -445,35 +589,46 @@ pub(crate) fn quarantine_aliases(conn: &Connection) -> rusqlite::Result<()> {
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     for (id, owner_school, created_by) in rows {
-        let canonical = match crate::document_id(&id) {
-            Ok(_) => continue,
-            Err(crate::DocumentIdError::NotCanonical { canonical, .. }) => Some(canonical),
-            Err(crate::DocumentIdError::NotAnId { .. }) => None,
+        let Some(entry) = quarantine_entry(&id, &owner_school, &created_by) else {
+            continue;
         };
         conn.execute(
             "UPDATE documents SET quarantined_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
              WHERE id = ?1",
             [&id],
         )?;
-        append(
-            conn,
-            &AuditEntry {
-                // Nobody asked for it: the program did it, as for what the server observes.
-                actor: "system".to_owned(),
-                action: "quarantine-document".to_owned(),
-                subject: id.clone(),
-                heads: String::new(),
-                details: serde_json::json!({
-                    "reason": "the id is not spelled in base58check",
-                    "same_bytes_as": canonical,
-                    "owner_school": owner_school,
-                    "created_by": created_by,
-                }),
-            },
-        )?;
-        tracing::warn!(document = %id, canonical = ?canonical, %owner_school, "record under a non-canonical id quarantined");
+        append(conn, &entry)?;
     }
     Ok(())
+}
+
+/// The audit row quarantining the record `id` (registered by `created_by` for
+/// `owner_school`), or `None` when its id is canonical and it stays in use. Shared by both
+/// engines' migration 4.
+pub(crate) fn quarantine_entry(
+    id: &str,
+    owner_school: &str,
+    created_by: &str,
+) -> Option<AuditEntry> {
+    let canonical = match crate::document_id(id) {
+        Ok(_) => return None,
+        Err(crate::DocumentIdError::NotCanonical { canonical, .. }) => Some(canonical),
+        Err(crate::DocumentIdError::NotAnId { .. }) => None,
+    };
+    tracing::warn!(document = %id, canonical = ?canonical, %owner_school, "record under a non-canonical id quarantined");
+    Some(AuditEntry {
+        // Nobody asked for it: the program did it, as for what the server observes.
+        actor: "system".to_owned(),
+        action: "quarantine-document".to_owned(),
+        subject: id.to_owned(),
+        heads: String::new(),
+        details: serde_json::json!({
+            "reason": "the id is not spelled in base58check",
+            "same_bytes_as": canonical,
+            "owner_school": owner_school,
+            "created_by": created_by,
+        }),
+    })
 }
 
 fn record_from_row(row: &Row<'_>) -> rusqlite::Result<DocumentRecord> {

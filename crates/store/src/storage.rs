@@ -1,4 +1,5 @@
-//! [`SqliteStorage`]: samod's [`Storage`] over a [`Store`], retrying instead of failing.
+//! [`DocumentStorage`]: samod's [`Storage`] over a [`Store`] (on either engine), retrying
+//! instead of failing.
 
 use std::collections::HashMap;
 use std::error::Error;
@@ -16,7 +17,11 @@ const FIRST_RETRY_DELAY: Duration = Duration::from_millis(10);
 /// ...up to this, so a repaired disk is noticed within a second.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(1);
 
-/// samod's [`Storage`] in the `samod_kv` table of a [`Store`].
+/// The name [`DocumentStorage`] had while SQLite was the only engine; callers move to the new
+/// name as they learn to open PostgreSQL.
+pub type SqliteStorage = DocumentStorage;
+
+/// samod's [`Storage`] in the `samod_kv` table of a [`Store`], on SQLite or PostgreSQL.
 ///
 /// # Contract
 ///
@@ -25,22 +30,23 @@ const MAX_RETRY_DELAY: Duration = Duration::from_secs(1);
 /// failure it logs `tracing::error!` with the key, records the failure in the store's
 /// [`StorageHealth`] (unhealthy while any operation is failing), waits (10 ms, doubling up to
 /// 1 s) and tries again. The returned future completes only when the operation has succeeded:
-/// a completed `put` is committed to the database file and survives the process being killed.
+/// a completed `put` is committed to the database and survives the process being killed.
 /// Reads are retried the same way, because answering "not found" for a key that exists would
 /// make samod treat a document as missing or empty. The cost: while the disk is full or broken,
 /// those operations (and `Repo::stop`, which waits for them) do not finish; the health report
 /// is how operators learn it.
 ///
-/// Operations run on tokio's blocking thread pool, so they need a tokio runtime. As the trait
+/// Operations run on tokio's blocking thread pool (SQLite) or on the PostgreSQL engine's own
+/// threads, and need a tokio runtime. As the trait
 /// permits, concurrent operations on the same key are not ordered; samod's keys name their
 /// content (change and compaction hashes), so this never matters to it.
 #[derive(Debug, Clone)]
-pub struct SqliteStorage {
+pub struct DocumentStorage {
     /// The database; its health is shared by every storage built on it.
     store: Store,
 }
 
-impl SqliteStorage {
+impl DocumentStorage {
     /// samod storage in `store`.
     pub fn new(store: Store) -> Self {
         Self { store }
@@ -57,13 +63,16 @@ impl SqliteStorage {
     }
 }
 
-impl Storage for SqliteStorage {
+impl Storage for DocumentStorage {
     fn load(&self, key: StorageKey) -> impl Future<Output = Option<Vec<u8>>> + Send {
         let store = self.store.clone();
         let key = key_to_string(&key);
-        retry(self.health(), StorageOp::Load, key.clone(), move || {
-            store.kv_load(&key)
-        })
+        retry(
+            self.store.clone(),
+            StorageOp::Load,
+            key.clone(),
+            move || store.kv_load(&key),
+        )
     }
 
     fn load_range(
@@ -73,7 +82,7 @@ impl Storage for SqliteStorage {
         let store = self.store.clone();
         let range = PrefixRange::new(&prefix).map(Arc::new);
         let rows = retry(
-            self.health(),
+            self.store.clone(),
             StorageOp::LoadRange,
             key_to_string(&prefix),
             move || store.kv_load_range(range.as_deref()),
@@ -99,7 +108,7 @@ impl Storage for SqliteStorage {
         let key = key_to_string(&key);
         // Shared, not copied, between attempts: values can be megabytes.
         let data = Arc::new(data);
-        retry(self.health(), StorageOp::Put, key.clone(), move || {
+        retry(self.store.clone(), StorageOp::Put, key.clone(), move || {
             store.kv_put(&key, &data)
         })
     }
@@ -107,28 +116,40 @@ impl Storage for SqliteStorage {
     fn delete(&self, key: StorageKey) -> impl Future<Output = ()> + Send {
         let store = self.store.clone();
         let key = key_to_string(&key);
-        retry(self.health(), StorageOp::Delete, key.clone(), move || {
-            store.kv_delete(&key)
-        })
+        retry(
+            self.store.clone(),
+            StorageOp::Delete,
+            key.clone(),
+            move || store.kv_delete(&key),
+        )
     }
 }
 
 /// Runs `attempt` on the blocking pool until it succeeds, backing off and reporting each
-/// failure (see [`SqliteStorage`]'s contract).
-async fn retry<T, F>(health: StorageHealth, operation: StorageOp, key: String, attempt: F) -> T
+/// failure (see [`DocumentStorage`]'s contract).
+async fn retry<T, F>(store: Store, operation: StorageOp, key: String, attempt: F) -> T
 where
     T: Send + 'static,
     F: FnOnce() -> Result<T, StoreError> + Clone + Send + 'static,
 {
+    let health = store.health();
     let mut delay = FIRST_RETRY_DELAY;
     let mut failures = 0u64;
     // Present while this operation counts as failing; dropping it (on success, or when the
     // caller drops the future) takes the operation off the failing count.
     let mut failing: Option<Failing> = None;
     loop {
-        let outcome = match tokio::task::spawn_blocking(attempt.clone()).await {
+        // On PostgreSQL, the engine's own threads (see `postgres/workers.rs`); on SQLite,
+        // tokio's blocking pool.
+        let finished = match store.postgres() {
+            Some(pg) => pg.spawn(attempt.clone()).await,
+            None => tokio::task::spawn_blocking(attempt.clone())
+                .await
+                .map_err(|join_error| join_error.to_string()),
+        };
+        let outcome = match finished {
             Ok(result) => result.map_err(|error| error_chain(&error)),
-            Err(join_error) => Err(format!("storage task did not finish: {join_error}")),
+            Err(why) => Err(format!("storage task did not finish: {why}")),
         };
         match outcome {
             Ok(value) => {

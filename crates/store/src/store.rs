@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::StoreError;
 use crate::health::StorageHealth;
 use crate::key::PrefixRange;
 use crate::migrations;
+use crate::postgres::Postgres;
+use crate::{Database, StoreError};
 
 /// How long a connection waits for another process's lock before giving up with
 /// `SQLITE_BUSY`. Generous: a checkpoint or another replica process on the same file is normal.
@@ -22,14 +23,19 @@ const MAX_IDLE_READERS: usize = 4;
 /// writes does not leave a large `-wal` file behind for ever.
 const JOURNAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
-/// One replica's SQLite database: samod's documents, replica settings, and (in later
-/// migrations) the server's records.
+/// One replica's database: samod's documents, replica settings, and the server's records.
+///
+/// The data lives in one SQLite file ([`Store::open`], the default) or in a PostgreSQL
+/// database that several server processes share ([`Store::open_database`] with
+/// [`Database::Postgres`]); which one is hidden from callers: every operation answers the
+/// same on both (their tests run on both), except [`Store::set_size_limit`], which caps a
+/// SQLite file.
 ///
 /// Cheap to clone; clones share the connections. The methods block on SQLite, so async code
-/// calls them from `tokio::task::spawn_blocking` (as [`SqliteStorage`](crate::SqliteStorage)
+/// calls them from `tokio::task::spawn_blocking` (as [`DocumentStorage`](crate::DocumentStorage)
 /// does).
 ///
-/// Durability: the file is in WAL mode with `synchronous=NORMAL`. A write that has returned
+/// Durability (SQLite): the file is in WAL mode with `synchronous=NORMAL`. A write that has returned
 /// survives the process being killed (even with SIGKILL); only an operating-system crash or a
 /// power cut can lose the last transactions, never corrupt the file.
 #[derive(Clone)]
@@ -39,22 +45,38 @@ pub struct Store {
 }
 
 /// Shared state behind every clone of a [`Store`].
+struct Inner {
+    /// The database engine and its connections.
+    engine: Engine,
+    /// Reports operations of [`DocumentStorage`](crate::DocumentStorage) that keep failing;
+    /// shared by every storage made from this store.
+    health: StorageHealth,
+}
+
+/// Which database a [`Store`] keeps its data in. Only this crate sees it: every public method
+/// of [`Store`] answers the same on both engines (each method that differs asks
+/// [`Store::postgres`] first and hands over to `postgres/`).
+pub(crate) enum Engine {
+    /// One SQLite file (the default, embedded).
+    Sqlite(SqliteFile),
+    /// A PostgreSQL database shared by several processes.
+    Postgres(Postgres),
+}
+
+/// An open SQLite database file.
 ///
 /// Why one writer and a pool of readers rather than one connection: SQLite admits one writer at
 /// a time per file anyway, and queueing writers on our own mutex is fairer and cheaper than
 /// letting several connections spin on `SQLITE_BUSY`. In WAL mode, though, readers never block
 /// the writer nor each other, so separate read connections let samod load documents while a
 /// large write (or a write stuck retrying on a full disk) is in progress.
-struct Inner {
+pub(crate) struct SqliteFile {
     /// The database file.
     path: PathBuf,
     /// The only connection that writes; held for the length of one write transaction.
     writer: Mutex<Connection>,
     /// Idle `query_only` connections; a read takes one (or opens one) and puts it back.
     readers: Mutex<Vec<Connection>>,
-    /// Reports operations of [`SqliteStorage`](crate::SqliteStorage) that keep failing; shared
-    /// by every storage made from this store.
-    health: StorageHealth,
 }
 
 /// How much samod data a store holds, for benchmarks and monitoring.
@@ -106,19 +128,68 @@ impl Store {
             .pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)
             .map_err(opening)?;
         migrations::migrate(&mut writer)?;
-        Ok(Store {
-            inner: Arc::new(Inner {
-                path,
-                writer: Mutex::new(writer),
-                readers: Mutex::new(Vec::new()),
-                health: StorageHealth::default(),
-            }),
-        })
+        Ok(Store::with_engine(Engine::Sqlite(SqliteFile {
+            path,
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })))
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.inner.path
+    /// Opens the database `database` names: for [`Database::Sqlite`], the file as
+    /// [`Store::open`] does; for [`Database::Postgres`], connects a pool to the server and
+    /// brings the schema up to date (the same versions as SQLite's, applied once even when
+    /// several processes start together).
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::open`] for SQLite; [`StoreError::Connect`], [`StoreError::TooNew`] or
+    /// [`StoreError::PostgresMigration`] for PostgreSQL.
+    pub fn open_database(database: &Database) -> Result<Store, StoreError> {
+        match database {
+            Database::Sqlite(path) => Store::open(path),
+            Database::Postgres(url) => Ok(Store::with_engine(Engine::Postgres(Postgres::connect(
+                url,
+            )?))),
+        }
+    }
+
+    /// A store over `engine`, with fresh health.
+    fn with_engine(engine: Engine) -> Store {
+        Store {
+            inner: Arc::new(Inner {
+                engine,
+                health: StorageHealth::default(),
+            }),
+        }
+    }
+
+    /// The engine, for the methods that differ between SQLite and PostgreSQL.
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The PostgreSQL engine, if this store is on PostgreSQL.
+    pub(crate) fn postgres(&self) -> Option<&Postgres> {
+        match self.engine() {
+            Engine::Postgres(pg) => Some(pg),
+            Engine::Sqlite(_) => None,
+        }
+    }
+
+    /// The SQLite database file, or `None` on PostgreSQL.
+    pub fn path(&self) -> Option<&Path> {
+        match self.engine() {
+            Engine::Sqlite(file) => Some(&file.path),
+            Engine::Postgres(_) => None,
+        }
+    }
+
+    /// Which engine holds the data, for logs and health reports: `sqlite` or `postgresql`.
+    pub fn engine_name(&self) -> &'static str {
+        match self.engine() {
+            Engine::Sqlite(_) => "sqlite",
+            Engine::Postgres(_) => "postgresql",
+        }
     }
 
     /// The replica setting `key`, if it has been set.
@@ -127,6 +198,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails.
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.setting(key);
+        }
         self.read(|conn| {
             conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?
                 .query_row([key], |row| row.get(0))
@@ -140,6 +214,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the write fails.
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.set_setting(key, value);
+        }
         self.write(|conn| {
             conn.prepare_cached(
                 "INSERT INTO settings (key, value) VALUES (?1, ?2)
@@ -161,6 +238,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails.
     pub fn document_ids(&self) -> Result<Vec<String>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.document_ids();
+        }
         self.read(|conn| {
             conn.prepare_cached(
                 "SELECT DISTINCT substr(key, 1, instr(key, '/') - 1) AS id
@@ -177,6 +257,9 @@ impl Store {
     ///
     /// [`StoreError::Sqlite`] if the query fails.
     pub fn stats(&self) -> Result<StoreStats, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.stats();
+        }
         self.read(|conn| {
             let (keys, value_bytes): (i64, i64) = conn.query_row(
                 "SELECT count(*), coalesce(sum(length(value)), 0) FROM samod_kv",
@@ -194,7 +277,7 @@ impl Store {
     }
 
     /// The health of the samod storage operations made through this store (shared by every
-    /// [`SqliteStorage`](crate::SqliteStorage) built on it).
+    /// [`DocumentStorage`](crate::DocumentStorage) built on it).
     pub fn health(&self) -> StorageHealth {
         self.inner.health.clone()
     }
@@ -202,11 +285,13 @@ impl Store {
     /// Caps the database at about `max_bytes` (SQLite's `max_page_count`; never below its
     /// current size), or lifts the cap with `None`. Writes from this process that would grow the
     /// file past the cap fail as if the disk were full, which is how the full-disk path is
-    /// tested; it can also serve as a quota.
+    /// tested; it can also serve as a quota. SQLite only: a PostgreSQL database's size is the
+    /// server's to limit.
     ///
     /// # Errors
     ///
-    /// [`StoreError::Sqlite`] if the pragma fails.
+    /// [`StoreError::Sqlite`] if the pragma fails; [`StoreError::NotOnPostgres`] on
+    /// PostgreSQL.
     pub fn set_size_limit(&self, max_bytes: Option<u64>) -> Result<(), StoreError> {
         self.write(|conn| {
             // SQLite clamps the page count to its own maximum, so u32::MAX means "no cap".
@@ -225,6 +310,9 @@ impl Store {
 
     /// The value stored under the samod key `key`.
     pub(crate) fn kv_load(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.kv_load(key);
+        }
         self.read(|conn| {
             conn.prepare_cached("SELECT value FROM samod_kv WHERE key = ?1")?
                 .query_row([key], |row| row.get(0))
@@ -239,6 +327,9 @@ impl Store {
         &self,
         range: Option<&PrefixRange>,
     ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.kv_load_range(range);
+        }
         self.read(|conn| match range {
             Some(range) => conn
                 .prepare_cached(LOAD_RANGE_SQL)?
@@ -255,6 +346,9 @@ impl Store {
 
     /// Stores `value` under the samod key `key`, replacing any earlier value.
     pub(crate) fn kv_put(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.kv_put(key, value);
+        }
         self.write(|conn| {
             conn.prepare_cached(
                 "INSERT INTO samod_kv (key, value) VALUES (?1, ?2)
@@ -267,6 +361,9 @@ impl Store {
 
     /// Removes the samod key `key` (nothing happens if it is absent).
     pub(crate) fn kv_delete(&self, key: &str) -> Result<(), StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.kv_delete(key);
+        }
         self.write(|conn| {
             conn.prepare_cached("DELETE FROM samod_kv WHERE key = ?1")?
                 .execute([key])
@@ -274,28 +371,33 @@ impl Store {
         })
     }
 
-    /// Runs `f` on the writer connection; one writer at a time.
+    /// Runs `f` on the SQLite writer connection; one writer at a time. On PostgreSQL (an
+    /// operation without a PostgreSQL half), [`StoreError::NotOnPostgres`] naming the caller.
+    #[track_caller]
     pub(crate) fn write<T>(
         &self,
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
-        Ok(f(&mut lock(&self.inner.writer))?)
+        Ok(f(&mut lock(&self.sqlite()?.writer))?)
     }
 
-    /// Runs `f` on a read-only connection from the pool (opening one if none is idle).
+    /// Runs `f` on a read-only SQLite connection from the pool (opening one if none is idle).
+    /// On PostgreSQL, [`StoreError::NotOnPostgres`] naming the caller.
+    #[track_caller]
     pub(crate) fn read<T>(
         &self,
         f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
-        let idle = lock(&self.inner.readers).pop();
+        let file = self.sqlite()?;
+        let idle = lock(&file.readers).pop();
         let conn = match idle {
             Some(conn) => conn,
-            None => self.open_reader()?,
+            None => file.open_reader()?,
         };
         let result = f(&conn);
         // A connection that just failed may be in a bad state: let it close rather than reuse it.
         if result.is_ok() {
-            let mut readers = lock(&self.inner.readers);
+            let mut readers = lock(&file.readers);
             if readers.len() < MAX_IDLE_READERS {
                 readers.push(conn);
             }
@@ -303,13 +405,27 @@ impl Store {
         Ok(result?)
     }
 
+    /// The SQLite file; on PostgreSQL the error naming the caller that has no PostgreSQL
+    /// version yet.
+    #[track_caller]
+    fn sqlite(&self) -> Result<&SqliteFile, StoreError> {
+        match self.engine() {
+            Engine::Sqlite(file) => Ok(file),
+            Engine::Postgres(_) => Err(StoreError::NotOnPostgres {
+                at: std::panic::Location::caller(),
+            }),
+        }
+    }
+}
+
+impl SqliteFile {
     /// A new connection that refuses to write (`query_only`), for [`Store::read`].
     fn open_reader(&self) -> Result<Connection, StoreError> {
         let opening = |source| StoreError::Open {
-            path: self.inner.path.clone(),
+            path: self.path.clone(),
             source,
         };
-        let conn = Connection::open(&self.inner.path).map_err(opening)?;
+        let conn = Connection::open(&self.path).map_err(opening)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(opening)?;
         conn.pragma_update(None, "query_only", true)
             .map_err(opening)?;
@@ -319,9 +435,12 @@ impl Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store")
-            .field("path", &self.inner.path)
-            .finish_non_exhaustive()
+        let mut out = f.debug_struct("Store");
+        match self.engine() {
+            Engine::Sqlite(file) => out.field("path", &file.path),
+            Engine::Postgres(pg) => out.field("postgres", pg),
+        };
+        out.finish_non_exhaustive()
     }
 }
 
@@ -350,7 +469,7 @@ mod tests {
     fn store_can_be_shared_across_threads_and_tasks() {
         fn shareable<T: Clone + Send + Sync + 'static>() {}
         shareable::<Store>();
-        shareable::<crate::SqliteStorage>();
+        shareable::<crate::DocumentStorage>();
         shareable::<crate::StorageHealth>();
     }
 

@@ -16,6 +16,9 @@ pub const COMPACT_AFTER_UPDATES: usize = 64;
 impl Store {
     /// Appends one Yjs update of document `doc_id`'s narratives.
     pub fn append_yjs_update(&self, doc_id: &str, update: &[u8]) -> Result<(), StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.append_yjs_update(doc_id, update);
+        }
         self.write(|conn| {
             conn.execute(
                 "INSERT INTO yjs_updates (doc_id, update_) VALUES (?1, ?2)",
@@ -28,6 +31,9 @@ impl Store {
     /// Appends Yjs updates of document `doc_id`'s narratives in one transaction, in order:
     /// all of them are stored or none.
     pub fn append_yjs_updates(&self, doc_id: &str, updates: &[Vec<u8>]) -> Result<(), StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.append_yjs_updates(doc_id, updates);
+        }
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             {
@@ -45,6 +51,9 @@ impl Store {
     /// updates in arrival order. Applying them in order gives the document. Both are read in
     /// one transaction, so a compaction committed meanwhile is seen entirely or not at all.
     pub fn yjs_updates(&self, doc_id: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.yjs_updates(doc_id);
+        }
         self.read(|conn| {
             let tx = conn.unchecked_transaction()?;
             let mut out: Vec<Vec<u8>> = tx
@@ -70,6 +79,9 @@ impl Store {
 
     /// Documents with at least `min_updates` uncompacted updates.
     pub fn yjs_documents_to_compact(&self, min_updates: usize) -> Result<Vec<String>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.yjs_documents_to_compact(min_updates);
+        }
         self.read(|conn| {
             let mut stmt = conn.prepare(
                 "SELECT doc_id FROM yjs_updates GROUP BY doc_id HAVING count(*) >= ?1 ORDER BY doc_id",
@@ -83,6 +95,9 @@ impl Store {
     /// one transaction; updates appended meanwhile stay for next time. Returns how many
     /// updates were merged. Stored bytes that do not merge are left as they are (an error).
     pub fn compact_yjs(&self, doc_id: &str) -> Result<usize, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.compact_yjs(doc_id);
+        }
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let state: Option<Vec<u8>> = tx
@@ -131,6 +146,9 @@ impl Store {
 
     /// The sequence number of document `doc_id`'s last stored update, if it has any.
     pub fn yjs_last_update(&self, doc_id: &str) -> Result<Option<i64>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.yjs_last_update(doc_id);
+        }
         self.read(|conn| {
             conn.query_row(
                 "SELECT max(seq) FROM yjs_updates WHERE doc_id = ?1",
@@ -151,6 +169,9 @@ impl Store {
         state: &[u8],
         through: i64,
     ) -> Result<usize, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.replace_yjs_state(doc_id, state, through);
+        }
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             tx.execute(
@@ -169,6 +190,9 @@ impl Store {
 
     /// Bytes of narratives stored: compacted states and pending updates.
     pub fn yjs_bytes(&self) -> Result<u64, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.yjs_bytes();
+        }
         self.read(|conn| {
             conn.query_row(
                 "SELECT (SELECT coalesce(sum(length(state)), 0) FROM yjs_states)
@@ -182,7 +206,7 @@ impl Store {
 }
 
 /// The state of a Yjs document made of `parts` (v1 updates), or why they do not apply.
-fn merge<'p>(parts: impl Iterator<Item = &'p [u8]>) -> Result<Vec<u8>, String> {
+pub(crate) fn merge<'p>(parts: impl Iterator<Item = &'p [u8]>) -> Result<Vec<u8>, String> {
     use yrs::updates::decoder::Decode;
     use yrs::{ReadTxn, StateVector, Transact, Update};
     let doc = yrs::Doc::new();

@@ -1,25 +1,32 @@
 //! Accounts on `Store`: organisations, users and passwords, memberships, bearer tokens, and the
-//! migration that adds them. Real database files in fresh temp dirs.
+//! migration that adds them. Real databases: SQLite files in fresh temp dirs and fresh
+//! PostgreSQL databases; every test but SQLite's upgrade from version 1 runs on both.
 
-use std::path::Path;
+#[macro_use]
+mod support;
+
 use std::time::{Duration, SystemTime};
 
 use store::{Store, StoreError};
+use support::Fixture;
 use workflow::{Membership, OrgId, OrgKind, Organisation, Role, UserId};
 
 const PASSWORD: &str = "Correct-Horse-Battery-Staple-1729";
 
-fn open(dir: &tempfile::TempDir) -> Store {
-    Store::open(dir.path().join("server.sqlite3")).unwrap()
-}
-
-/// Every byte of every file in `dir` (the database, and its WAL if one is left).
-fn files_contain(dir: &Path, needle: &[u8]) -> bool {
-    std::fs::read_dir(dir).unwrap().any(|entry| {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-        bytes.windows(needle.len()).any(|window| window == needle)
-    })
-}
+on_both_engines!(
+    password_is_stored_only_as_a_hash,
+    right_password_verifies_and_wrong_password_or_unknown_login_do_not,
+    same_password_gets_a_different_salt_for_each_user,
+    duplicate_login_is_refused_and_keeps_the_first_password,
+    token_round_trips_to_its_user_until_it_expires,
+    revoked_token_is_refused_and_other_tokens_still_work,
+    new_password_closes_every_other_session_and_is_audited,
+    token_is_stored_only_as_a_hash,
+    token_for_unknown_user_is_refused,
+    memberships_round_trip_and_regrant_changes_nothing,
+    grant_refuses_unknown_user_unknown_organisation_and_misfit_role,
+    organisations_keep_the_tree_and_round_trip,
+);
 
 fn org(id: &str, kind: OrgKind, parent: Option<&str>) -> Organisation {
     Organisation {
@@ -53,30 +60,23 @@ fn add_tree(store: &Store) {
         .unwrap();
 }
 
-#[test]
-fn password_is_stored_only_as_a_hash() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+fn password_is_stored_only_as_a_hash(fixture: &Fixture) {
+    let store = fixture.another_handle();
     store
         .add_user("ivanova", "Иванова А. П.", PASSWORD, "admin")
         .unwrap();
     // Sanity: the search does see what is written (the login), just not the password.
-    assert!(files_contain(dir.path(), b"ivanova"));
-    assert!(!files_contain(dir.path(), PASSWORD.as_bytes()));
+    assert!(fixture.stored_bytes_contain(b"ivanova"));
+    assert!(!fixture.stored_bytes_contain(PASSWORD.as_bytes()));
     drop(store);
-    assert!(!files_contain(dir.path(), PASSWORD.as_bytes()));
+    assert!(!fixture.stored_bytes_contain(PASSWORD.as_bytes()));
 
-    let conn = rusqlite::Connection::open(dir.path().join("server.sqlite3")).unwrap();
-    let hash: String = conn
-        .query_row("SELECT password_hash FROM users", [], |row| row.get(0))
-        .unwrap();
+    let hash = fixture.strings("SELECT password_hash FROM users").remove(0);
     assert!(hash.starts_with("$argon2id$"), "{hash}");
 }
 
-#[test]
-fn right_password_verifies_and_wrong_password_or_unknown_login_do_not() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+fn right_password_verifies_and_wrong_password_or_unknown_login_do_not(fixture: &Fixture) {
+    let store = fixture.another_handle();
     let id = store
         .add_user("ivanova", "Иванова А. П.", PASSWORD, "admin")
         .unwrap();
@@ -91,28 +91,17 @@ fn right_password_verifies_and_wrong_password_or_unknown_login_do_not() {
     assert_eq!(store.verify_password("petrov", PASSWORD).unwrap(), None);
 }
 
-#[test]
-fn same_password_gets_a_different_salt_for_each_user() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+fn same_password_gets_a_different_salt_for_each_user(fixture: &Fixture) {
+    let store = fixture.another_handle();
     store.add_user("a", "A", PASSWORD, "admin").unwrap();
     store.add_user("b", "B", PASSWORD, "admin").unwrap();
-    let conn = rusqlite::Connection::open(dir.path().join("server.sqlite3")).unwrap();
-    let hashes: Vec<String> = conn
-        .prepare("SELECT password_hash FROM users")
-        .unwrap()
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let hashes = fixture.strings("SELECT password_hash FROM users");
     assert_eq!(hashes.len(), 2);
     assert_ne!(hashes[0], hashes[1]);
 }
 
-#[test]
-fn duplicate_login_is_refused_and_keeps_the_first_password() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+fn duplicate_login_is_refused_and_keeps_the_first_password(fixture: &Fixture) {
+    let store = fixture.another_handle();
     store
         .add_user("ivanova", "Иванова", PASSWORD, "admin")
         .unwrap();
@@ -129,10 +118,8 @@ fn duplicate_login_is_refused_and_keeps_the_first_password() {
     assert!(store.verify_password("ivanova", "other").unwrap().is_none());
 }
 
-#[test]
-fn token_round_trips_to_its_user_until_it_expires() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+fn token_round_trips_to_its_user_until_it_expires(fixture: &Fixture) {
+    let store = fixture.another_handle();
     let user = store
         .add_user("ivanova", "Иванова", PASSWORD, "admin")
         .unwrap();
@@ -147,10 +134,8 @@ fn token_round_trips_to_its_user_until_it_expires() {
     assert_eq!(store.user_for_token("forged", now).unwrap(), None);
 }
 
-#[test]
-fn revoked_token_is_refused_and_other_tokens_still_work() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+fn revoked_token_is_refused_and_other_tokens_still_work(fixture: &Fixture) {
+    let store = fixture.another_handle();
     let user = store
         .add_user("ivanova", "Иванова", PASSWORD, "admin")
         .unwrap();
@@ -167,10 +152,8 @@ fn revoked_token_is_refused_and_other_tokens_still_work() {
     assert_eq!(store.user_for_token(&kept, now).unwrap(), Some(user));
 }
 
-#[test]
-fn new_password_closes_every_other_session_and_is_audited() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+fn new_password_closes_every_other_session_and_is_audited(fixture: &Fixture) {
+    let store = fixture.another_handle();
     let user = store
         .add_user("ivanova", "Иванова", PASSWORD, "admin")
         .unwrap();
@@ -205,7 +188,7 @@ fn new_password_closes_every_other_session_and_is_audited() {
         store.user_for_token(&neighbour, now).unwrap(),
         Some(other.clone())
     );
-    assert!(!files_contain(dir.path(), "Новый-пароль-2026".as_bytes()));
+    assert!(!fixture.stored_bytes_contain("Новый-пароль-2026".as_bytes()));
 
     // An administrator's reset keeps no session; "sign out everywhere" keeps the caller's.
     assert_eq!(
@@ -242,39 +225,33 @@ fn new_password_closes_every_other_session_and_is_audited() {
     ));
 }
 
-#[test]
-fn token_is_stored_only_as_a_hash() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+fn token_is_stored_only_as_a_hash(fixture: &Fixture) {
+    let store = fixture.another_handle();
     let user = store
         .add_user("ivanova", "Иванова", PASSWORD, "admin")
         .unwrap();
     let token = store.issue_token(&user, Duration::from_secs(60)).unwrap();
-    assert!(!files_contain(dir.path(), token.as_bytes()));
+    assert!(!fixture.stored_bytes_contain(token.as_bytes()));
     drop(store);
-    assert!(!files_contain(dir.path(), token.as_bytes()));
+    assert!(!fixture.stored_bytes_contain(token.as_bytes()));
     // Still usable after reopening: the hash is enough to recognise it.
-    let store = open(&dir);
+    let store = fixture.another_handle();
     assert_eq!(
         store.user_for_token(&token, SystemTime::now()).unwrap(),
         Some(user)
     );
 }
 
-#[test]
-fn token_for_unknown_user_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+fn token_for_unknown_user_is_refused(fixture: &Fixture) {
+    let store = fixture.another_handle();
     match store.issue_token(&UserId::new("ghost"), Duration::from_secs(60)) {
         Err(StoreError::UnknownUser { id }) => assert_eq!(id.as_str(), "ghost"),
         other => panic!("expected UnknownUser, got {other:?}"),
     }
 }
 
-#[test]
-fn memberships_round_trip_and_regrant_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+fn memberships_round_trip_and_regrant_changes_nothing(fixture: &Fixture) {
+    let store = fixture.another_handle();
     add_tree(&store);
     let user = store
         .add_user("ivanova", "Иванова", PASSWORD, "admin")
@@ -310,13 +287,14 @@ fn memberships_round_trip_and_regrant_changes_nothing() {
     assert!(store.memberships(&UserId::new("other")).unwrap().is_empty());
     // Survives reopening.
     drop(store);
-    assert_eq!(open(&dir).memberships(&user).unwrap().len(), 3);
+    assert_eq!(
+        fixture.another_handle().memberships(&user).unwrap().len(),
+        3
+    );
 }
 
-#[test]
-fn grant_refuses_unknown_user_unknown_organisation_and_misfit_role() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+fn grant_refuses_unknown_user_unknown_organisation_and_misfit_role(fixture: &Fixture) {
+    let store = fixture.another_handle();
     add_tree(&store);
     let user = store
         .add_user("ivanova", "Иванова", PASSWORD, "admin")
@@ -341,10 +319,8 @@ fn grant_refuses_unknown_user_unknown_organisation_and_misfit_role() {
     assert!(store.memberships(&user).unwrap().is_empty());
 }
 
-#[test]
-fn organisations_keep_the_tree_and_round_trip() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+fn organisations_keep_the_tree_and_round_trip(fixture: &Fixture) {
+    let store = fixture.another_handle();
     add_tree(&store);
     assert!(matches!(
         store.add_organisation(&org("lipetsk", OrgKind::Region, None), "admin"),

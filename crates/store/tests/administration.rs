@@ -1,17 +1,24 @@
 //! Editing accounts and organisations on `Store`: renaming, moving a school within its
 //! region, withdrawing roles, deactivating and reactivating users, ending curator
-//! assignments; each act audited. Real database files in fresh temp dirs.
+//! assignments; each act audited. Real databases: SQLite files in fresh temp dirs and fresh
+//! PostgreSQL databases, every test on both.
+
+#[macro_use]
+mod support;
 
 use std::time::{Duration, SystemTime};
 
 use store::{Store, StoreError};
+use support::Fixture;
 use workflow::{MoveError, OrgId, OrgKind, Organisation, Role, UserId};
 
 const PASSWORD: &str = "Correct-Horse-Battery-Staple-1729";
 
-fn open(dir: &tempfile::TempDir) -> Store {
-    Store::open(dir.path().join("server.sqlite3")).unwrap()
-}
+on_both_engines!(
+    an_organisation_is_renamed_and_a_school_moves_within_its_region_only,
+    a_deactivated_user_cannot_log_in_or_use_a_token_and_comes_back_as_they_were,
+    roles_and_curator_assignments_are_withdrawn_and_audited,
+);
 
 fn add(store: &Store, id: &str, kind: OrgKind, parent: Option<&str>) {
     let org = Organisation {
@@ -43,11 +50,9 @@ fn last_action(store: &Store) -> (String, String, String) {
     (row.action, row.subject, row.details)
 }
 
-#[test]
-fn an_organisation_is_renamed_and_a_school_moves_within_its_region_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
-    tree(&store);
+fn an_organisation_is_renamed_and_a_school_moves_within_its_region_only(fixture: &Fixture) {
+    let store = &fixture.store;
+    tree(store);
     let school = OrgId::new("school-3");
 
     store
@@ -56,7 +61,7 @@ fn an_organisation_is_renamed_and_a_school_moves_within_its_region_only() {
     let orgs = store.organisations().unwrap();
     let renamed = orgs.iter().find(|o| o.id == school).unwrap();
     assert_eq!(renamed.name, "МБОУ СОШ № 3 г. Ельца");
-    let (action, subject, details) = last_action(&store);
+    let (action, subject, details) = last_action(store);
     assert_eq!(
         (action.as_str(), subject.as_str()),
         ("rename-organisation", "school-3")
@@ -69,7 +74,7 @@ fn an_organisation_is_renamed_and_a_school_moves_within_its_region_only() {
     let orgs = store.organisations().unwrap();
     let moved = orgs.iter().find(|o| o.id == school).unwrap();
     assert_eq!(moved.parent, Some(OrgId::new("krasninsky")));
-    assert_eq!(last_action(&store).0, "move-school");
+    assert_eq!(last_action(store).0, "move-school");
 
     let refused = store.move_school(&school, &OrgId::new("mtsensk"), "root");
     assert!(
@@ -95,11 +100,9 @@ fn an_organisation_is_renamed_and_a_school_moves_within_its_region_only() {
     );
 }
 
-#[test]
-fn a_deactivated_user_cannot_log_in_or_use_a_token_and_comes_back_as_they_were() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
-    tree(&store);
+fn a_deactivated_user_cannot_log_in_or_use_a_token_and_comes_back_as_they_were(fixture: &Fixture) {
+    let store = &fixture.store;
+    tree(store);
     let user = store
         .add_user("ivanova", "Иванова", PASSWORD, "root")
         .unwrap();
@@ -116,7 +119,7 @@ fn a_deactivated_user_cannot_log_in_or_use_a_token_and_comes_back_as_they_were()
         None
     );
     assert_eq!(store.deactivated_users().unwrap(), vec![user.clone()]);
-    assert_eq!(last_action(&store).0, "deactivate-user");
+    assert_eq!(last_action(store).0, "deactivate-user");
     // A reset keeps the account deactivated.
     store
         .set_password(&user, "Another-Long-Password-42", None, "root")
@@ -141,18 +144,16 @@ fn a_deactivated_user_cannot_log_in_or_use_a_token_and_comes_back_as_they_were()
     );
     assert_eq!(store.memberships(&user).unwrap().len(), 1, "roles kept");
     assert!(store.deactivated_users().unwrap().is_empty());
-    assert_eq!(last_action(&store).0, "activate-user");
+    assert_eq!(last_action(store).0, "activate-user");
     assert!(matches!(
         store.set_active(&UserId::new("nobody"), false, "root"),
         Err(StoreError::UnknownUser { .. })
     ));
 }
 
-#[test]
-fn roles_and_curator_assignments_are_withdrawn_and_audited() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
-    tree(&store);
+fn roles_and_curator_assignments_are_withdrawn_and_audited(fixture: &Fixture) {
+    let store = &fixture.store;
+    tree(store);
     let user = store
         .add_user("zhdanov", "Жданов", PASSWORD, "root")
         .unwrap();
@@ -163,13 +164,13 @@ fn roles_and_curator_assignments_are_withdrawn_and_audited() {
     assert_eq!(store.curator_assignments().unwrap().len(), 1);
 
     assert!(store.unassign_curator(&user, &school, "root").unwrap());
-    assert_eq!(last_action(&store).0, "unassign-curator");
+    assert_eq!(last_action(store).0, "unassign-curator");
     assert!(!store.unassign_curator(&user, &school, "root").unwrap());
     assert!(store.curator_assignments().unwrap().is_empty());
     assert!(store.people_of(&user).unwrap().curated.is_empty());
 
     assert!(store.revoke(&user, &region, Role::Curator, "root").unwrap());
-    let (action, subject, details) = last_action(&store);
+    let (action, subject, details) = last_action(store);
     assert_eq!((action.as_str(), subject.as_str()), ("revoke", "zhdanov"));
     assert!(details.contains("curator"), "{details}");
     assert!(!store.revoke(&user, &region, Role::Curator, "root").unwrap());

@@ -1,14 +1,25 @@
 //! Campaigns in the store: opened with their obligations and schools in one audited
-//! transaction, refused whole for an unknown school, reminders recorded once each.
+//! transaction, refused whole for an unknown school, reminders recorded once each. Every test
+//! runs on both engines.
+
+#[macro_use]
+mod support;
 
 use std::collections::BTreeMap;
 
 use store::{CampaignSchool, NewCampaign, ReminderKind, SchoolSource, Store, StoreError};
+use support::Fixture;
+
+on_both_engines!(
+    a_campaign_is_stored_whole_and_audited,
+    reminders_are_recorded_once_each,
+    days_come_from_the_store_s_calendar,
+);
 use workflow::{FormKind, OrgId, OrgKind, Organisation, UserId};
 
-fn store_with_schools() -> (tempfile::TempDir, Store, UserId) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("server.sqlite3")).unwrap();
+/// The fixture's store with a region, a municipality, two schools and a coordinator.
+fn store_with_schools(fixture: &Fixture) -> (&Store, UserId) {
+    let store = &fixture.store;
     for (id, kind, parent) in [
         ("lipetsk", OrgKind::Region, None),
         ("krasninsky", OrgKind::Municipality, Some("lipetsk")),
@@ -43,7 +54,7 @@ fn store_with_schools() -> (tempfile::TempDir, Store, UserId) {
             "admin",
         )
         .unwrap();
-    (dir, store, user)
+    (store, user)
 }
 
 fn campaign(schools: &[(&str, &str)]) -> NewCampaign {
@@ -69,9 +80,8 @@ fn campaign(schools: &[(&str, &str)]) -> NewCampaign {
     }
 }
 
-#[test]
-fn a_campaign_is_stored_whole_and_audited() {
-    let (_dir, store, user) = store_with_schools();
+fn a_campaign_is_stored_whole_and_audited(fixture: &Fixture) {
+    let (store, user) = store_with_schools(fixture);
     let stored = store
         .open_campaign(
             &campaign(&[("krasnoe", "supported"), ("lyceum-44", "mentor")]),
@@ -102,9 +112,8 @@ fn a_campaign_is_stored_whole_and_audited() {
     assert_eq!(store.verify_audit().unwrap(), Ok(log.len()));
 }
 
-#[test]
-fn reminders_are_recorded_once_each() {
-    let (_dir, store, user) = store_with_schools();
+fn reminders_are_recorded_once_each(fixture: &Fixture) {
+    let (store, user) = store_with_schools(fixture);
     let id = store
         .open_campaign(&campaign(&[("krasnoe", "supported")]), &user)
         .unwrap()
@@ -158,9 +167,8 @@ fn reminders_are_recorded_once_each() {
     );
 }
 
-#[test]
-fn days_come_from_sqlites_calendar() {
-    let (_dir, store, _) = store_with_schools();
+fn days_come_from_the_store_s_calendar(fixture: &Fixture) {
+    let (store, _) = store_with_schools(fixture);
     assert_eq!(store.today().unwrap().len(), 10);
     assert_eq!(
         store.add_days("2026-03-01", -1).unwrap().as_deref(),

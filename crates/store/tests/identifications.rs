@@ -1,7 +1,42 @@
 //! Identification results: stored preliminary, confirmed once, the latest confirmed year in
-//! effect for a school, each act in the audit log.
+//! effect for a school, each act in the audit log. Every test runs on both engines.
 
-use store::{Confirmed, IdentifiedSchool, NewIdentification, Store};
+#[macro_use]
+mod support;
+
+use store::{Confirmed, IdentifiedSchool, NewIdentification};
+use support::Fixture;
+
+on_both_engines!(
+    only_a_confirmed_identification_takes_effect_and_the_latest_year_wins,
+    schools_come_back_in_the_uploaded_table_s_order,
+);
+
+/// The table's rows are not sorted by school id; they come back as uploaded.
+fn schools_come_back_in_the_uploaded_table_s_order(fixture: &Fixture) {
+    let mut upload = new(2026, None);
+    let names = ["z-school", "a-school", "m-school", "b-school"];
+    upload.schools = names
+        .iter()
+        .map(|id| IdentifiedSchool {
+            school: (*id).to_owned(),
+            name: format!("«{id}»"),
+            categories: Vec::new(),
+            status: None,
+            reasons: Vec::new(),
+        })
+        .collect();
+    let stored = fixture.store.add_identification(&upload).unwrap();
+    let order: Vec<&str> = stored.schools.iter().map(|s| s.school.as_str()).collect();
+    assert_eq!(order, names);
+    let listed = fixture.store.identifications_of("mordovia").unwrap();
+    let order: Vec<&str> = listed[0]
+        .schools
+        .iter()
+        .map(|s| s.school.as_str())
+        .collect();
+    assert_eq!(order, names);
+}
 
 fn new(year: i32, status: Option<&str>) -> NewIdentification {
     NewIdentification {
@@ -25,10 +60,8 @@ fn new(year: i32, status: Option<&str>) -> NewIdentification {
     }
 }
 
-#[test]
-fn only_a_confirmed_identification_takes_effect_and_the_latest_year_wins() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("server.sqlite3")).unwrap();
+fn only_a_confirmed_identification_takes_effect_and_the_latest_year_wins(fixture: &Fixture) {
+    let store = &fixture.store;
     let first = store
         .add_identification(&new(2025, Some("low_results")))
         .unwrap();

@@ -1,26 +1,76 @@
 //! Document records on `Store`: registration, transitions with their pinned submissions and
 //! signatures, concurrent submits, and the hash-chained audit log catching tampering. Real
-//! database files in fresh temp dirs; tampering is done with a separate SQLite connection, as
-//! someone with the file would.
+//! databases (SQLite files in fresh temp dirs, fresh PostgreSQL databases): every test but
+//! SQLite's upgrade from version 3 runs on both engines. Tampering is done through a
+//! connection of its own, as someone with access to the database would.
 
-use std::sync::Arc;
+#[macro_use]
+mod support;
 
 use store::{Pinned, Store, StoreError};
+use support::Fixture;
 use workflow::{
     DocumentId, DocumentRef, FormKind, Heads, OrgId, OrgKind, Organisation, Status, Transition,
     TransitionError, UserId,
 };
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    path: std::path::PathBuf,
-    store: Store,
+on_both_engines!(
+    registration_fixes_owner_and_parties_and_is_audited,
+    a_signature_is_bound_to_the_submitted_content_hash,
+    a_submit_without_its_pinned_content_is_refused,
+    concurrent_submits_of_one_version_make_one_submission,
+    the_audit_chain_detects_an_edited_row,
+    the_audit_chain_detects_deleted_rows_in_the_middle_and_at_the_end,
+    only_a_canonically_spelled_id_can_be_registered,
+    documents_of_lists_a_school_s_documents_only,
+    one_id_registered_at_once_through_two_handles_makes_one_record,
+);
+
+/// Two replicas registering the same id at once: one record, one audit row; every other
+/// attempt is told the id is taken.
+fn one_id_registered_at_once_through_two_handles_makes_one_record(f: &Fixture) {
+    seed(&f.store);
+    let replicas = [f.store.clone(), f.another_handle()];
+    let doc = DocumentRef::new(
+        doc_id(7),
+        FormKind::SchoolProgramme,
+        OrgId::new("school"),
+        Some(OrgId::new("mentor")),
+    );
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let attempts: Vec<_> = (0..8)
+            .map(|n| {
+                let (store, doc) = (&replicas[n % 2], &doc);
+                scope.spawn(move || store.register_document(doc, "lipetsk", &UserId::new("editor")))
+            })
+            .collect();
+        attempts.into_iter().map(|a| a.join().unwrap()).collect()
+    });
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    for refused in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(
+            matches!(refused, StoreError::DuplicateDocument { .. }),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(f.store.documents().unwrap().len(), 1);
+    let registrations = f
+        .store
+        .audit_log()
+        .unwrap()
+        .iter()
+        .filter(|row| row.action == "register")
+        .count();
+    assert_eq!(registrations, 1);
+    assert!(f.store.verify_audit().unwrap().is_ok());
 }
 
-fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("server.sqlite3");
-    let store = Store::open(&path).unwrap();
+/// Organisations (a region, a municipality, a school and its mentor) and four users.
+fn seed(store: &Store) {
     for (id, kind, parent) in [
         ("lipetsk", OrgKind::Region, None),
         ("krasnoe", OrgKind::Municipality, Some("lipetsk")),
@@ -38,11 +88,15 @@ fn fixture() -> Fixture {
     for login in ["editor", "director", "mentor-director", "reviewer"] {
         store.add_user(login, login, "password-1", "admin").unwrap();
     }
-    Fixture {
-        _dir: dir,
-        path,
-        store,
-    }
+}
+
+/// A SQLite store with [`seed`]'s rows, for SQLite's own upgrade test.
+fn sqlite_fixture() -> (tempfile::TempDir, std::path::PathBuf, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.sqlite3");
+    let store = Store::open(&path).unwrap();
+    seed(&store);
+    (dir, path, store)
 }
 
 /// A canonical document id: base58check of 16 bytes, as samod prints it.
@@ -100,9 +154,8 @@ fn submit(heads: &str) -> Transition {
     }
 }
 
-#[test]
-fn registration_fixes_owner_and_parties_and_is_audited() {
-    let f = fixture();
+fn registration_fixes_owner_and_parties_and_is_audited(f: &Fixture) {
+    seed(&f.store);
     let id = agreement(&f.store);
     let record = f.store.document(&id).unwrap().unwrap();
     assert_eq!(record.document.owner_school, OrgId::new("school"));
@@ -133,9 +186,8 @@ fn registration_fixes_owner_and_parties_and_is_audited() {
     assert_eq!(f.store.verify_audit().unwrap(), Ok(9));
 }
 
-#[test]
-fn a_signature_is_bound_to_the_submitted_content_hash() {
-    let f = fixture();
+fn a_signature_is_bound_to_the_submitted_content_hash(f: &Fixture) {
+    seed(&f.store);
     let id = agreement(&f.store);
     let director = UserId::new("director");
     f.store
@@ -172,9 +224,8 @@ fn a_signature_is_bound_to_the_submitted_content_hash() {
     assert_eq!(submissions[0].heads, Heads::new(["h1"]));
 }
 
-#[test]
-fn a_submit_without_its_pinned_content_is_refused() {
-    let f = fixture();
+fn a_submit_without_its_pinned_content_is_refused(f: &Fixture) {
+    seed(&f.store);
     let id = agreement(&f.store);
     assert!(matches!(
         f.store
@@ -184,14 +235,14 @@ fn a_submit_without_its_pinned_content_is_refused() {
     assert_eq!(f.store.submissions(&id).unwrap(), []);
 }
 
-#[test]
-fn concurrent_submits_of_one_version_make_one_submission() {
-    let f = fixture();
+fn concurrent_submits_of_one_version_make_one_submission(f: &Fixture) {
+    seed(&f.store);
     let id = agreement(&f.store);
-    let store = Arc::new(f.store.clone());
+    // Two handles with connections of their own, as two server replicas would have.
+    let replicas = [f.store.clone(), f.another_handle()];
     let threads: Vec<_> = (0..8)
-        .map(|_| {
-            let store = Arc::clone(&store);
+        .map(|n| {
+            let store = replicas[n % 2].clone();
             let id = id.clone();
             std::thread::spawn(move || {
                 store
@@ -216,9 +267,8 @@ fn concurrent_submits_of_one_version_make_one_submission() {
     assert_eq!(f.store.submissions(&id).unwrap().len(), 1);
 }
 
-#[test]
-fn the_audit_chain_detects_an_edited_row() {
-    let f = fixture();
+fn the_audit_chain_detects_an_edited_row(f: &Fixture) {
+    seed(&f.store);
     let id = agreement(&f.store);
     f.store
         .transition(
@@ -230,37 +280,30 @@ fn the_audit_chain_detects_an_edited_row() {
         .unwrap()
         .unwrap();
     assert_eq!(f.store.verify_audit().unwrap(), Ok(10));
-    let raw = rusqlite::Connection::open(&f.path).unwrap();
-    raw.execute("UPDATE audit_log SET actor = 'director' WHERE seq = 10", [])
-        .unwrap();
+    f.execute("UPDATE audit_log SET actor = 'director' WHERE seq = 10");
     let broken = f.store.verify_audit().unwrap().unwrap_err();
     assert_eq!(broken.seq, 10);
     assert!(broken.problem.contains("edited"), "{}", broken.problem);
 }
 
-#[test]
-fn the_audit_chain_detects_deleted_rows_in_the_middle_and_at_the_end() {
-    let f = fixture();
+fn the_audit_chain_detects_deleted_rows_in_the_middle_and_at_the_end(f: &Fixture) {
+    seed(&f.store);
     agreement(&f.store);
-    let raw = rusqlite::Connection::open(&f.path).unwrap();
-    raw.execute("DELETE FROM audit_log WHERE seq = 9", [])
-        .unwrap();
+    f.execute("DELETE FROM audit_log WHERE seq = 9");
     let broken = f.store.verify_audit().unwrap().unwrap_err();
     assert_eq!(broken.seq, 9, "{broken}");
 
-    let g = fixture();
+    let g = Fixture::new(f.engine, "deleted rows, second database").unwrap();
+    seed(&g.store);
     agreement(&g.store);
-    let raw = rusqlite::Connection::open(&g.path).unwrap();
-    raw.execute("DELETE FROM audit_log WHERE seq = 5", [])
-        .unwrap();
+    g.execute("DELETE FROM audit_log WHERE seq = 5");
     let broken = g.store.verify_audit().unwrap().unwrap_err();
     assert_eq!(broken.seq, 5, "{broken}");
     assert!(broken.problem.contains("missing"), "{}", broken.problem);
 }
 
-#[test]
-fn only_a_canonically_spelled_id_can_be_registered() {
-    let f = fixture();
+fn only_a_canonically_spelled_id_can_be_registered(f: &Fixture) {
+    seed(&f.store);
     let victim = agreement(&f.store);
     for alias in [
         uuid_alias(&victim),
@@ -288,7 +331,7 @@ fn only_a_canonically_spelled_id_can_be_registered() {
 
 #[test]
 fn records_registered_under_an_alias_by_earlier_code_are_quarantined_on_upgrade() {
-    let Fixture { _dir, path, store } = fixture();
+    let (_dir, path, store) = sqlite_fixture();
     let victim = agreement(&store);
     let alias = uuid_alias(&victim);
     drop(store);
@@ -369,9 +412,8 @@ fn records_registered_under_an_alias_by_earlier_code_are_quarantined_on_upgrade(
     assert_eq!(store.audit_log().unwrap().len(), log.len());
 }
 
-#[test]
-fn documents_of_lists_a_school_s_documents_only() {
-    let f = fixture();
+fn documents_of_lists_a_school_s_documents_only(f: &Fixture) {
+    seed(&f.store);
     let agreement = agreement(&f.store);
     let programme = DocumentRef::new(
         doc_id(2),

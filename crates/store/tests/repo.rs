@@ -1,8 +1,15 @@
-//! A real samod `Repo` on `SqliteStorage`: what one replica writes, the next one finds.
+//! A real samod `Repo` on `DocumentStorage`, on both engines: what one replica writes, the
+//! next one finds.
+
+#[macro_use]
+mod support;
 
 use automerge::{Automerge, ReadDoc, ScalarValue, Value, transaction::Transactable};
 use samod::Repo;
-use store::{SqliteStorage, Store};
+use store::DocumentStorage;
+use support::Fixture;
+
+tokio_on_both_engines!(document_changed_in_one_repo_is_found_with_its_change_by_the_next);
 
 fn title(doc: &Automerge) -> Option<String> {
     match doc.get(automerge::ROOT, "title").unwrap() {
@@ -14,14 +21,10 @@ fn title(doc: &Automerge) -> Option<String> {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn document_changed_in_one_repo_is_found_with_its_change_by_the_next() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("replica.sqlite3");
-
-    let store = Store::open(&path).unwrap();
+async fn document_changed_in_one_repo_is_found_with_its_change_by_the_next(fixture: Fixture) {
+    let store = fixture.another_handle();
     let repo = Repo::build_tokio()
-        .with_storage(SqliteStorage::new(store.clone()))
+        .with_storage(DocumentStorage::new(store.clone()))
         .load()
         .await;
     let handle = repo.create(Automerge::new()).await.unwrap();
@@ -38,9 +41,9 @@ async fn document_changed_in_one_repo_is_found_with_its_change_by_the_next() {
     assert_eq!(store.document_ids().unwrap(), [doc_id.to_string()]);
     drop((handle, repo, store));
 
-    let store = Store::open(&path).unwrap();
+    let store = fixture.another_handle();
     let repo = Repo::build_tokio()
-        .with_storage(SqliteStorage::new(store.clone()))
+        .with_storage(DocumentStorage::new(store.clone()))
         .load()
         .await;
     let found = repo

@@ -1,11 +1,17 @@
-//! `SqliteStorage` as samod's `Storage`: real database files in fresh temp dirs, a real tokio
-//! runtime. samod's own `InMemoryStorage` serves as the reference for what the trait means.
+//! `DocumentStorage` as samod's `Storage`: real databases (SQLite files in fresh temp dirs,
+//! and fresh PostgreSQL databases), a real tokio runtime. samod's own `InMemoryStorage` serves
+//! as the reference for what the trait means; every test of the trait's semantics runs on
+//! both engines (`name::sqlite`, `name::postgres`).
+
+#[macro_use]
+mod support;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use samod::storage::{InMemoryStorage, Storage, StorageKey};
 use store::{SqliteStorage, StorageOp, Store};
+use support::Fixture;
 use tempfile::TempDir;
 
 fn key(text: &str) -> StorageKey {
@@ -33,6 +39,16 @@ fn bytes(seed: u64, len: usize) -> Vec<u8> {
         .collect()
 }
 
+tokio_on_both_engines!(
+    put_then_load_returns_the_value_and_delete_removes_it,
+    put_overwrites_an_existing_value,
+    load_range_returns_exactly_what_samods_in_memory_storage_returns,
+    ten_megabyte_value_round_trips,
+    many_keys_across_many_documents_are_all_kept,
+    concurrent_puts_and_loads_from_many_tasks_lose_nothing,
+    load_that_fails_is_retried_rather_than_answered_not_found,
+);
+
 /// Waits (up to 10 s) until `condition` holds.
 async fn eventually(what: &str, condition: impl Fn() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -42,9 +58,8 @@ async fn eventually(what: &str, condition: impl Fn() -> bool) {
     }
 }
 
-#[tokio::test]
-async fn put_then_load_returns_the_value_and_delete_removes_it() {
-    let (_dir, storage) = open();
+async fn put_then_load_returns_the_value_and_delete_removes_it(fixture: Fixture) {
+    let storage = fixture.storage();
     let k = key("doc/incremental/abc");
     assert_eq!(storage.load(k.clone()).await, None);
     storage.put(k.clone(), b"change".to_vec()).await;
@@ -56,9 +71,8 @@ async fn put_then_load_returns_the_value_and_delete_removes_it() {
     assert!(storage.health().is_healthy());
 }
 
-#[tokio::test]
-async fn put_overwrites_an_existing_value() {
-    let (_dir, storage) = open();
+async fn put_overwrites_an_existing_value(fixture: Fixture) {
+    let storage = fixture.storage();
     let k = key("doc/snapshot/h");
     storage.put(k.clone(), b"first".to_vec()).await;
     storage.put(k.clone(), b"second".to_vec()).await;
@@ -66,9 +80,9 @@ async fn put_overwrites_an_existing_value() {
     assert_eq!(storage.store().stats().unwrap().keys, 1);
 }
 
-#[tokio::test]
-async fn load_range_returns_exactly_what_samods_in_memory_storage_returns() {
-    let (_dir, sqlite) = open();
+async fn load_range_returns_exactly_what_samods_in_memory_storage_returns(fixture: Fixture) {
+    let storage = fixture.storage();
+    let sqlite = storage;
     let memory = InMemoryStorage::new();
     let keys = [
         "a",
@@ -107,9 +121,8 @@ async fn load_range_returns_exactly_what_samods_in_memory_storage_returns() {
     }
 }
 
-#[tokio::test]
-async fn ten_megabyte_value_round_trips() {
-    let (_dir, storage) = open();
+async fn ten_megabyte_value_round_trips(fixture: Fixture) {
+    let storage = fixture.storage();
     let value = bytes(7, 10 * 1024 * 1024);
     storage.put(key("doc/snapshot/big"), value.clone()).await;
     assert!(storage.load(key("doc/snapshot/big")).await == Some(value.clone()));
@@ -117,9 +130,8 @@ async fn ten_megabyte_value_round_trips() {
     assert!(range.get(&key("doc/snapshot/big")) == Some(&value));
 }
 
-#[tokio::test]
-async fn many_keys_across_many_documents_are_all_kept() {
-    let (_dir, storage) = open();
+async fn many_keys_across_many_documents_are_all_kept(fixture: Fixture) {
+    let storage = fixture.storage();
     for doc in 0..50 {
         for change in 0..100 {
             let k = key(&format!("doc{doc:02}/incremental/{change:04}"));
@@ -137,9 +149,8 @@ async fn many_keys_across_many_documents_are_all_kept() {
     assert_eq!(storage.store().document_ids().unwrap().len(), 50);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_puts_and_loads_from_many_tasks_lose_nothing() {
-    let (_dir, storage) = open();
+async fn concurrent_puts_and_loads_from_many_tasks_lose_nothing(fixture: Fixture) {
+    let storage = fixture.storage();
     let mut tasks = tokio::task::JoinSet::new();
     for task in 0..8u64 {
         let storage = storage.clone();
@@ -231,15 +242,11 @@ async fn put_on_a_full_disk_waits_reports_unhealthy_and_completes_when_space_ret
     );
 }
 
-#[tokio::test]
-async fn load_that_fails_is_retried_rather_than_answered_not_found() {
-    let (dir, storage) = open();
+async fn load_that_fails_is_retried_rather_than_answered_not_found(fixture: Fixture) {
+    let storage = fixture.storage();
     storage.put(key("doc/snapshot/h"), b"state".to_vec()).await;
     // Another connection takes the table away, so every read of it fails.
-    let other = rusqlite::Connection::open(dir.path().join("replica.sqlite3")).unwrap();
-    other
-        .execute_batch("ALTER TABLE samod_kv RENAME TO samod_kv_away")
-        .unwrap();
+    fixture.execute("ALTER TABLE samod_kv RENAME TO samod_kv_away");
 
     let load = tokio::spawn({
         let storage = storage.clone();
@@ -255,9 +262,7 @@ async fn load_that_fails_is_retried_rather_than_answered_not_found() {
     assert_eq!(failure.operation, StorageOp::Load);
     assert!(failure.message.contains("samod_kv"), "{}", failure.message);
 
-    other
-        .execute_batch("ALTER TABLE samod_kv_away RENAME TO samod_kv")
-        .unwrap();
+    fixture.execute("ALTER TABLE samod_kv_away RENAME TO samod_kv");
     let loaded = tokio::time::timeout(Duration::from_secs(10), load)
         .await
         .expect("the load completes once the table is back")
@@ -323,4 +328,61 @@ fn put_that_returned_survives_sigkill_of_the_process() {
         storage.load(key("doc/incremental/last")).await
     });
     assert!(loaded == Some(value), "the write was lost");
+}
+
+/// PostgreSQL's "never drop a write": the server goes away (stopped as if it crashed) while a
+/// put is under way; the put waits, reports unhealthy, and completes once the server is back,
+/// and the value is there. A server of its own, so that other tests do not lose theirs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn put_while_postgres_is_down_waits_and_completes_when_it_is_back() {
+    let test = "put_while_postgres_is_down_waits_and_completes_when_it_is_back";
+    let server = match support::postgres::PostgresServer::start() {
+        Ok(server) => server,
+        Err(why) => return support::postgres::skip(test, &why),
+    };
+    let database = store::Database::Postgres(server.create_database().unwrap());
+    let storage = store::DocumentStorage::new(Store::open_database(&database).unwrap());
+    storage.put(key("doc/snapshot/old"), bytes(1, 1024)).await;
+
+    server.stop().unwrap();
+    let value = bytes(2, 64 * 1024);
+    let put = tokio::spawn({
+        let storage = storage.clone();
+        let value = value.clone();
+        async move { storage.put(key("doc/snapshot/new"), value).await }
+    });
+    let health = storage.health();
+    // A pooled connection's failure shows at once; a new one is waited for up to 10 s first.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while health.is_healthy() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the failing put was never reported"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        !put.is_finished(),
+        "a put that cannot be written must not complete"
+    );
+    let failure = health
+        .snapshot()
+        .last_failure
+        .expect("the failure is reported");
+    assert_eq!(failure.operation, StorageOp::Put);
+    assert_eq!(failure.key, "doc/snapshot/new");
+
+    server.restart().unwrap();
+    tokio::time::timeout(Duration::from_secs(60), put)
+        .await
+        .expect("the put completes once the server is back")
+        .unwrap();
+    assert!(health.is_healthy());
+    assert_eq!(storage.load(key("doc/snapshot/new")).await, Some(value));
+    assert_eq!(
+        storage.load(key("doc/snapshot/old")).await,
+        Some(bytes(1, 1024))
+    );
+    // Stores close before the server they point at.
+    drop(storage);
 }

@@ -1,7 +1,12 @@
 //! Narratives' Yjs data in the store: appended updates survive reopening, compaction merges
-//! them into one state that reads the same, and updates appended after it stay.
+//! them into one state that reads the same, and updates appended after it stay. Every test
+//! runs on both engines.
+
+#[macro_use]
+mod support;
 
 use store::Store;
+use support::Fixture;
 use yrs::updates::decoder::Decode;
 use yrs::{GetString, Text, Transact, Update};
 
@@ -24,13 +29,16 @@ fn read(updates: &[Vec<u8>]) -> String {
     t.get_string(&txn)
 }
 
-#[test]
-fn updates_are_appended_compacted_and_survive_reopening() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.sqlite3");
+on_both_engines!(
+    updates_are_appended_compacted_and_survive_reopening,
+    garbage_that_does_not_merge_is_left_in_place,
+    compactions_concurrent_with_appends_lose_no_update,
+);
+
+fn updates_are_appended_compacted_and_survive_reopening(fixture: &Fixture) {
     let source = yrs::Doc::new();
     {
-        let store = Store::open(&path).unwrap();
+        let store = fixture.another_handle();
         for i in 0..70 {
             store
                 .append_yjs_update("doc-a", &typed(&source, &format!("{i} ")))
@@ -46,7 +54,7 @@ fn updates_are_appended_compacted_and_survive_reopening() {
             ["doc-a"]
         );
     }
-    let store = Store::open(&path).unwrap();
+    let store = fixture.another_handle();
     let before = read(&store.yjs_updates("doc-a").unwrap());
     assert!(before.starts_with("0 1 2 ") && before.ends_with("69 "));
     let bytes_before = store.yjs_bytes().unwrap();
@@ -69,10 +77,8 @@ fn updates_are_appended_compacted_and_survive_reopening() {
     assert!(store.yjs_updates("unknown").unwrap().is_empty());
 }
 
-#[test]
-fn garbage_that_does_not_merge_is_left_in_place() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("s.sqlite3")).unwrap();
+fn garbage_that_does_not_merge_is_left_in_place(fixture: &Fixture) {
+    let store = &fixture.store;
     store
         .append_yjs_update("d", &typed(&yrs::Doc::new(), "ok"))
         .unwrap();
@@ -94,16 +100,16 @@ fn type_into(store: &Store, room: &std::sync::Mutex<yrs::Doc>, count: usize) -> 
     want
 }
 
-#[test]
-fn compactions_concurrent_with_appends_lose_no_update() {
+/// The typist and the compactor use two handles on the database, as two processes would.
+fn compactions_concurrent_with_appends_lose_no_update(fixture: &Fixture) {
     use std::sync::atomic::{AtomicBool, Ordering};
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("s.sqlite3")).unwrap();
+    let typist_store = &fixture.store;
+    let store = fixture.another_handle();
     let room = std::sync::Mutex::new(yrs::Doc::new());
     let typing = AtomicBool::new(true);
     let (want, rounds) = std::thread::scope(|scope| {
         let typist = scope.spawn(|| {
-            let want = type_into(&store, &room, 3000);
+            let want = type_into(typist_store, &room, 3000);
             typing.store(false, Ordering::SeqCst);
             want
         });
