@@ -2,7 +2,8 @@
 # Runs every test of the project on a fresh machine: formatting, lints, then the whole
 # workspace's tests (unit, integration, CLI, examples, end to end). Installs nothing beyond the
 # Rust toolchain but the npm packages of the JavaScript test peer and the web app (needs
-# Node.js 20+ and npm) and, for the browser tests, Debian's Chromium when it is missing.
+# Node.js 20+ and npm), for the browser tests Debian's Chromium and for the store's tests Debian's
+# PostgreSQL, each when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
