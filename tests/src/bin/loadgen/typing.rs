@@ -264,20 +264,7 @@ async fn type_into(
             }
         }));
     }
-    // The server's CPU over the first and the last 10 s.
-    let sampler = {
-        let seconds = plan.seconds;
-        tokio::spawn(async move {
-            let tenth = Duration::from_secs(seconds.min(10));
-            let first = CpuWindow::start(pid);
-            tokio::time::sleep(tenth).await;
-            let first = first.percent();
-            tokio::time::sleep_until((end - tenth).into()).await;
-            let last = CpuWindow::start(pid);
-            tokio::time::sleep_until(end.into()).await;
-            (first, last.percent())
-        })
-    };
+    let sampler = sample_cpu(pid, plan.seconds, end);
     let mut keystrokes = 0;
     for typist in typists {
         keystrokes += typist.await.expect("a typist");
@@ -302,19 +289,13 @@ async fn type_into(
     let kind = target.kind;
     let shutdown = target.stop(Duration::from_secs(30)).await;
     let arrived = std::mem::take(&mut *arrived.lock().expect("arrived"));
-    let last10_from = end - Duration::from_secs(10);
-    let mut all: Vec<Duration> = arrived.iter().map(|(_, latency)| *latency).collect();
-    let mut last10: Vec<Duration> = arrived
-        .iter()
-        .filter(|(at, _)| *at >= last10_from)
-        .map(|(_, latency)| *latency)
-        .collect();
+    let (all, last10) = summaries(&arrived, end);
     Outcome {
         kind,
         keystrokes,
         expected,
-        all: Summary::of(&mut all),
-        last10: Summary::of(&mut last10),
+        all,
+        last10,
         server_cpu: server_cpu.as_secs_f64(),
         cpu_first10,
         cpu_last10,
@@ -323,4 +304,32 @@ async fn type_into(
         wire_bytes: (up - up0) + (down - down0),
         shutdown,
     }
+}
+
+/// Samples the server's CPU over the first and the last 10 s of a run ending at `end`, as % of
+/// one core.
+pub fn sample_cpu(pid: u32, seconds: u64, end: Instant) -> tokio::task::JoinHandle<(f64, f64)> {
+    tokio::spawn(async move {
+        let tenth = Duration::from_secs(seconds.min(10));
+        let first = CpuWindow::start(pid);
+        tokio::time::sleep(tenth).await;
+        let first = first.percent();
+        tokio::time::sleep_until((end - tenth).into()).await;
+        let last = CpuWindow::start(pid);
+        tokio::time::sleep_until(end.into()).await;
+        (first, last.percent())
+    })
+}
+
+/// The latencies of a run ending at `end` (arrivals: when each keystroke was made, its
+/// latency), all and those of keystrokes made in its last 10 s.
+pub fn summaries(arrived: &[(Instant, Duration)], end: Instant) -> (Summary, Summary) {
+    let last10_from = end - Duration::from_secs(10);
+    let mut all: Vec<Duration> = arrived.iter().map(|(_, latency)| *latency).collect();
+    let mut last10: Vec<Duration> = arrived
+        .iter()
+        .filter(|(at, _)| *at >= last10_from)
+        .map(|(_, latency)| *latency)
+        .collect();
+    (Summary::of(&mut all), Summary::of(&mut last10))
 }

@@ -21,9 +21,9 @@ use yrs::updates::encoder::Encode;
 use yrs::{ReadTxn, StateVector, Transact};
 
 use crate::clients::login;
-use crate::measure::{CpuWindow, Rng, Summary, peak_rss};
+use crate::measure::{CpuWindow, Rng, peak_rss};
 use crate::target::Target;
-use crate::typing::{Outcome, Plan, USERS, shared_document};
+use crate::typing::{Outcome, Plan, USERS, sample_cpu, shared_document, summaries};
 
 /// The narrative typed into: a programme's analysis of internal causes.
 const KEY: &str = "/causes_analysis/internal_causes";
@@ -260,19 +260,7 @@ async fn type_into(target: Target, urls: Vec<url::Url>, plan: Plan) -> Outcome {
             }
         }));
     }
-    let sampler = {
-        let seconds = plan.seconds;
-        tokio::spawn(async move {
-            let tenth = Duration::from_secs(seconds.min(10));
-            let first = CpuWindow::start(pid);
-            tokio::time::sleep(tenth).await;
-            let first = first.percent();
-            tokio::time::sleep_until((end - tenth).into()).await;
-            let last = CpuWindow::start(pid);
-            tokio::time::sleep_until(end.into()).await;
-            (first, last.percent())
-        })
-    };
+    let sampler = sample_cpu(pid, plan.seconds, end);
     let mut keystrokes = 0;
     let mut sinks = Vec::new();
     for typist in typists {
@@ -299,19 +287,13 @@ async fn type_into(target: Target, urls: Vec<url::Url>, plan: Plan) -> Outcome {
     let kind = target.kind;
     let shutdown = target.stop(Duration::from_secs(30)).await;
     let arrived = std::mem::take(&mut *arrived.lock().expect("arrived"));
-    let last10_from = end - Duration::from_secs(10);
-    let mut all: Vec<Duration> = arrived.iter().map(|(_, latency)| *latency).collect();
-    let mut last10: Vec<Duration> = arrived
-        .iter()
-        .filter(|(at, _)| *at >= last10_from)
-        .map(|(_, latency)| *latency)
-        .collect();
+    let (all, last10) = summaries(&arrived, end);
     Outcome {
         kind,
         keystrokes,
         expected,
-        all: Summary::of(&mut all),
-        last10: Summary::of(&mut last10),
+        all,
+        last10,
         server_cpu: server_cpu.as_secs_f64(),
         cpu_first10,
         cpu_last10,
