@@ -40,7 +40,7 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   echo "== apt-get install postgresql (the store's tests on PostgreSQL)"
   mkdir -p /etc/postgresql-common
   echo "create_main_cluster = false" >> /etc/postgresql-common/createcluster.conf
-  if ! apt_log=$( (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql) 2>&1); then
+  if ! apt_log=$( (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef postgresql) 2>&1); then
     echo "$apt_log" >&2
     exit 1
   fi
