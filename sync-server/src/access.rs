@@ -8,7 +8,7 @@
 //! decision is re-evaluated whenever the document's state changes (a submission freezes it for
 //! its parties) or accounts change.
 
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use samod::{PeerId, ShareConfig, SharePolicy};
 use store::{DocumentRecord, Store, StoreError};
 use tokio::sync::broadcast;
@@ -130,6 +130,11 @@ impl SharePolicy for Policy {
         doc_id: samod::DocumentId,
         peer_id: PeerId,
     ) -> impl Stream<Item = ShareConfig> + Send + 'static {
+        if crate::replicas::is_replica_peer(&peer_id.to_string()) {
+            // Another replica of this server: every document, announced, so that a document
+            // open on both stays in sync (see `crate::replicas`).
+            return futures::stream::once(async { ShareConfig::read_write() }).boxed();
+        }
         let document = DocumentId::new(doc_id.to_string());
         let user = user_of_peer(&peer_id.to_string());
         let store = self.store.clone();
@@ -154,6 +159,7 @@ impl SharePolicy for Policy {
                 Some((config, (false, receiver)))
             }
         })
+        .boxed()
     }
 }
 

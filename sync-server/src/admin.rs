@@ -2,25 +2,20 @@
 //! `sync-server audit verify` commands: they open the same database file the server uses and
 //! go through the same `store` functions, so each act is checked and audited like any other.
 
-use std::path::Path;
-
 use anyhow::Context;
-use store::Store;
+use store::{Database, Store};
 use workflow::{OrgId, OrgKind, Organisation, Role, UserId};
-
-use crate::DATABASE_FILE;
 
 /// Who the audit log names for acts done with the command line on the server's machine.
 pub const ADMIN_ACTOR: &str = "admin";
 
-/// Opens the server's database under `data_dir`.
+/// Opens the server's database (and brings its schema up to date).
 ///
 /// # Errors
 ///
-/// If the file cannot be opened or migrated.
-pub fn open(data_dir: &Path) -> anyhow::Result<Store> {
-    let path = data_dir.join(DATABASE_FILE);
-    Store::open(&path).with_context(|| format!("cannot open {}", path.display()))
+/// If the database cannot be opened or migrated.
+pub fn open(database: &Database) -> anyhow::Result<Store> {
+    Store::open_database(database).with_context(|| format!("cannot open {database}"))
 }
 
 /// Parses an organisation kind as the commands spell it.

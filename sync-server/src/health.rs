@@ -8,13 +8,18 @@ use serde_json::{Value, json};
 use crate::state::AppState;
 
 /// 200 with `{"status": "ok"}` while storage writes succeed; 503 with the storage error while
-/// they are being retried (a full disk, a locked file), so monitoring sees it at once.
+/// they are being retried (a full disk, a locked file, a database server out of reach), so
+/// monitoring sees it at once. Both name the database engine (`sqlite`, `postgresql`).
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let connections = state.acceptor.connection_count();
     if state.health.is_healthy() {
         (
             StatusCode::OK,
-            Json(json!({"status": "ok", "connections": connections})),
+            Json(json!({
+                "status": "ok",
+                "connections": connections,
+                "database": state.store.engine_name(),
+            })),
         )
     } else {
         (
@@ -22,6 +27,7 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>)
             Json(json!({
                 "status": "storage_failing",
                 "connections": connections,
+                "database": state.store.engine_name(),
                 "storage_error": state.health.snapshot().last_failure.map(|f| f.message),
             })),
         )

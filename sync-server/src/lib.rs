@@ -24,6 +24,7 @@ pub mod edits;
 pub mod export;
 mod health;
 pub mod net;
+pub mod replicas;
 pub mod sessions;
 mod state;
 pub mod sync;
@@ -38,6 +39,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get};
+use store::Database;
 use tokio::net::TcpListener;
 
 pub use state::AppState;
@@ -60,14 +62,37 @@ pub const DATABASE_FILE: &str = "ravenstvo.sqlite3";
 /// What the server needs to run; built by `main.rs` from flags and environment.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Directory holding the SQLite database.
+    /// Directory holding the SQLite database (and nothing else when `database` is set).
     pub data_dir: PathBuf,
+    /// A PostgreSQL URL (`--database`, `RAVENSTVO_DATABASE_URL`) to keep everything in
+    /// instead of the SQLite file under `data_dir`.
+    pub database: Option<String>,
+    /// Where the other replicas on the same database reach this one's `/sync`
+    /// (`ws://host:port/sync`); by default the listening address (loopback if it is all
+    /// addresses).
+    pub advertise: Option<String>,
     /// Directory holding the form schemas and regional requirement sets (`forms/`).
     pub forms_dir: PathBuf,
     /// Load the demo region (`--demo`) before serving.
     pub demo: bool,
     /// The built web app served at `/` (`web/dist`); a page on how to build it when absent.
     pub web_dir: PathBuf,
+}
+
+impl Config {
+    /// The database the server keeps its data in: the PostgreSQL server `database` names, or
+    /// the SQLite file [`DATABASE_FILE`] in `data_dir`.
+    pub fn database(&self) -> Database {
+        database_at(&self.data_dir, self.database.as_deref())
+    }
+}
+
+/// The database for a data directory and an optional PostgreSQL URL (see [`Config::database`]).
+pub fn database_at(data_dir: &std::path::Path, url: Option<&str>) -> Database {
+    match url {
+        Some(url) => Database::from_location(url, DATABASE_FILE),
+        None => Database::Sqlite(data_dir.join(DATABASE_FILE)),
+    }
 }
 
 /// Serves until `shutdown` resolves, then closes connections and flushes storage.
@@ -99,6 +124,23 @@ pub async fn run(
     let reminder = tokio::spawn(campaign::reminders::watch(state.clone(), async {
         let _ = reminding_stopped.await;
     }));
+    let (stop_touching, touching_stopped) = tokio::sync::watch::channel(false);
+    let mut in_touch = Vec::new();
+    if let Some(cluster) = &state.cluster {
+        tracing::info!(peer = %cluster.peer_id, url = %cluster.url, "joining the other replicas");
+        for task in 0..2 {
+            let mut stopped = touching_stopped.clone();
+            let stop = async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            };
+            let (state, cluster) = (state.clone(), (**cluster).clone());
+            in_touch.push(if task == 0 {
+                tokio::spawn(async move { replicas::keep_in_touch(state, cluster, stop).await })
+            } else {
+                tokio::spawn(async move { replicas::listen(state, cluster, stop).await })
+            });
+        }
+    }
     // `/yjs` is a route of its own, registered before the web app's fallback. Any other path
     // under `/sync` and `/yjs` (a trailing slash, a second segment) is a JSON 404 too, never
     // the app's page.
@@ -127,7 +169,7 @@ pub async fn run(
         let closed = sessions.close_all(SERVER_STOPPING);
         tracing::info!(closed, "stopping: live connections closed");
     };
-    tracing::info!(%addr, data_dir = %config.data_dir.display(), "serving");
+    tracing::info!(%addr, database = %config.database(), "serving");
     axum::serve(
         net::TimedListener::new(listener),
         app.into_make_service_with_connect_info::<net::ClientAddr>(),
@@ -144,6 +186,10 @@ pub async fn run(
     let _ = compactor.await;
     let _ = stop_reminding.send(());
     let _ = reminder.await;
+    let _ = stop_touching.send(true);
+    for task in in_touch {
+        let _ = task.await;
+    }
     state.yjs.flush().await;
     if tokio::time::timeout(STOP_GRACE, state.stop())
         .await

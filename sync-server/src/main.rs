@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use store::Database;
 use sync_server::admin;
 
 /// Сервер синхронизации документов Ravenstvo.
@@ -25,12 +26,20 @@ struct Cli {
         global = true
     )]
     data_dir: PathBuf,
+    /// База данных PostgreSQL (postgres://пользователь:пароль@хост/база) вместо файла SQLite в
+    /// папке данных; несколько серверов на одной базе работают вместе.
+    #[arg(long, env = "RAVENSTVO_DATABASE_URL", global = true)]
+    database: Option<String>,
     /// Папка с формами и требованиями регионов.
     #[arg(long, env = "RAVENSTVO_FORMS_DIR", default_value = "./forms")]
     forms_dir: PathBuf,
     /// Загрузить демо-регион (Липецкая область: школы, пользователи всех ролей, документы).
     #[arg(long)]
     demo: bool,
+    /// Адрес /sync этого сервера для других серверов на той же базе PostgreSQL
+    /// (ws://хост:порт/sync); по умолчанию — адрес, который он слушает.
+    #[arg(long, env = "RAVENSTVO_ADVERTISE_URL")]
+    advertise_url: Option<String>,
     /// Папка собранного веб-приложения (по умолчанию web/dist рядом с исходниками).
     #[arg(long, env = "RAVENSTVO_WEB_DIR")]
     web_dir: Option<PathBuf>,
@@ -46,6 +55,9 @@ enum Command {
     /// Журнал аудита.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Создать базу данных или обновить её схему до версии этой программы и выйти (сервер
+    /// делает то же при запуске; команда — для выкладки до запуска серверов).
+    Migrate,
 }
 
 #[derive(Subcommand)]
@@ -163,7 +175,7 @@ enum AuditCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -172,9 +184,11 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    let result = match cli.command {
-        Some(Command::Admin(command)) => administer(&cli.data_dir, &cli.forms_dir, command),
-        Some(Command::Audit(AuditCommand::Verify)) => return verify_audit(&cli.data_dir),
+    let database = sync_server::database_at(&cli.data_dir, cli.database.as_deref());
+    let result = match cli.command.take() {
+        Some(Command::Admin(command)) => administer(&cli, &database, command),
+        Some(Command::Audit(AuditCommand::Verify)) => return verify_audit(&database),
+        Some(Command::Migrate) => migrate(&database),
         None => serve_until_signalled(cli),
     };
     match result {
@@ -206,6 +220,8 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
     std::io::stdout().flush()?;
     let config = sync_server::Config {
         data_dir: cli.data_dir,
+        database: cli.database,
+        advertise: cli.advertise_url,
         forms_dir: cli.forms_dir,
         demo: cli.demo,
         web_dir: cli.web_dir.unwrap_or_else(sync_server::web::default_dir),
@@ -213,16 +229,25 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
     sync_server::run(config, listener, shutdown_signal()).await
 }
 
+/// `migrate`: brings the database's schema up to this build's version.
+fn migrate(database: &Database) -> anyhow::Result<()> {
+    admin::open(database)?;
+    println!(
+        "база данных {database} готова: версия схемы {}",
+        store::schema_version()
+    );
+    Ok(())
+}
+
 /// `admin seed-registry COUNT`: opens the server's state offline and seeds it.
-fn seed_registry(
-    data_dir: &std::path::Path,
-    forms_dir: &std::path::Path,
-    count: usize,
-) -> anyhow::Result<()> {
+fn seed_registry(cli: &Cli, count: usize) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("не удалось запустить")?;
     runtime.block_on(async {
+        let forms_dir = cli.forms_dir.as_path();
         let config = sync_server::Config {
-            data_dir: data_dir.to_owned(),
+            data_dir: cli.data_dir.clone(),
+            database: cli.database.clone(),
+            advertise: None,
             forms_dir: forms_dir.to_owned(),
             demo: true,
             web_dir: std::path::PathBuf::new(),
@@ -241,12 +266,8 @@ fn seed_registry(
     })
 }
 
-fn administer(
-    data_dir: &std::path::Path,
-    forms_dir: &std::path::Path,
-    command: AdminCommand,
-) -> anyhow::Result<()> {
-    let store = admin::open(data_dir)?;
+fn administer(cli: &Cli, database: &Database, command: AdminCommand) -> anyhow::Result<()> {
+    let store = admin::open(database)?;
     match command {
         AdminCommand::AddOrg {
             id,
@@ -325,7 +346,7 @@ fn administer(
             admin::set_active(&store, &login, true)?;
             println!("учётная запись {login} снова включена");
         }
-        AdminCommand::SeedRegistry { count } => seed_registry(data_dir, forms_dir, count)?,
+        AdminCommand::SeedRegistry { count } => seed_registry(cli, count)?,
     }
     Ok(())
 }
@@ -345,8 +366,8 @@ fn read_password(login: &str, from_stdin: bool) -> anyhow::Result<String> {
     Ok(password)
 }
 
-fn verify_audit(data_dir: &std::path::Path) -> ExitCode {
-    let outcome = admin::open(data_dir).and_then(|store| Ok(store.verify_audit()?));
+fn verify_audit(database: &Database) -> ExitCode {
+    let outcome = admin::open(database).and_then(|store| Ok(store.verify_audit()?));
     match outcome {
         Ok(Ok(rows)) => {
             println!("журнал аудита цел: записей — {rows}");

@@ -34,7 +34,8 @@ pub const TOKEN_ENDED: &str = "session ended: log in again";
 #[derive(Default)]
 pub struct LiveSessions {
     next: AtomicU64,
-    live: Mutex<HashMap<u64, (String, Closer)>>,
+    /// Each connection's token (`None` for another replica of this server) and closer.
+    live: Mutex<HashMap<u64, (Option<String>, Closer)>>,
     recheck: Notify,
 }
 
@@ -53,8 +54,18 @@ impl Drop for Registration {
 impl LiveSessions {
     /// Registers a connection opened with `token`, closed through `closer`.
     pub fn register(self: &Arc<Self>, token: &str, closer: Closer) -> Registration {
+        self.insert(Some(token.to_owned()), closer)
+    }
+
+    /// Registers a connection from another replica of this server (no token: it lives until
+    /// either server stops), closed through `closer`.
+    pub fn register_replica(self: &Arc<Self>, closer: Closer) -> Registration {
+        self.insert(None, closer)
+    }
+
+    fn insert(self: &Arc<Self>, token: Option<String>, closer: Closer) -> Registration {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
-        self.lock().insert(id, (token.to_owned(), closer));
+        self.lock().insert(id, (token, closer));
         Registration {
             id,
             sessions: self.clone(),
@@ -80,7 +91,7 @@ impl LiveSessions {
         self.lock().len()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, (String, Closer)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, (Option<String>, Closer)>> {
         self.live.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -100,7 +111,7 @@ pub async fn watch(state: AppState, shutdown: impl Future<Output = ()>) {
             .lock()
             .values()
             .filter(|(_, closer)| !closer.is_closed())
-            .cloned()
+            .filter_map(|(token, closer)| Some((token.clone()?, closer.clone())))
             .collect();
         if live.is_empty() {
             continue;

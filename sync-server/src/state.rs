@@ -12,13 +12,14 @@ use samod::{AcceptorHandle, PeerId, Repo};
 use store::{SqliteStorage, StorageHealth, Store};
 use tokio::sync::broadcast;
 
+use crate::Config;
 use crate::access::{Changed, Policy};
 use crate::api::attempts::{PASSWORD_CHECK_WAIT, PasswordGate};
 use crate::api::refusals::RefusalLimiter;
 use crate::edits::{ArrivalObserver, Arrivals};
+use crate::replicas::{self, Cluster};
 use crate::sessions::LiveSessions;
 use crate::yjs::rooms::Rooms;
-use crate::{Config, DATABASE_FILE};
 
 /// Settings key under which the server keeps its stable samod peer id.
 const PEER_ID_SETTING: &str = "server_peer_id";
@@ -52,14 +53,17 @@ pub struct AppState {
     pub sessions: Arc<LiveSessions>,
     /// Each document's narratives as the server holds them, with their `/yjs` connections.
     pub yjs: Arc<Rooms>,
+    /// This server among the other replicas on the same database; `None` on SQLite.
+    pub cluster: Option<Arc<Cluster>>,
 }
 
 impl AppState {
     /// Opens the database under the data directory, loads the catalogue and the repo over
     /// the database with the access policy.
     pub async fn open(config: &Config, addr: SocketAddr) -> anyhow::Result<Self> {
-        let path = config.data_dir.join(DATABASE_FILE);
-        let store = Store::open(&path).with_context(|| format!("opening {}", path.display()))?;
+        let database = config.database();
+        let store =
+            Store::open_database(&database).with_context(|| format!("opening {database}"))?;
         let catalogue = Catalogue::load(&config.forms_dir)
             .with_context(|| format!("loading forms from {}", config.forms_dir.display()))?;
         let methods = identification::Methods::load(&config.forms_dir).with_context(|| {
@@ -68,13 +72,32 @@ impl AppState {
                 config.forms_dir.display()
             )
         })?;
-        let peer_id = match store.setting(PEER_ID_SETTING)? {
-            Some(id) => id,
-            None => {
-                let id = format!("ravenstvo-server-{}", uuid::Uuid::new_v4().simple());
-                store.set_setting(PEER_ID_SETTING, &id)?;
-                id
+        // On a shared database every replica is a peer of its own, fresh at each start; alone
+        // on SQLite the server keeps one id.
+        let peer_id = if store.shared_by_processes() {
+            replicas::new_peer_id()
+        } else {
+            match store.setting(PEER_ID_SETTING)? {
+                Some(id) => id,
+                None => {
+                    let id = format!("ravenstvo-server-{}", uuid::Uuid::new_v4().simple());
+                    store.set_setting(PEER_ID_SETTING, &id)?;
+                    id
+                }
             }
+        };
+        let cluster = if store.shared_by_processes() {
+            let url = config.advertise.clone().unwrap_or_else(|| {
+                let host = if addr.ip().is_unspecified() {
+                    std::net::IpAddr::from([127, 0, 0, 1])
+                } else {
+                    addr.ip()
+                };
+                format!("ws://{}/sync", SocketAddr::new(host, addr.port()))
+            });
+            Some(Arc::new(Cluster::join(&store, peer_id.clone(), url)?))
+        } else {
+            None
         };
         let (changes, _) = broadcast::channel(1024);
         let storage = SqliteStorage::new(store.clone());
@@ -88,6 +111,10 @@ impl AppState {
             .load()
             .await;
         let url = url::Url::parse(&format!("ws://{addr}/sync")).context("building the sync URL")?;
+        let yjs = Arc::new(Rooms::default());
+        if let Some(cluster) = &cluster {
+            yjs.tell(cluster.clone());
+        }
         let acceptor = repo
             .make_acceptor(url)
             .context("the repo stopped while starting")?;
@@ -106,13 +133,23 @@ impl AppState {
             changes,
             arrivals,
             sessions: Arc::default(),
-            yjs: Arc::default(),
+            yjs,
+            cluster,
         })
     }
 
-    /// Tells share decisions and `/yjs` connections' rights that `changed` changed. Nobody
-    /// listening is fine.
+    /// Tells share decisions and `/yjs` connections' rights that `changed` changed, here and
+    /// on the other replicas. Nobody listening is fine.
     pub fn announce(&self, changed: Changed) {
+        if let Some(cluster) = self.cluster.clone() {
+            let (store, changed) = (self.store.clone(), changed.clone());
+            tokio::spawn(async move { replicas::tell_changed(&store, &cluster, &changed).await });
+        }
+        self.announce_here(changed);
+    }
+
+    /// As [`AppState::announce`], on this server only (for what another replica told).
+    pub fn announce_here(&self, changed: Changed) {
         self.yjs.records_changed();
         let _ = self.changes.send(changed);
     }

@@ -12,6 +12,8 @@ async fn a_connection_is_closed_when_its_token_expires() {
     let dir = tempfile::tempdir().unwrap();
     let config = Config {
         data_dir: dir.path().to_owned(),
+        database: None,
+        advertise: None,
         forms_dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../forms"),
         demo: false,
         web_dir: dir.path().join("web"),

@@ -3,15 +3,70 @@
 //!
 //! The binaries must be built first (`cargo build --workspace --bins`); `scripts/test.sh` does
 //! that. Nothing here is mocked.
+//!
+//! With `RAVENSTVO_E2E_DATABASE=postgres` every server these helpers start keeps its data in a
+//! PostgreSQL database of its own (one per data directory, so a restart on the same directory
+//! finds its data again) on a throwaway PostgreSQL server ([`postgres`]), instead of the
+//! SQLite file in its data directory: the same suites then prove the server on both engines.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[path = "../../crates/store/tests/support/postgres.rs"]
+pub mod postgres;
 pub mod raw_peer;
+
+/// Whether this test run keeps the servers' data in PostgreSQL
+/// (`RAVENSTVO_E2E_DATABASE=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("RAVENSTVO_E2E_DATABASE").is_ok_and(|v| v == "postgres")
+}
+
+/// The PostgreSQL URL a server on `data_dir` keeps its data at, made on first use, when this
+/// run is on PostgreSQL ([`on_postgres`]); `None` on SQLite.
+///
+/// # Panics
+///
+/// If the run is on PostgreSQL and PostgreSQL cannot start.
+pub fn database_url(data_dir: &Path) -> Option<String> {
+    static URLS: Mutex<Option<HashMap<PathBuf, String>>> = Mutex::new(None);
+    if !on_postgres() {
+        return None;
+    }
+    let mut urls = URLS.lock().unwrap_or_else(|e| e.into_inner());
+    let urls = urls.get_or_insert_with(HashMap::new);
+    if let Some(url) = urls.get(data_dir) {
+        return Some(url.clone());
+    }
+    let server = postgres::shared().unwrap_or_else(|why| {
+        panic!("RAVENSTVO_E2E_DATABASE=postgres, but PostgreSQL cannot start: {why}")
+    });
+    let url = server
+        .create_database()
+        .unwrap_or_else(|why| panic!("creating a database: {why}"));
+    urls.insert(data_dir.to_owned(), url.clone());
+    Some(url)
+}
+
+/// Opens the database a server on `data_dir` keeps its data in (the SQLite file there, or its
+/// PostgreSQL database), to look at or change what it stores.
+///
+/// # Panics
+///
+/// If it cannot be opened.
+pub fn open_store(data_dir: &Path) -> store::Store {
+    let database = match database_url(data_dir) {
+        Some(url) => store::Database::Postgres(url),
+        None => store::Database::Sqlite(data_dir.join("ravenstvo.sqlite3")),
+    };
+    store::Store::open_database(&database).unwrap_or_else(|e| panic!("opening {database}: {e}"))
+}
 
 /// The workspace root.
 pub fn root() -> PathBuf {
@@ -49,6 +104,8 @@ pub struct Server {
     pub url: String,
     /// The data directory it serves from.
     pub data_dir: PathBuf,
+    /// The PostgreSQL database it keeps its data in (`--database`), if not SQLite.
+    pub database: Option<String>,
 }
 
 impl Server {
@@ -141,6 +198,17 @@ impl Server {
             .arg(data_dir)
             .arg("--forms-dir")
             .arg(forms_dir);
+        let given = extra
+            .iter()
+            .position(|arg| arg == "--database")
+            .and_then(|at| extra.get(at + 1))
+            .map(|url| url.to_string_lossy().into_owned());
+        let database = given.clone().or_else(|| database_url(data_dir));
+        if given.is_none()
+            && let Some(url) = &database
+        {
+            command.args(["--database", url]);
+        }
         if demo {
             command.arg("--demo");
         }
@@ -165,6 +233,7 @@ impl Server {
             child: Some(child),
             url,
             data_dir: data_dir.to_owned(),
+            database,
         }
     }
 
@@ -194,7 +263,11 @@ impl Server {
     /// If the chain is broken or cannot be read.
     pub fn assert_audit_holds(&self) {
         let data = self.data_dir.to_str().expect("a UTF-8 path");
-        let out = server_command(&["audit", "verify", "--data-dir", data]);
+        let mut args = vec!["audit", "verify", "--data-dir", data];
+        if let Some(url) = &self.database {
+            args.extend(["--database", url]);
+        }
+        let out = server_command(&args);
         assert!(out.status.success(), "{out:?}");
     }
 
@@ -385,11 +458,28 @@ pub fn demo_password(login: &str) -> &'static str {
 
 /// Runs `sync-server` with these arguments (administration, audit) and returns its output.
 pub fn server_command(args: &[&str]) -> Output {
-    Command::new(bin("sync-server"))
-        .args(args)
+    server_process(args)
         .env("RUST_LOG", "warn")
         .output()
         .expect("run sync-server")
+}
+
+/// `sync-server` with these arguments, not started (to give it input or wait on it); on
+/// PostgreSQL ([`on_postgres`]), with the database of the data directory `--data-dir` names.
+pub fn server_process(args: &[&str]) -> Command {
+    let mut command = Command::new(bin("sync-server"));
+    // On PostgreSQL, a command naming a server's data directory works on that server's database.
+    let data_dir = args
+        .windows(2)
+        .find(|pair| pair[0] == "--data-dir")
+        .map(|pair| Path::new(pair[1]));
+    if !args.contains(&"--database")
+        && let Some(url) = data_dir.and_then(database_url)
+    {
+        command.args(["--database", &url]);
+    }
+    command.args(args);
+    command
 }
 
 /// A memory figure of process `pid` from `/proc/PID/status` (`field` such as `VmRSS:` or

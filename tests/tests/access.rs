@@ -4,102 +4,14 @@
 //! dropped, a submitted document is frozen for its parties until the municipality decides, and
 //! an edit after approval starts a new round while the approval stays with its version.
 
+mod support;
+
 use std::time::Duration;
 
-use document::{Author, Edit};
-use e2e::{Api, Server, root};
-use samod::{BackoffConfig, DocHandle, PeerId, Repo};
+use e2e::{Api, Server};
+use samod::DocHandle;
 use serde_json::{Value, json};
-
-/// How long a peer waits for a document before calling it unavailable.
-const FIND_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A samod peer logged in as a demo user, dialed into the server.
-struct Peer {
-    repo: Repo,
-    login: String,
-}
-
-impl Peer {
-    async fn connect(server: &Server, login: &str) -> Peer {
-        // A blocking login is fine here: it happens before the peer exists.
-        let token = Api::demo(server, login).token.unwrap();
-        let peer = format!("u:{login}:{}", uuid_like());
-        let repo = Repo::build_tokio()
-            .with_peer_id(PeerId::from(peer.as_str()))
-            .load()
-            .await;
-        let url = url::Url::parse(&format!(
-            "ws://{}/sync?token={token}&peer={peer}",
-            server.addr()
-        ))
-        .unwrap();
-        let dialer = repo
-            .dial_websocket(
-                url,
-                BackoffConfig {
-                    initial_delay: Duration::from_millis(100),
-                    max_delay: Duration::from_millis(500),
-                    max_retries: Some(1),
-                },
-            )
-            .unwrap();
-        tokio::time::timeout(Duration::from_secs(10), dialer.established())
-            .await
-            .expect("connected in time")
-            .expect("connected");
-        Peer {
-            repo,
-            login: login.to_owned(),
-        }
-    }
-
-    /// The document, or `None` when the server does not give it within the timeout.
-    async fn find(&self, id: &str) -> Option<DocHandle> {
-        let id: samod::DocumentId = id.parse().unwrap();
-        tokio::time::timeout(FIND_TIMEOUT, self.repo.find(id))
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .flatten()
-    }
-
-    /// Sets `pointer` to `value` in the local copy.
-    fn set(&self, handle: &DocHandle, pointer: &str, value: Value) {
-        let catalogue = forms::Catalogue::load(root().join("forms")).unwrap();
-        let author = Author {
-            id: self.login.clone(),
-            name: self.login.clone(),
-        };
-        handle
-            .with_document(|doc| {
-                document::apply(
-                    doc,
-                    &catalogue,
-                    &[Edit::Set {
-                        pointer: pointer.to_owned(),
-                        value,
-                    }],
-                    &author,
-                    None,
-                )
-            })
-            .unwrap();
-    }
-
-    async fn stop(self) {
-        self.repo.stop().await;
-    }
-}
-
-/// A replica id unique within the test run.
-fn uuid_like() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{nanos:x}")
-}
+use support::peer::Peer;
 
 /// The demo's documents as (id, form, owner school), read by the administrator.
 fn document(server: &Server, form: &str, school: &str) -> String {
@@ -285,7 +197,7 @@ fn an_edit_to_a_decided_document_is_recorded_as_it_arrives() {
     };
     assert_eq!(listed("editor")["status"], "collected");
     let edits = || {
-        let store = store::Store::open(server.data_dir.join("ravenstvo.sqlite3")).unwrap();
+        let store = e2e::open_store(&server.data_dir);
         store
             .audit_log()
             .unwrap()

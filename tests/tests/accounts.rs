@@ -201,7 +201,7 @@ fn an_administrator_resets_a_password_and_closes_every_session() {
 
     let out = server_command(&["audit", "verify", "--data-dir", &data]);
     assert!(out.status.success(), "{out:?}");
-    let store = store::Store::open(server.data_dir.join("ravenstvo.sqlite3")).unwrap();
+    let store = e2e::open_store(&server.data_dir);
     let acts: Vec<(String, String, String)> = store
         .audit_log()
         .unwrap()
@@ -231,7 +231,7 @@ fn logins_failed_logins_and_logouts_are_security_events_in_the_audit_log() {
     let (status, _) = coordinator.post("/api/logout", &json!({}));
     assert_eq!(status, 204);
 
-    let store = store::Store::open(server.data_dir.join("ravenstvo.sqlite3")).unwrap();
+    let store = e2e::open_store(&server.data_dir);
     let log = store.audit_log().unwrap();
     let events: Vec<(&str, &str, &str)> = log
         .iter()

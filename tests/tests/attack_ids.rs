@@ -99,7 +99,7 @@ fn record(api: &Api, id: &str) -> (String, Value, Value) {
 
 /// The audit rows of `action`, as (actor, subject, details).
 fn audited(server: &Server, action: &str) -> Vec<(String, String, Value)> {
-    let store = store::Store::open(server.data_dir.join("ravenstvo.sqlite3")).unwrap();
+    let store = e2e::open_store(&server.data_dir);
     store
         .audit_log()
         .unwrap()

@@ -105,7 +105,7 @@ fn wrong_logins(n: usize, login: impl Fn(usize) -> String) -> Vec<Value> {
 
 /// The logins of the `login-failed` rows in the audit log, one per checked wrong password.
 fn failed_logins(server: &Server) -> Vec<String> {
-    let store = store::Store::open(server.data_dir.join("ravenstvo.sqlite3")).expect("database");
+    let store = e2e::open_store(&server.data_dir);
     let log = store.audit_log().expect("audit log");
     log.into_iter()
         .filter(|row| row.action == "login-failed")

@@ -7,7 +7,7 @@ use automerge::{ObjType, ROOT, ReadDoc};
 use e2e::{Api, Server, writable_document};
 use samod::Repo;
 use serde_json::json;
-use store::{SqliteStorage, Store};
+use store::SqliteStorage;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deep_document_already_stored_is_refused_by_every_reader_after_a_restart() {
@@ -25,7 +25,7 @@ async fn a_deep_document_already_stored_is_refused_by_every_reader_after_a_resta
 
     // Write the deep value straight into the server's database, as an unguarded server would
     // have stored it.
-    let store = Store::open(data_dir.join("ravenstvo.sqlite3")).unwrap();
+    let store = e2e::open_store(&data_dir);
     let repo = Repo::build_tokio()
         .with_storage(SqliteStorage::new(store))
         .load()

@@ -7,7 +7,7 @@ use automerge::{ObjType, ROOT, ReadDoc, ScalarValue, Value as AmValue};
 use e2e::{Api, Server};
 use samod::Repo;
 use serde_json::json;
-use store::{SqliteStorage, Store};
+use store::SqliteStorage;
 
 /// The demo programme of the school «krasnoe», by the administrator who sees every document.
 fn krasnoe_programme(server: &Server) -> String {
@@ -47,7 +47,7 @@ async fn a_programme_stored_in_the_1_x_shapes_is_submitted_in_the_new_ones() {
 
     // Turn every plan row back into the 1.x shape, straight in the server's database, as a
     // document written before the change was stored.
-    let store = Store::open(data_dir.join("ravenstvo.sqlite3")).unwrap();
+    let store = e2e::open_store(&data_dir);
     let repo = Repo::build_tokio()
         .with_storage(SqliteStorage::new(store))
         .load()

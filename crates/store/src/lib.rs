@@ -41,6 +41,7 @@ mod identifications;
 mod ids;
 mod key;
 mod migrations;
+mod notices;
 mod passwords;
 mod postgres;
 mod records;
@@ -59,8 +60,15 @@ pub use health::{HealthSnapshot, StorageFailure, StorageHealth, StorageOp};
 pub use identifications::{Confirmed, Identification, IdentifiedSchool, NewIdentification};
 pub use ids::{DocumentIdError, document_id, repo_document_id};
 pub use key::{key_from_str, key_to_string};
+pub use notices::Notice;
 pub use passwords::PASSWORD_CHECKS_AT_ONCE;
 pub use records::{DocumentRecord, Pinned, SignatureRecord, SubmissionRecord};
 pub use storage::{DocumentStorage, SqliteStorage};
 pub use store::{Store, StoreStats};
 pub use yjs::COMPACT_AFTER_UPDATES;
+
+/// The schema version this code brings a database to (the last migration's), the same on
+/// SQLite and PostgreSQL.
+pub fn schema_version() -> u32 {
+    migrations::supported_version()
+}

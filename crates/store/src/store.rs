@@ -230,6 +230,60 @@ impl Store {
         })
     }
 
+    /// Every setting whose key starts with `prefix`, by key.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the query fails.
+    pub fn settings_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.settings_with_prefix(prefix);
+        }
+        self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT key, value FROM settings WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key",
+            )?
+            .query_map([prefix], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect()
+        })
+    }
+
+    /// The setting `key`, set to `value` first if it had none: when several processes start
+    /// at once, all of them get the value of the one that set it.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the database fails.
+    pub fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.setting_or_insert(key, value);
+        }
+        self.write(|conn| {
+            conn.prepare_cached(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+            )?
+            .execute([key, value])?;
+            conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+                .query_row([key], |row| row.get(0))
+        })
+    }
+
+    /// Removes the setting `key`, if any.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the write fails.
+    pub fn delete_setting(&self, key: &str) -> Result<(), StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg.delete_setting(key);
+        }
+        self.write(|conn| {
+            conn.prepare_cached("DELETE FROM settings WHERE key = ?1")?
+                .execute([key])
+                .map(drop)
+        })
+    }
+
     /// The automerge-repo document ids this replica holds data for, sorted.
     ///
     /// samod keeps everything about a document under keys whose first component is the

@@ -20,6 +20,7 @@
 //! A refusal closes the connection: an honest client never sends such messages, and a
 //! reconnecting one resynchronises from scratch, so nothing it holds is lost.
 
+use crate::replicas::is_replica_peer;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -120,6 +121,10 @@ impl Guard {
                 Verdict::Close(format!("{} before join", envelope.kind)),
                 message,
             );
+        }
+        if is_replica_peer(&self.peer) {
+            // Another replica of this server: it judged what its own clients sent.
+            return (Verdict::Forward, message);
         }
         let document = match envelope.document.map(canonical) {
             None => None,

@@ -22,6 +22,7 @@ use serde::Deserialize;
 use crate::access::user_of_peer;
 use crate::api::auth::{authenticate, bearer};
 use crate::api::error::ApiError;
+use crate::replicas::is_replica_peer;
 use crate::state::AppState;
 use connection::Closer;
 
@@ -42,6 +43,9 @@ pub struct SyncQuery {
     token: Option<String>,
     /// The peer id the replica announces in its handshake: `u:<user>:<replica>`.
     peer: Option<String>,
+    /// The cluster's secret, when another server replica on the same database dials in
+    /// (its peer id is then `r:<uuid>`; see [`crate::replicas`]).
+    replica: Option<String>,
 }
 
 /// Checks the token and the claimed peer id, then upgrades to a websocket bound to that peer.
@@ -51,6 +55,9 @@ pub async fn upgrade(
     Query(query): Query<SyncQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    if let Some(secret) = &query.replica {
+        return upgrade_replica(state, secret, query.peer, upgrade);
+    }
     let Some(token) = query.token.or_else(|| bearer(&headers)) else {
         return ApiError::unauthorized().into_response();
     };
@@ -88,6 +95,33 @@ pub async fn upgrade(
         .on_upgrade(move |socket| async move {
             let closer = Closer::default();
             let registration = state.sessions.register(&token, closer.clone());
+            connection::accept(&state, socket, peer, closer, registration);
+        })
+}
+
+/// Another replica of this server on the same database dialing in: admitted with the cluster's
+/// secret and a replica peer id, and trusted with every document (each replica applied the
+/// permission table to what its own clients sent).
+fn upgrade_replica(
+    state: AppState,
+    secret: &str,
+    peer: Option<String>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let admitted = state.cluster.as_ref().is_some_and(|c| c.admits(secret));
+    if !admitted {
+        return ApiError::unauthorized().into_response();
+    }
+    let Some(peer) = peer.filter(|p| is_replica_peer(p) && p.len() <= wire::MAX_NAME_CHARS) else {
+        return ApiError::bad_request("не указан идентификатор сервера (?peer=r:<uuid>)")
+            .into_response();
+    };
+    upgrade
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| async move {
+            let closer = Closer::default();
+            let registration = state.sessions.register_replica(closer.clone());
             connection::accept(&state, socket, peer, closer, registration);
         })
 }

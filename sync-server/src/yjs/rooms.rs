@@ -19,7 +19,12 @@ use store::Store;
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, broadcast, mpsc, oneshot};
 use yrs::sync::Awareness;
 
+use crate::replicas::{Cluster, tell_narratives};
 use crate::state::AppState;
+
+/// The sender id relayed updates carry when they came from another replica (no connection of
+/// this server has it, so every connection receives them).
+const FROM_ANOTHER_REPLICA: u64 = u64::MAX;
 
 /// How often the compaction task looks for documents with many updates.
 pub const COMPACT_INTERVAL: Duration = Duration::from_secs(5);
@@ -92,6 +97,8 @@ pub struct Rooms {
     loading: AsyncMutex<()>,
     /// Counts changes of document records and accounts (see [`Rooms::epoch`]).
     epoch: AtomicU64,
+    /// The replicas to tell of stored updates, when the database is shared.
+    cluster: std::sync::OnceLock<Arc<Cluster>>,
 }
 
 impl Rooms {
@@ -107,7 +114,14 @@ impl Rooms {
         let narratives = load(store, id).await?;
         let (relay, _) = broadcast::channel(ROOM_QUEUE);
         let (appends, queued) = mpsc::channel(APPEND_QUEUE);
-        tokio::spawn(write(store.clone(), id.to_owned(), queued, relay.clone()));
+        let cluster = self.cluster.get().cloned();
+        tokio::spawn(write(
+            store.clone(),
+            id.to_owned(),
+            queued,
+            relay.clone(),
+            cluster,
+        ));
         let room = Arc::new(Room {
             awareness: Arc::new(AsyncMutex::new(Awareness::new(narratives.doc().clone()))),
             relay,
@@ -153,6 +167,72 @@ impl Rooms {
         self.epoch.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// Tells `cluster` of every update the rooms store from now on.
+    pub fn tell(&self, cluster: Arc<Cluster>) {
+        let _ = self.cluster.set(cluster);
+    }
+
+    /// Brings document `id`'s room, if loaded, up to what is stored (another replica stored
+    /// updates): applies the stored state and updates and relays what the room lacked to its
+    /// connections. Yjs ignores what the room already has.
+    pub async fn refresh(&self, store: &Store, id: &str) {
+        let Some(room) = self.loaded(id) else {
+            return;
+        };
+        let (reading, doc) = (store.clone(), id.to_owned());
+        let stored = match tokio::task::spawn_blocking(move || reading.yjs_updates(&doc)).await {
+            Ok(Ok(stored)) => stored,
+            Ok(Err(error)) => {
+                tracing::warn!(document = %id, %error, "cannot read another replica's narrative updates");
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(document = %id, %error, "reading another replica's narrative updates panicked");
+                return;
+            }
+        };
+        let lacked = {
+            use yrs::updates::decoder::Decode;
+            use yrs::{ReadTxn, Transact, Update};
+            let awareness = room.awareness.lock().await;
+            let doc = awareness.doc();
+            let before = doc.transact().state_vector();
+            {
+                let mut txn = doc.transact_mut();
+                for bytes in &stored {
+                    // Stored bytes were checked before they were stored.
+                    match Update::decode_v1(bytes) {
+                        Ok(update) => {
+                            if let Err(error) = txn.apply_update(update) {
+                                tracing::warn!(document = %id, %error, "a stored narrative update does not apply");
+                            }
+                        }
+                        Err(error) => {
+                            tracing::warn!(document = %id, %error, "a stored narrative update does not decode");
+                        }
+                    }
+                }
+            }
+            let txn = doc.transact();
+            (txn.state_vector() != before).then(|| txn.encode_state_as_update_v1(&before))
+        };
+        if let Some(update) = lacked {
+            use yrs::sync::{Message, SyncMessage};
+            use yrs::updates::encoder::Encode;
+            let relayed = Message::Sync(SyncMessage::Update(update)).encode_v1();
+            let _ = room.relay.send((FROM_ANOTHER_REPLICA, Arc::new(relayed)));
+        }
+    }
+
+    /// [`Rooms::refresh`] for every loaded room (notices from other replicas may have been
+    /// missed).
+    pub async fn refresh_all(&self, store: &Store) {
+        let ids: Vec<String> = self.lock().keys().cloned().collect();
+        for id in ids {
+            self.refresh(store, &id).await;
+        }
+    }
+
     /// Document `id`'s room if it is loaded.
     pub fn loaded(&self, id: &str) -> Option<Arc<Room>> {
         self.lock().get(id).cloned()
@@ -189,6 +269,7 @@ async fn write(
     id: String,
     mut queued: mpsc::Receiver<Append>,
     relay: broadcast::Sender<(u64, Arc<Vec<u8>>)>,
+    cluster: Option<Arc<Cluster>>,
 ) {
     let mut batch = Vec::with_capacity(APPEND_BATCH);
     while queued.recv_many(&mut batch, APPEND_BATCH).await > 0 {
@@ -213,6 +294,9 @@ async fn write(
                 }
             }
             tokio::time::sleep(RETRY_AFTER).await;
+        }
+        if let Some(cluster) = cluster.as_ref().filter(|_| !updates.is_empty()) {
+            tell_narratives(&store, cluster, &id).await;
         }
         for append in batch.drain(..) {
             match append {
@@ -283,6 +367,9 @@ pub async fn compact_one(state: &AppState, id: &str) -> anyhow::Result<usize> {
     let room = state.yjs.loaded(id);
     let store = state.store.clone();
     let doc = id.to_owned();
+    // With other replicas on the database, the room may lack updates they stored: compact what
+    // is stored, under the database's lock, never the room's copy.
+    let room = room.filter(|_| !store.shared_by_processes());
     let Some(room) = room else {
         let merged = tokio::task::spawn_blocking(move || store.compact_yjs(&doc)).await??;
         tracing::debug!(document = %id, merged, elapsed = ?started.elapsed(), "narratives compacted by replay");

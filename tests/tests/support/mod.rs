@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod peer;
+
 use std::time::Duration;
 
 use document::narrative::Narratives;

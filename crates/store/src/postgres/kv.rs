@@ -33,6 +33,44 @@ impl Postgres {
         })
     }
 
+    /// See [`Store::settings_with_prefix`](crate::Store::settings_with_prefix).
+    pub(crate) fn settings_with_prefix(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        self.run(|client| {
+            Ok(client
+                .query(
+                    "SELECT key, value FROM settings WHERE left(key, length($1)) = $1 ORDER BY key",
+                    &[&prefix],
+                )?
+                .iter()
+                .map(|row| (row.get(0), row.get(1)))
+                .collect())
+        })
+    }
+
+    /// See [`Store::setting_or_insert`](crate::Store::setting_or_insert).
+    pub(crate) fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError> {
+        self.run(|client| {
+            client.execute(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                &[&key, &value],
+            )?;
+            Ok(client
+                .query_one("SELECT value FROM settings WHERE key = $1", &[&key])?
+                .get(0))
+        })
+    }
+
+    /// See [`Store::delete_setting`](crate::Store::delete_setting).
+    pub(crate) fn delete_setting(&self, key: &str) -> Result<(), StoreError> {
+        self.run(|client| {
+            client.execute("DELETE FROM settings WHERE key = $1", &[&key])?;
+            Ok(())
+        })
+    }
+
     /// See [`Store::document_ids`](crate::Store::document_ids).
     pub(crate) fn document_ids(&self) -> Result<Vec<String>, StoreError> {
         self.run(|client| {

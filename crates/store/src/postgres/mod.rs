@@ -33,6 +33,7 @@ mod campaigns;
 mod identifications;
 mod kv;
 mod migrations;
+mod notices;
 mod records;
 mod workers;
 mod yjs;
@@ -84,6 +85,8 @@ pub(crate) struct Postgres {
     workers: workers::Workers,
     /// The URL with its password hidden.
     shown: String,
+    /// Where to connect, for connections outside the pool (the listener of notices).
+    config: postgres::Config,
 }
 
 impl Postgres {
@@ -95,7 +98,7 @@ impl Postgres {
             source,
         };
         let config: postgres::Config = url.parse().map_err(|e| connecting(Box::new(e)))?;
-        let manager = PostgresConnectionManager::new(config, NoTls);
+        let manager = PostgresConnectionManager::new(config.clone(), NoTls);
         let pool = off_runtime(|| {
             Pool::builder()
                 .max_size(MAX_CONNECTIONS)
@@ -108,6 +111,7 @@ impl Postgres {
             pool: Some(pool),
             workers: workers::Workers::new(MAX_CONNECTIONS as usize, "ravenstvo-pg"),
             shown,
+            config,
         };
         pg.run(migrations::migrate)?;
         Ok(pg)
