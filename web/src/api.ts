@@ -85,6 +85,18 @@ export interface CommentView {
   pointer: string;
   field: string | null;
   text: string;
+  /** The passage of a narrative the comment is on, if not the whole field. */
+  passage?: Passage;
+  /** The passage's words as submitted, quoted by the server (present with `passage`). */
+  quote?: string;
+}
+
+/** A passage of a narrative's plain text (`narrative/plain.ts`): characters `start` up to
+ * `end` (not included), counted in code points as `Array.from(text)` yields them, not UTF-16
+ * units, as the server counts Rust `char`s. */
+export interface Passage {
+  start: number;
+  end: number;
 }
 
 /** A director's signature. */
@@ -144,6 +156,8 @@ export interface DiffView {
 export interface NewComment {
   pointer: string;
   text: string;
+  /** Only on a narrative field: the passage the comment is on (the server quotes it). */
+  passage?: Passage;
 }
 
 /** Filters of the regional registry; absent means any. */

@@ -142,6 +142,29 @@ pub struct CommentView {
     pub field: Option<String>,
     /// The comment.
     pub text: String,
+    /// The passage of a narrative field the comment is on (absent for a comment on the whole
+    /// field): character offsets into the narrative's plain text as submitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passage: Option<Passage>,
+    /// The words of `passage` in the submitted version, quoted by the server when the comment
+    /// was made: they stay what the reviewer meant however the text changes later. Present
+    /// exactly when `passage` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
+}
+
+/// A passage of a narrative's plain text: the characters from `start` up to (not including)
+/// `end`. Offsets count Unicode scalar values (Rust `char`s; in JavaScript, code points as
+/// `Array.from(text)` yields them, not UTF-16 units) of the plain text the server validates
+/// and shows: one line per block joined by `\n`, bullet items starting `• `, ordered items
+/// `1. ` (`document::narrative::plain_text`; in the web app `narrative/plain.ts`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Passage {
+    /// The first character of the passage, from 0.
+    pub start: u32,
+    /// The character after the passage's last; greater than `start` and at most the text's
+    /// length.
+    pub end: u32,
 }
 
 /// A director's signature on a submission.
@@ -335,6 +358,12 @@ pub struct NewComment {
     pub pointer: String,
     /// What should change.
     pub text: String,
+    /// A passage of the field's text the comment is on; only for a narrative field (`x-narrative`),
+    /// offsets into its plain text in the version under review (see [`Passage`]). The server
+    /// refuses (422) a passage on another field, an empty one or one past the text's end, and
+    /// quotes the passage itself ([`CommentView::quote`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passage: Option<Passage>,
 }
 
 /// `POST /api/documents/{id}/review` body.

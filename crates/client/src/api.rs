@@ -20,7 +20,7 @@ pub use api_types::{
 };
 pub use api_types::{
     ChangeView, CommentView, DiffView, DocumentDetail, DocumentSummary, ErrorBody, LoginRequest,
-    LoginResponse, NewComment, OrgView, PasswordChange, RegisterRequest, RegistryFilter,
+    LoginResponse, NewComment, OrgView, Passage, PasswordChange, RegisterRequest, RegistryFilter,
     RegistryRow, ReviewRequest, RoleView, SessionsClosed, SignatureView, SubmissionView,
     SubmitRequest, Verdict, WhoAmI,
 };

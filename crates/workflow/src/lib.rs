@@ -36,8 +36,8 @@ pub use access::{
 };
 pub use document::{DocumentId, DocumentRef, FormKind};
 pub use lifecycle::{
-    Comment, Context, Heads, InvalidState, Review, Signature, State, Status, Submission,
-    SubmissionId, Transition, TransitionError, Verdict, apply,
+    Comment, Context, Heads, InvalidState, Passage, PassageError, Review, Signature, State, Status,
+    Submission, SubmissionId, Transition, TransitionError, Verdict, apply,
 };
 pub use names::ParseError;
 pub use org::{Directory, DirectoryError, OrgId, OrgKind, Organisation};

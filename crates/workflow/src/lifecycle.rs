@@ -228,6 +228,98 @@ pub struct Comment {
     pub pointer: String,
     /// What should change, in the reviewer's words.
     pub text: String,
+    /// The passage of a narrative field the comment is on, when it is on a part of the text
+    /// rather than the whole field. Absent in comments stored before passages existed, and
+    /// left out when serialised without one, so those comments read and hash as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passage: Option<Passage>,
+}
+
+/// A passage of a narrative's plain text, as the submitted version holds it: the characters
+/// from `start` up to (not including) `end`, counted in Unicode scalar values (Rust `char`s,
+/// JavaScript code points, not UTF-16 units), and the words themselves.
+///
+/// The quote is kept beside the offsets because the text moves on after a return: the school
+/// must still see exactly which words the reviewer meant. Only [`Passage::in_text`] makes one
+/// from offsets, so the quote is always the text's own, never a client's say-so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Passage {
+    /// The first character of the passage, from 0.
+    pub start: usize,
+    /// The character after the passage's last; greater than `start`.
+    pub end: usize,
+    /// The text between `start` and `end`.
+    pub quote: String,
+}
+
+/// Why offsets do not name a passage of a text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PassageError {
+    /// The passage would hold no character (`start >= end`).
+    #[error("passage {start}..{end} holds no character")]
+    Empty {
+        /// The offset given as start.
+        start: usize,
+        /// The offset given as end.
+        end: usize,
+    },
+    /// The passage ends past the end of the text.
+    #[error("passage {start}..{end} ends past the text's {len} characters")]
+    PastTheEnd {
+        /// The offset given as start.
+        start: usize,
+        /// The offset given as end.
+        end: usize,
+        /// The text's length in characters.
+        len: usize,
+    },
+}
+
+impl PassageError {
+    /// The error in Russian, for the reviewer, naming the field (`field`: its Russian name).
+    pub fn message_ru(&self, field: &str) -> String {
+        match self {
+            PassageError::Empty { start, end } => format!(
+                "замечание к полю «{field}»: отрывок с {start} по {end} символ пуст; выделите \
+                 хотя бы один символ текста"
+            ),
+            PassageError::PastTheEnd { start, end, len } => format!(
+                "замечание к полю «{field}»: отрывок с {start} по {end} символ выходит за конец \
+                 текста поданной версии ({len} симв.)"
+            ),
+        }
+    }
+}
+
+impl Passage {
+    /// The passage `start..end` of `text` (offsets in characters), with its quote, or why
+    /// there is none: `start < end <= ` the text's length in characters.
+    pub fn in_text(text: &str, start: usize, end: usize) -> Result<Passage, PassageError> {
+        if start >= end {
+            return Err(PassageError::Empty { start, end });
+        }
+        let mut chars = text.char_indices().map(|(at, _)| at).chain([text.len()]);
+        let from = chars.nth(start);
+        let to = chars.nth(end - start - 1);
+        match (from, to) {
+            (Some(from), Some(to)) => Ok(Passage {
+                start,
+                end,
+                quote: text[from..to].to_owned(),
+            }),
+            _ => Err(PassageError::PastTheEnd {
+                start,
+                end,
+                len: text.chars().count(),
+            }),
+        }
+    }
+
+    /// Whether the passage is one [`Passage::in_text`] could have made: not empty, its quote
+    /// as many characters long as its offsets say.
+    pub fn is_consistent(&self) -> bool {
+        self.start < self.end && self.quote.chars().count() == self.end - self.start
+    }
 }
 
 /// One step of a document's life, as asked for by a person.
@@ -410,6 +502,12 @@ pub enum TransitionError {
         /// The field the blank comment is on.
         pointer: String,
     },
+    /// A comment's passage holds no character or its quote does not match its offsets.
+    #[error("the passage of the comment on {pointer:?} is empty or does not match its quote")]
+    BadPassage {
+        /// The field the comment is on.
+        pointer: String,
+    },
     /// Collecting a document that is not approved.
     #[error("only approved documents are collected, this one is {status}")]
     NotApproved {
@@ -480,6 +578,9 @@ impl TransitionError {
             }
             TransitionError::BlankComment { pointer } => {
                 format!("замечание к полю «{pointer}» пустое")
+            }
+            TransitionError::BadPassage { pointer } => {
+                format!("отрывок в замечании к полю «{pointer}» пуст или не совпадает с цитатой")
             }
             TransitionError::NotApproved { status } => format!(
                 "в реестр принимают только одобренные документы, а этот документ в статусе «{}»",
@@ -725,6 +826,14 @@ impl State {
                 pointer: blank.pointer.clone(),
             });
         }
+        if let Some(bad) = comments
+            .iter()
+            .find(|c| c.passage.as_ref().is_some_and(|p| !p.is_consistent()))
+        {
+            return Err(TransitionError::BadPassage {
+                pointer: bad.pointer.clone(),
+            });
+        }
         submission.review = Some(Review {
             by: ctx.actor.clone(),
             verdict: Verdict::Returned {
@@ -886,5 +995,78 @@ impl TryFrom<StateRecord> for State {
             record.round,
             record.submissions,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passage_counts_characters_not_bytes_or_utf16_units() {
+        // «ё» is two bytes in UTF-8, «𝔸» four bytes and two UTF-16 units: one character each.
+        let text = "Ёлка 𝔸 и ель";
+        let passage = Passage::in_text(text, 5, 8).unwrap();
+        assert_eq!(passage.quote, "𝔸 и");
+        assert_eq!((passage.start, passage.end), (5, 8));
+        assert!(passage.is_consistent());
+        assert_eq!(Passage::in_text(text, 0, 12).unwrap().quote, text);
+        assert_eq!(Passage::in_text(text, 11, 12).unwrap().quote, "ь");
+    }
+
+    #[test]
+    fn passage_must_hold_a_character_of_the_text() {
+        let text = "абв";
+        assert_eq!(
+            Passage::in_text(text, 2, 2),
+            Err(PassageError::Empty { start: 2, end: 2 })
+        );
+        assert_eq!(
+            Passage::in_text(text, 2, 1),
+            Err(PassageError::Empty { start: 2, end: 1 })
+        );
+        assert_eq!(
+            Passage::in_text(text, 1, 4),
+            Err(PassageError::PastTheEnd {
+                start: 1,
+                end: 4,
+                len: 3
+            })
+        );
+        assert_eq!(
+            Passage::in_text(text, 7, 9),
+            Err(PassageError::PastTheEnd {
+                start: 7,
+                end: 9,
+                len: 3
+            })
+        );
+        assert!(matches!(
+            Passage::in_text("", 0, 1),
+            Err(PassageError::PastTheEnd { len: 0, .. })
+        ));
+        let message = Passage::in_text(text, 1, 4)
+            .unwrap_err()
+            .message_ru("Анализ причин");
+        assert!(message.contains("«Анализ причин»"), "{message}");
+        assert!(message.contains("3 симв."), "{message}");
+    }
+
+    #[test]
+    fn comments_stored_before_passages_still_read_and_serialise_as_before() {
+        let old = r#"{"pointer":"/goals","text":"уточнить"}"#;
+        let comment: Comment = serde_json::from_str(old).unwrap();
+        assert_eq!(comment.passage, None);
+        assert_eq!(serde_json::to_string(&comment).unwrap(), old);
+        let with = Comment {
+            passage: Some(Passage::in_text("одна цель", 5, 9).unwrap()),
+            ..comment
+        };
+        let json = serde_json::to_string(&with).unwrap();
+        assert!(
+            json.contains(r#""passage":{"start":5,"end":9,"quote":"цель"}"#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<Comment>(&json).unwrap(), with);
     }
 }

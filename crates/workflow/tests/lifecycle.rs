@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 use workflow::{
-    Comment, Context, DocumentRef, FormKind, Heads, OrgId, Review, State, Status, Submission,
-    SubmissionId, Transition, TransitionError, UserId, Verdict, apply,
+    Comment, Context, DocumentRef, FormKind, Heads, OrgId, Passage, Review, State, Status,
+    Submission, SubmissionId, Transition, TransitionError, UserId, Verdict, apply,
 };
 
 const OWNER: &str = "school-3";
@@ -35,6 +35,7 @@ fn comment(pointer: &str, text: &str) -> Comment {
     Comment {
         pointer: pointer.to_owned(),
         text: text.to_owned(),
+        passage: None,
     }
 }
 
@@ -396,6 +397,70 @@ fn returned_document_keeps_reviewer_comments_after_the_next_edit() {
             verdict: Verdict::Returned { comments },
         })
     );
+}
+
+#[test]
+fn returned_document_keeps_the_passages_its_comments_quote() {
+    let form = FormKind::SchoolProgramme;
+    let submitted = fixture(form, "submitted");
+    let on_passage = Comment {
+        passage: Some(Passage::in_text("Низкая мотивация учеников", 7, 16).unwrap()),
+        ..comment("/analysis/causes", "чья мотивация?")
+    };
+    let comments = vec![on_passage, comment("/goals", "уточнить")];
+    let returned = apply(
+        &submitted,
+        &return_with(comments.clone()),
+        &ctx(form, "reviewer"),
+    )
+    .unwrap();
+    let Some(Review {
+        verdict: Verdict::Returned { comments: kept },
+        ..
+    }) = &returned.latest().unwrap().review
+    else {
+        panic!("not returned: {returned:?}");
+    };
+    assert_eq!(kept, &comments);
+    assert_eq!(kept[0].passage.as_ref().unwrap().quote, "мотивация");
+    let restored: State = serde_json::from_str(&serde_json::to_string(&returned).unwrap()).unwrap();
+    assert_eq!(restored, returned);
+}
+
+#[test]
+fn a_passage_that_holds_nothing_or_misquotes_its_offsets_is_refused() {
+    let form = FormKind::SchoolProgramme;
+    let submitted = fixture(form, "submitted");
+    for passage in [
+        Passage {
+            start: 3,
+            end: 3,
+            quote: String::new(),
+        },
+        Passage {
+            start: 0,
+            end: 4,
+            quote: "слишком длинная цитата".to_owned(),
+        },
+    ] {
+        let bad = Comment {
+            passage: Some(passage),
+            ..comment("/analysis/causes", "текст")
+        };
+        let refused = apply(
+            &submitted,
+            &return_with(vec![comment("/goals", "уточнить"), bad]),
+            &ctx(form, "reviewer"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            refused,
+            E::BadPassage {
+                pointer: "/analysis/causes".to_owned()
+            }
+        );
+        assert!(refused.message_ru().contains("«/analysis/causes»"));
+    }
 }
 
 #[test]

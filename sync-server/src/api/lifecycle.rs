@@ -8,7 +8,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use store::{DocumentRecord, Pinned};
-use workflow::{Action, Comment, Directory, Heads, Transition, TransitionError, signing_party};
+use workflow::{
+    Action, Comment, Directory, Heads, Passage, Transition, TransitionError, signing_party,
+};
 
 use crate::access::Changed;
 use crate::api::auth::Caller;
@@ -264,11 +266,14 @@ pub async fn sign(
 }
 
 /// The municipality approves the version under review, or returns it with comments attached
-/// to fields.
+/// to fields, or to passages of narrative fields (quoted from the version under review).
 #[utoipa::path(post, path = "/api/documents/{id}/review", tag = "lifecycle",
     security(("bearer" = [])), params(("id" = String, Path)), request_body = ReviewRequest,
     responses((status = 200, body = DocumentSummary), (status = 403, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody),
+        (status = 422, description = "Замечание к неизвестному полю, пустое, или отрывок не в \
+            повествовательном поле (`not-a-narrative`), пустой или за концом текста \
+            (`bad-passage`)", body = ErrorBody)))]
 pub async fn review(
     State(state): State<AppState>,
     caller: Caller,
@@ -301,18 +306,98 @@ pub async fn review(
     let transition = match request.verdict {
         Verdict::Approve => Transition::Approve,
         Verdict::Return => Transition::Return {
-            comments: request
-                .comments
-                .into_iter()
-                .map(|c| Comment {
-                    pointer: c.pointer,
-                    text: c.text,
-                })
-                .collect(),
+            comments: with_passages(&state, &record, request.comments).await?,
         },
     };
     let next = run(&state, &caller, &record, transition, None).await?;
     Ok(Json(summary(&dir, &caller, &next)))
+}
+
+/// The comments of a return as the lifecycle keeps them: each passage checked against the
+/// narrative it points into, as the version under review holds it (its pinned content, so
+/// later edits cannot move the words), and quoted from there. A passage is refused (422,
+/// naming the field) on a field that is not a narrative, when empty or past the text's end.
+/// With no submission under review nothing is checked here: the transition is refused anyway.
+async fn with_passages(
+    state: &AppState,
+    record: &DocumentRecord,
+    comments: Vec<api_types::NewComment>,
+) -> Result<Vec<Comment>, ApiError> {
+    let plain = |c: api_types::NewComment| Comment {
+        pointer: c.pointer,
+        text: c.text,
+        passage: None,
+    };
+    let under_review = record
+        .state
+        .current()
+        .filter(|s| s.review.is_none())
+        .map(|s| s.id.round);
+    let Some(round) = under_review.filter(|_| comments.iter().any(|c| c.passage.is_some())) else {
+        return Ok(comments.into_iter().map(plain).collect());
+    };
+    let form_id = record.document.form.form_id();
+    let field = |pointer: &str| match state.catalogue.form(form_id) {
+        _ if pointer.is_empty() => "документ в целом".to_owned(),
+        Ok(form) => state.catalogue.field_name(form, pointer),
+        Err(_) => pointer.to_owned(),
+    };
+    let store = state.store.clone();
+    let id = record.document.id.clone();
+    let submissions = blocking(move || store.submissions(&id)).await?;
+    let content: serde_json::Value = submissions
+        .iter()
+        .find(|s| s.round == round)
+        .map(|s| serde_json::from_str(&s.pinned.content))
+        .transpose()
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::internal(format!("no pinned content for round {round}")))?;
+    comments
+        .into_iter()
+        .map(|c| {
+            let Some(range) = c.passage else {
+                return Ok(plain(c));
+            };
+            let details = serde_json::json!({
+                "pointer": c.pointer, "start": range.start, "end": range.end,
+            });
+            let narrative = !c.pointer.is_empty()
+                && document::narrative::is_narrative(&state.catalogue, form_id, &c.pointer)
+                    .unwrap_or(false);
+            if !narrative {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "not-a-narrative",
+                    format!(
+                        "замечание к полю «{}»: отрывок текста можно указать только в поле с \
+                         форматированным текстом (повествовании); уберите отрывок или выберите \
+                         такое поле",
+                        field(&c.pointer)
+                    ),
+                )
+                .with_details(details));
+            }
+            // A narrative the submitted version left empty is absent or "" in its content.
+            let text = content
+                .pointer(&c.pointer)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default();
+            let passage = Passage::in_text(text, range.start as usize, range.end as usize)
+                .map_err(|e| {
+                    ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "bad-passage",
+                        e.message_ru(&field(&c.pointer)),
+                    )
+                    .with_details(details)
+                })?;
+            Ok(Comment {
+                pointer: c.pointer,
+                text: c.text,
+                passage: Some(passage),
+            })
+        })
+        .collect()
 }
 
 /// The regional coordinator accepts the approved version into the registry.
@@ -358,9 +443,9 @@ async fn run(
 
 fn refused_transition(refused: &TransitionError) -> ApiError {
     let status = match refused {
-        TransitionError::NoComments | TransitionError::BlankComment { .. } => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        TransitionError::NoComments
+        | TransitionError::BlankComment { .. }
+        | TransitionError::BadPassage { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::CONFLICT,
     };
     ApiError::new(status, "transition-refused", refused.message_ru())

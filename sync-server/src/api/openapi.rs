@@ -5,7 +5,7 @@ use api_types::{
     AdminOrganisation, AdminUser, AuditCheck, AuditRowView, ChangeView, CommentView,
     CuratedDocument, CuratedSchool, CuratorSchool, DashboardCell, DashboardView, DiffView,
     DocumentDetail, DocumentSummary, ErrorBody, FindingCount, LoginRequest, LoginResponse,
-    NewComment, NewOrganisation, NewUser, OrgView, OrganisationRename, OrganisationView,
+    NewComment, NewOrganisation, NewUser, OrgView, OrganisationRename, OrganisationView, Passage,
     PasswordChange, PasswordReset, RegisterRequest, RegistryRow, ReviewRequest, RoleGrant,
     RoleView, SchoolMove, SessionsClosed, SignatureView, SubmissionView, SubmitRequest,
     SubmitResponse, UserActive, Verdict, WhoAmI,
@@ -44,7 +44,7 @@ use crate::api::{
     components(schemas(
         ErrorBody, LoginRequest, LoginResponse, PasswordChange, SessionsClosed, WhoAmI, RoleView, RegisterRequest, DiffView,
         ChangeView, DocumentSummary, DocumentDetail, SubmissionView, SignatureView, CommentView,
-        OrgView, OrganisationView, SubmitRequest, SubmitResponse, ReviewRequest, Verdict, NewComment, RegistryRow,
+        OrgView, OrganisationView, SubmitRequest, SubmitResponse, ReviewRequest, Verdict, NewComment, Passage, RegistryRow,
         DashboardView, DashboardCell, FindingCount, AdminUser, PasswordReset, AuditRowView, AuditCheck,
         AdminOrganisation, NewOrganisation, OrganisationRename, SchoolMove, NewUser, RoleGrant,
         CuratorSchool, UserActive, CuratedSchool, CuratedDocument,

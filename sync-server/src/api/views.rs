@@ -78,6 +78,11 @@ pub fn detail(
                             pointer: c.pointer.clone(),
                             field: field_name(&c.pointer),
                             text: c.text.clone(),
+                            passage: c.passage.as_ref().map(|p| api_types::Passage {
+                                start: p.start.try_into().unwrap_or(u32::MAX),
+                                end: p.end.try_into().unwrap_or(u32::MAX),
+                            }),
+                            quote: c.passage.as_ref().map(|p| p.quote.clone()),
                         })
                         .collect(),
                 ),

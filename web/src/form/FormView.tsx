@@ -7,6 +7,7 @@ import type { ComponentChildren } from "preact";
 import { lazy, memo, Suspense } from "preact/compat";
 import { addRow, type FormDoc, moveRow, type Path, removeRow, setScalar, setText } from "../edit";
 import { fieldId, type Note, type NotesByField, pointerOf } from "../findings";
+import type { SelectedPassage } from "../narrative/passage";
 import type { SharedNarratives } from "../narrative/shared";
 import type { Field } from "../schema";
 import { isTimingField } from "../timing";
@@ -27,8 +28,9 @@ export interface FormContext {
   /** The document's narratives on Yjs and the fragment name of the narrative at a path
    * (`null`: its row has no id to name it by, so it stays an Automerge text). */
   narratives?: { shared: SharedNarratives; keyOf: (path: Path) => string | null };
-  /** A reviewer's page: starts a comment on the field at `pointer` (titled `title`). */
-  comment?: (pointer: string, title: string) => void;
+  /** A reviewer's page: starts a comment on the field at `pointer` (titled `title`), or on a
+   * passage of its text when the field is a narrative and the reviewer selected words of it. */
+  comment?: (pointer: string, title: string, passage?: SelectedPassage) => void;
 }
 
 /** The narrative editor, a chunk of its own loaded when a form first shows a narrative. */
@@ -174,6 +176,7 @@ export const FieldView = memo(function FieldView(props: FieldProps) {
                 describedBy={describedBy}
                 invalid={common.invalid}
                 legacyText={typeof value === "string" ? value : ""}
+                onPassage={context.comment && ((passage) => context.comment?.(pointer, field.title, passage))}
               />
             </Suspense>
           </Labelled>

@@ -7,6 +7,8 @@ import Collaboration from "@tiptap/extension-collaboration";
 import CollaborationCursor from "@tiptap/extension-collaboration-cursor";
 import StarterKit from "@tiptap/starter-kit";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { type SelectedPassage, passageAt, plainSpans } from "./passage";
+import { plainText } from "./plain";
 import type { SharedNarratives } from "./shared";
 
 /** What the editor of one narrative field needs. */
@@ -24,6 +26,8 @@ export interface NarrativeEditorProps {
   /** The field's text as the Automerge document holds it (written before narratives moved to
    * Yjs): put into an empty narrative once the server's copy is known to be empty too. */
   legacyText: string;
+  /** A reviewer's page: starts a comment on the passage selected in the read-only text. */
+  onPassage?: (passage: SelectedPassage) => void;
 }
 
 /** A toolbar button: its label, what it does, and whether it is on at the cursor. */
@@ -139,8 +143,58 @@ export default function NarrativeEditor(props: NarrativeEditorProps) {
     return unsubscribe;
   }, [editor, shared, fragment, props.legacyText, props.readOnly]);
 
+  // The reviewer's selection in the read-only text, as a passage of its plain text. The DOM
+  // selection is read rather than ProseMirror's: a view that is not editable does not follow it.
+  const [selected, setSelected] = useState<SelectedPassage | null>(null);
+  const selecting = props.readOnly && props.onPassage !== undefined;
+  useEffect(() => {
+    if (!editor || !selecting) return;
+    const read = () => {
+      const selection = document.getSelection();
+      const dom = editor.view.dom;
+      if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return setSelected(null);
+      const range = selection.getRangeAt(0);
+      if (!dom.contains(range.startContainer) || !dom.contains(range.endContainer)) return setSelected(null);
+      try {
+        const from = editor.view.posAtDOM(range.startContainer, range.startOffset);
+        const to = editor.view.posAtDOM(range.endContainer, range.endOffset);
+        const doc = editor.state.doc;
+        // Offsets are only sent when the editor reads as the fragment does (it always should).
+        const same = plainSpans(doc).text === plainText(shared.doc.getXmlFragment(fragment));
+        setSelected(same ? passageAt(doc, from, to) : null);
+      } catch {
+        setSelected(null);
+      }
+    };
+    document.addEventListener("selectionchange", read);
+    return () => document.removeEventListener("selectionchange", read);
+  }, [editor, selecting, shared, fragment]);
+
   return (
     <div class="narrative">
+      {selecting && (
+        // Always drawn while the reviewer may select: a row appearing under a dragging mouse
+        // would move the text and the selection's end with it.
+        <div class="passage-actions">
+          <button
+            type="button"
+            class="comment-button"
+            disabled={!selected}
+            onMouseDown={(e) => e.preventDefault()}
+            onClick={() => {
+              if (!selected) return;
+              props.onPassage?.(selected);
+              document.getSelection()?.removeAllRanges();
+              setSelected(null);
+            }}
+          >
+            Комментарий к выделенному
+          </button>
+          <span class="passage-preview">
+            {selected ? `«${selected.quote}»` : "выделите слова текста, чтобы прокомментировать отрывок"}
+          </span>
+        </div>
+      )}
       {!props.readOnly && (
         <div class="narrative-toolbar" role="toolbar" aria-label="Оформление текста">
           {TOOLS.map((tool) => (

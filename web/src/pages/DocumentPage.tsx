@@ -12,6 +12,7 @@ import type { FormDoc } from "../edit";
 import { fieldId, type Finding, isReport, notes, type Report, tokens } from "../findings";
 import { type FormContext, FormView } from "../form/FormView";
 import { narrativeKey } from "../narrative/keys";
+import type { SelectedPassage } from "../narrative/passage";
 import { validationInput } from "../live";
 import { SharedNarratives } from "../narrative/shared";
 import { validate } from "../rules";
@@ -21,7 +22,7 @@ import { recall, remember } from "../session";
 import type { Replica } from "../sync";
 import { sessions } from "../history";
 import { changeMessage, formatTime } from "./Home";
-import { addDraft, ChangesPanel, DecisionPanel, type DraftComment, focusDraft, RoundsPanel } from "./Review";
+import { addDraft, ChangesPanel, DecisionPanel, type DraftComment, focusDraft, Quote, RoundsPanel } from "./Review";
 
 /** How long opening a document waits for it (IndexedDB, then the server), ms. */
 const OPEN_TIMEOUT_MS = 20000;
@@ -197,7 +198,10 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
           warnings: report.warnings.map((f) => ({ ...f, pointer: place(f.pointer), also: f.also?.map(place) })),
         }
       : null;
-    return notes(mapped, comments.map((c) => ({ pointer: place(c.pointer), text: c.text })));
+    return notes(
+      mapped,
+      comments.map((c) => ({ pointer: place(c.pointer), text: c.quote ? `«${c.quote}» — ${c.text}` : c.text })),
+    );
   }, [report, comments, root, doc?.data]);
 
   const narratives = useMemo(
@@ -218,9 +222,9 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
       live = false;
     };
   }, [judgedRound]);
-  const comment = useCallback((pointer: string, title: string) => {
-    setDrafts((d) => addDraft(d, pointer, title));
-    focusDraft(pointer);
+  const comment = useCallback((pointer: string, title: string, passage?: SelectedPassage) => {
+    setDrafts((d) => addDraft(d, pointer, title, passage));
+    focusDraft(pointer, passage);
   }, []);
   const context: FormContext = useMemo(
     () => ({ change, notes: shown, readOnly, narratives, comment: reviewing ? comment : undefined }),
@@ -348,6 +352,7 @@ export function DocumentPage(props: { id: string; replica: Replica; onExpired: (
                     {comment.field ? `${comment.field}: ` : ""}
                     {comment.text}
                   </a>
+                  <Quote comment={comment} />
                 </li>
               );
             })}

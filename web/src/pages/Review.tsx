@@ -3,14 +3,33 @@
 // clicking a field of the form), approve or return; and the history of rounds every role sees.
 
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { Api, ApiError, type DiffView, type DocumentDetail } from "../api";
+import { Api, ApiError, type CommentView, type DiffView, type DocumentDetail } from "../api";
+import type { SelectedPassage } from "../narrative/passage";
 import { formatTime } from "./Home";
 
-/** A comment being written, at a field (`pointer`, `""` for the whole document). */
+/** A comment being written, at a field (`pointer`, `""` for the whole document), or at a
+ * passage of a narrative field's text. */
 export interface DraftComment {
   pointer: string;
   title: string;
   text: string;
+  /** The words selected, with their offsets into the narrative's plain text. */
+  passage?: SelectedPassage;
+}
+
+/** What tells drafts apart: their field and, for a passage, its offsets. */
+export function draftKey(draft: { pointer: string; passage?: { start: number; end: number } }): string {
+  return draft.passage ? `${draft.pointer}@${draft.passage.start}..${draft.passage.end}` : draft.pointer;
+}
+
+/** The words a comment is on, as the school and the reviewer read them under the comment. */
+export function Quote(props: { comment: Pick<CommentView, "quote"> }) {
+  if (!props.comment.quote) return null;
+  return (
+    <blockquote class="quote">
+      <span class="quote-label">к отрывку: </span>«{props.comment.quote}»
+    </blockquote>
+  );
 }
 
 /** A value of the document as a person reads it in the side-by-side view. */
@@ -96,7 +115,13 @@ export function DecisionPanel(props: {
   const remove = (index: number) => setDrafts(drafts.filter((_, i) => i !== index));
 
   const decide = async (verdict: "approve" | "return") => {
-    const comments = drafts.filter((d) => d.text.trim() !== "").map((d) => ({ pointer: d.pointer, text: d.text.trim() }));
+    const comments = drafts
+      .filter((d) => d.text.trim() !== "")
+      .map((d) => ({
+        pointer: d.pointer,
+        text: d.text.trim(),
+        ...(d.passage ? { passage: { start: d.passage.start, end: d.passage.end } } : {}),
+      }));
     if (verdict === "return" && comments.length === 0) {
       setError("чтобы вернуть документ, напишите хотя бы одно замечание: нажмите «Замечание» у поля");
       return;
@@ -117,15 +142,20 @@ export function DecisionPanel(props: {
   return (
     <section class="card decision" aria-labelledby="decision-title">
       <h2 id="decision-title">Решение</h2>
-      <p class="description">Чтобы написать замечание к полю, нажмите «Замечание» рядом с ним в документе ниже.</p>
+      <p class="description">
+        Чтобы написать замечание к полю, нажмите «Замечание» рядом с ним в документе ниже; к части текста — выделите её
+        и нажмите «Комментарий к выделенному».
+      </p>
       {drafts.length > 0 && (
         <ol class="drafts">
           {drafts.map((d, i) => (
-            <li key={`${d.pointer}-${i}`}>
+            <li key={`${draftKey(d)}-${i}`}>
               <label for={`draft-${i}`}>{d.title}</label>
+              {d.passage && <Quote comment={d.passage} />}
               <textarea
                 id={`draft-${i}`}
                 data-pointer={d.pointer}
+                data-draft={draftKey(d)}
                 value={d.text}
                 rows={2}
                 onInput={(e) => update(i, (e.currentTarget as HTMLTextAreaElement).value)}
@@ -163,14 +193,17 @@ export function DecisionPanel(props: {
   );
 }
 
-/** The drafts with one at `pointer` added, unless one is there already. */
-export function addDraft(drafts: DraftComment[], pointer: string, title: string): DraftComment[] {
-  return drafts.some((d) => d.pointer === pointer) ? drafts : [...drafts, { pointer, title, text: "" }];
+/** The drafts with one at `pointer` (on `passage` of its text, if given) added, unless one is
+ * there already. */
+export function addDraft(drafts: DraftComment[], pointer: string, title: string, passage?: SelectedPassage): DraftComment[] {
+  const draft: DraftComment = { pointer, title, text: "", ...(passage ? { passage } : {}) };
+  return drafts.some((d) => draftKey(d) === draftKey(draft)) ? drafts : [...drafts, draft];
 }
 
-/** Moves the focus to the box of the draft comment at `pointer`, once it is drawn. */
-export function focusDraft(pointer: string): void {
-  setTimeout(() => document.querySelector<HTMLElement>(`textarea[data-pointer="${CSS.escape(pointer)}"]`)?.focus(), 0);
+/** Moves the focus to the box of the draft comment at `pointer` (on `passage`), once it is drawn. */
+export function focusDraft(pointer: string, passage?: SelectedPassage): void {
+  const key = draftKey({ pointer, passage });
+  setTimeout(() => document.querySelector<HTMLElement>(`textarea[data-draft="${CSS.escape(key)}"]`)?.focus(), 0);
 }
 
 /** Every round of the document with its submission and its decision. */
@@ -203,9 +236,10 @@ export function RoundsPanel(props: { detail: DocumentDetail }) {
                 {s.comments.length === 0
                   ? "—"
                   : s.comments.map((c, i) => (
-                      <div key={i}>
+                      <div key={i} class="round-comment">
                         {c.field ? `${c.field}: ` : ""}
                         {c.text}
+                        <Quote comment={c} />
                       </div>
                     ))}
               </td>

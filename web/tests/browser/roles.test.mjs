@@ -66,6 +66,44 @@ async function editAndSubmit(key, value) {
   return { context, page };
 }
 
+/** Selects `words` inside the element at `selector` by dragging the mouse over them, as a
+ * reviewer would: from the left edge of their first character to the right edge of their last. */
+async function dragOver(page, selector, words) {
+  await page.locator(selector).scrollIntoViewIfNeeded();
+  // Let a smooth scroll settle: the characters are hit where they are drawn.
+  await eventually(async () => {
+    const y = await page.evaluate(() => window.scrollY);
+    await new Promise((r) => setTimeout(r, 200));
+    return y === (await page.evaluate(() => window.scrollY));
+  }, 5000, "the page to stop scrolling");
+  const box = await page.evaluate(
+    ({ selector, words }) => {
+      const root = document.querySelector(selector);
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const at = node.data.indexOf(words);
+        if (at < 0) continue;
+        const rect = (from, to) => {
+          const range = document.createRange();
+          range.setStart(node, from);
+          range.setEnd(node, to);
+          const r = range.getClientRects()[0];
+          return { left: r.left, right: r.right, y: r.top + r.height / 2 };
+        };
+        return { first: rect(at, at + 1), last: rect(at + words.length - 1, at + words.length) };
+      }
+      return null;
+    },
+    { selector, words },
+  );
+  assert.ok(box, `no «${words}» in ${selector}`);
+  await page.mouse.move(box.first.left + 1, box.first.y);
+  await page.mouse.down();
+  await page.mouse.move((box.first.left + box.last.right) / 2, (box.first.y + box.last.y) / 2, { steps: 5 });
+  await page.mouse.move(box.last.right - 1, box.last.y, { steps: 5 });
+  await page.mouse.up();
+}
+
 /** The rows of the changes table: [field, kind, old, new]. */
 async function changes(page) {
   const panel = page.locator("section.changes");
@@ -105,6 +143,23 @@ test("reviewer returns with comments at fields, the school fixes one, the review
   await page.locator("#draft-0").fill("Номер приказа не совпадает с журналом приказов");
   await page.locator("#f-order-date-block").getByRole("button", { name: /Замечание к полю/ }).click();
   await page.locator("#draft-1").fill("Дата приказа должна быть не раньше согласования");
+  // A comment on a passage of a narrative: the reviewer selects words of the new wording
+  // (shown read-only) and comments on them; the school will see exactly those words quoted.
+  const wording = "#f-changes-0-new_text";
+  const words = "индивидуальную работу с обучающимися";
+  await eventually(async () => (await page.locator(wording).innerText()).includes(words), 20000, "the new wording to show");
+  await dragOver(page, wording, words);
+  const selectedButton = page.locator("#f-changes-0-new_text-block").getByRole("button", { name: "Комментарий к выделенному" });
+  await eventually(async () => await selectedButton.isEnabled(), 10000, "the button to take the selection");
+  assert.equal(await page.locator("#f-changes-0-new_text-block .passage-preview").innerText(), `«${words}»`);
+  await screenshot(page, "21a-review-passage-selected");
+  await selectedButton.click();
+  const passageDraft = page.locator("#draft-2");
+  await passageDraft.waitFor();
+  assert.match(await page.locator("ol.drafts li").nth(2).locator(".quote").innerText(), new RegExp(`«${words}»`));
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "draft-2", "the new draft has the focus");
+  await passageDraft.fill("Каких обучающихся: укажите критерии трудностей в обучении");
+  await page.locator("section.decision").scrollIntoViewIfNeeded();
   await screenshot(page, "21-review-comments");
   await page.getByRole("button", { name: "Вернуть на доработку" }).click();
   await page.getByText(/Решение принято: возвращён/).waitFor({ timeout: 20000 });
@@ -116,6 +171,15 @@ test("reviewer returns with comments at fields, the school fixes one, the review
   await openPolicy(seen.page);
   await seen.page.locator("#f-order-number-block .note.comment").waitFor({ timeout: 20000 });
   assert.match(await seen.page.locator("#f-order-date-block .note.comment").innerText(), /не раньше согласования/);
+  // The passage comment: quoted at its field and in the list of the return's comments.
+  assert.match(
+    await seen.page.locator("#f-changes-0-new_text-block .note.comment").innerText(),
+    new RegExp(`«${words}» — Каких обучающихся`),
+  );
+  const passageComment = seen.page.locator("ul.comments li").filter({ hasText: "Каких обучающихся" });
+  assert.equal(await passageComment.locator(".quote").innerText(), `к отрывку: «${words}»`);
+  await passageComment.scrollIntoViewIfNeeded();
+  await screenshot(seen.page, "21b-school-sees-passage");
   await seen.context.close();
   school = await editAndSubmit("date", "2025-08-29");
   await school.context.close();
@@ -136,6 +200,8 @@ test("reviewer returns with comments at fields, the school fixes one, the review
   assert.equal(history.length, 3);
   assert.match(history[0], /^3\s.*одобрен/s);
   assert.match(history[1], /возвращён на доработку.*Номер приказа не совпадает/s);
+  // Round 2's passage comment keeps its quote in the history, though round 3 is another version.
+  assert.match(history[1], new RegExp(`Каких обучающихся.*к отрывку: «${words}»`, "s"));
   await screenshot(again.page, "23-review-approved");
   await again.context.close();
 

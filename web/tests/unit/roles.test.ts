@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { type RegistryRow, registryQuery } from "../../src/api";
 import { stacks } from "../../src/pages/DashboardPage";
 import { sortRows } from "../../src/pages/RegistryPage";
-import { addDraft, shownValue } from "../../src/pages/Review";
+import { addDraft, draftKey, shownValue } from "../../src/pages/Review";
 
 const row = (school_name: string, round: number, collected_at: string | null): RegistryRow => ({
   document: school_name,
@@ -75,5 +75,17 @@ describe("the reviewer's view", () => {
     const twice = addDraft(once, "/order/number", "Номер приказа");
     expect(twice).toEqual([{ pointer: "/order/number", title: "Номер приказа", text: "" }]);
     expect(addDraft(twice, "", "Документ в целом")).toHaveLength(2);
+  });
+
+  test("passages of one narrative are comments of their own, each selected once", () => {
+    const field = addDraft([], "/changes/0/new_text", "Новая редакция");
+    const passage = { start: 3, end: 9, quote: "ключи " };
+    const on = addDraft(field, "/changes/0/new_text", "Новая редакция", passage);
+    expect(on).toHaveLength(2);
+    expect(on[1].passage).toEqual(passage);
+    expect(addDraft(on, "/changes/0/new_text", "Новая редакция", { ...passage })).toHaveLength(2);
+    expect(addDraft(on, "/changes/0/new_text", "Новая редакция", { start: 3, end: 10, quote: "ключи т" })).toHaveLength(3);
+    expect(draftKey(on[1])).toBe("/changes/0/new_text@3..9");
+    expect(draftKey(on[0])).toBe("/changes/0/new_text");
   });
 });

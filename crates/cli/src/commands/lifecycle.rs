@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use client::api::{ChangeView, DocumentSummary, NewComment, ReviewRequest, Verdict};
+use client::api::{ChangeView, DocumentSummary, NewComment, Passage, ReviewRequest, Verdict};
 use client::{ApiError, ClientError, Replica};
 use serde_json::Value;
 
@@ -145,6 +145,12 @@ pub async fn status(replica: Arc<Replica>, id: String, json: bool) -> anyhow::Re
                     &comment.pointer
                 };
                 println!("    • {field}: {} [{at}]", comment.text);
+                if let (Some(passage), Some(quote)) = (&comment.passage, &comment.quote) {
+                    println!(
+                        "      к отрывку «{quote}» (символы {}..{})",
+                        passage.start, passage.end
+                    );
+                }
             }
         }
         if submission.collected_by.is_some() {
@@ -223,7 +229,10 @@ pub async fn sign(replica: Arc<Replica>, id: String) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-/// Parses `POINTER=TEXT` comments (the pointer may be empty: the whole document).
+/// Parses `POINTER=TEXT` comments (the pointer may be empty: the whole document) and
+/// `POINTER@START..END=TEXT` comments on a passage of a narrative field (character offsets
+/// into its plain text, end not included). The pointer ends at the first `=` and its passage
+/// at the last `@`: no form's field name holds either sign, so neither reading is ambiguous.
 pub fn parse_comments(comments: &[String]) -> anyhow::Result<Vec<NewComment>> {
     comments
         .iter()
@@ -233,7 +242,16 @@ pub fn parse_comments(comments: &[String]) -> anyhow::Result<Vec<NewComment>> {
                     "замечание {c:?} должно быть в виде ПОЛЕ=ТЕКСТ, например /goals/0=Уточните цель"
                 )));
             };
+            let (pointer, passage) = match pointer.rsplit_once('@') {
+                Some((pointer, range)) => (pointer, Some(parse_passage(range.trim())?)),
+                None => (pointer, None),
+            };
             let pointer = pointer.trim();
+            if passage.is_some() && pointer.is_empty() {
+                return Err(usage(
+                    "отрывок указывают только у поля с текстом: ПОЛЕ@НАЧАЛО..КОНЕЦ=ТЕКСТ",
+                ));
+            }
             if !pointer.is_empty() && !pointer.starts_with('/') {
                 return Err(usage(format!(
                     "поле замечания {pointer:?} — указатель JSON, начинается с /, например /goals/0"
@@ -245,9 +263,24 @@ pub fn parse_comments(comments: &[String]) -> anyhow::Result<Vec<NewComment>> {
             Ok(NewComment {
                 pointer: pointer.to_owned(),
                 text: text.trim().to_owned(),
+                passage,
             })
         })
         .collect()
+}
+
+/// Parses `START..END` (character offsets, end not included) after a comment's `@`.
+fn parse_passage(range: &str) -> anyhow::Result<Passage> {
+    let parsed = range
+        .split_once("..")
+        .and_then(|(start, end)| Some((start.parse().ok()?, end.parse().ok()?)));
+    match parsed {
+        Some((start, end)) if start < end => Ok(Passage { start, end }),
+        _ => Err(usage(format!(
+            "отрывок {range:?} должен быть в виде НАЧАЛО..КОНЕЦ (номера символов текста с 0, \
+             конец не входит, начало меньше конца), например /analysis/causes@10..25=Уточните"
+        ))),
+    }
 }
 
 /// The municipality approves the submission under review or returns it with comments.
@@ -389,6 +422,28 @@ mod tests {
         assert!(parse_comments(&["без знака".to_owned()]).is_err());
         assert!(parse_comments(&["goals=x".to_owned()]).is_err());
         assert!(parse_comments(&["/goals=".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn a_comment_names_its_passage_after_the_last_at_sign() {
+        let parsed = parse_comments(&[
+            "/analysis/causes@3..12=Чья мотивация? email@school".to_owned(),
+            "/analysis/causes=Весь текст".to_owned(),
+        ])
+        .unwrap();
+        assert_eq!(parsed[0].pointer, "/analysis/causes");
+        assert_eq!(parsed[0].passage, Some(Passage { start: 3, end: 12 }));
+        assert_eq!(parsed[0].text, "Чья мотивация? email@school");
+        assert_eq!(parsed[1].passage, None);
+        for bad in [
+            "/analysis/causes@12..3=x",
+            "/analysis/causes@5..5=x",
+            "/analysis/causes@5-9=x",
+            "/analysis/causes@..9=x",
+            "@1..2=x",
+        ] {
+            assert!(parse_comments(&[bad.to_owned()]).is_err(), "{bad}");
+        }
     }
 
     #[test]
