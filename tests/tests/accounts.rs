@@ -170,15 +170,20 @@ fn an_administrator_resets_a_password_and_closes_every_session() {
     let sessions = [Api::demo(&server, "curator"), Api::demo(&server, "curator")];
 
     let reset = |login: &str, password: &str| {
-        let mut child = Command::new(e2e::bin("sync-server"))
-            .args(["admin", "set-password", login, "--password-stdin"])
-            .args(["--data-dir", &data])
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = e2e::server_process(&[
+            "admin",
+            "set-password",
+            login,
+            "--password-stdin",
+            "--data-dir",
+            &data,
+        ])
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
         writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
         child.wait_with_output().unwrap()
     };

@@ -398,30 +398,29 @@ fn the_command_line_renames_moves_withdraws_and_deactivates() {
     assert_eq!(code, Some(1));
     assert!(err.contains("не найдена"), "{err}");
 
-    let out = std::process::Command::new(e2e::bin("sync-server"))
-        .args([
-            "--data-dir",
-            data,
-            "admin",
-            "add-user",
-            "zhdanov",
-            "--name",
-            "Жданов",
-            "--password-stdin",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(b"pass-for-zhdanov\n")?;
-            child.wait_with_output()
-        })
-        .unwrap();
+    let out = e2e::server_process(&[
+        "--data-dir",
+        data,
+        "admin",
+        "add-user",
+        "zhdanov",
+        "--name",
+        "Жданов",
+        "--password-stdin",
+    ])
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped())
+    .spawn()
+    .and_then(|mut child| {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"pass-for-zhdanov\n")?;
+        child.wait_with_output()
+    })
+    .unwrap();
     assert!(out.status.success());
     for (args, says) in [
         (&["grant", "zhdanov", "lipetsk", "curator"][..], "выдана"),
