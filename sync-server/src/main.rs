@@ -55,6 +55,13 @@ enum Command {
     /// Журнал аудита.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Перенести все данные из файла SQLite в папке данных в пустую базу PostgreSQL (сервер
+    /// должен быть остановлен): одной транзакцией, затем сверка числа строк и цепочки аудита.
+    Copy {
+        /// База PostgreSQL, куда переносить (postgres://…); она должна быть пустой.
+        #[arg(long)]
+        to: String,
+    },
     /// Создать базу данных или обновить её схему до версии этой программы и выйти (сервер
     /// делает то же при запуске; команда — для выкладки до запуска серверов).
     Migrate,
@@ -189,6 +196,7 @@ fn main() -> ExitCode {
         Some(Command::Admin(command)) => administer(&cli, &database, command),
         Some(Command::Audit(AuditCommand::Verify)) => return verify_audit(&database),
         Some(Command::Migrate) => migrate(&database),
+        Some(Command::Copy { to }) => copy(&cli.data_dir, &to),
         None => serve_until_signalled(cli),
     };
     match result {
@@ -227,6 +235,39 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         web_dir: cli.web_dir.unwrap_or_else(sync_server::web::default_dir),
     };
     sync_server::run(config, listener, shutdown_signal()).await
+}
+
+/// `copy --to URL`: moves the SQLite file under `data_dir` into the empty PostgreSQL at `url`,
+/// reporting each table's progress on stderr.
+fn copy(data_dir: &std::path::Path, url: &str) -> anyhow::Result<()> {
+    let source = admin::open(&sync_server::database_at(data_dir, None))?;
+    let target = Database::from_location(url, sync_server::DATABASE_FILE);
+    if !target.is_postgres() {
+        anyhow::bail!("--to должен быть адресом PostgreSQL (postgres://…), а не {url}");
+    }
+    let target = admin::open(&target)?;
+    let started = std::time::Instant::now();
+    let report = source
+        .copy_into(&target, |step| {
+            eprint!("\r{}: {} из {} строк", step.table, step.rows, step.total);
+            if step.rows == step.total {
+                eprintln!();
+            }
+        })
+        .map_err(|error| match error {
+            store::CopyError::TargetNotEmpty { table, rows } => anyhow::anyhow!(
+                "база {url} не пуста (в таблице {table} строк: {rows}); перенос идёт только в пустую базу"
+            ),
+            other => anyhow::Error::new(other).context("перенос не выполнен, база PostgreSQL не изменена"),
+        })?;
+    let rows: u64 = report.tables.iter().map(|(_, n)| n).sum();
+    println!(
+        "перенесено строк: {rows} из {} таблиц за {:.1} с; цепочка аудита цела: записей — {}",
+        report.tables.len(),
+        started.elapsed().as_secs_f64(),
+        report.audit_rows
+    );
+    Ok(())
 }
 
 /// `migrate`: brings the database's schema up to this build's version.

@@ -34,6 +34,7 @@ mod administration;
 mod audit;
 mod calendar;
 mod campaigns;
+mod copy;
 mod database;
 mod error;
 mod health;
@@ -54,6 +55,7 @@ pub use campaigns::{
     Campaign, CampaignFields, CampaignSchool, DueReminder, NewCampaign, Reminder, ReminderKind,
     SchoolSource,
 };
+pub use copy::{CopyError, CopyProgress, CopyReport};
 pub use database::Database;
 pub use error::StoreError;
 pub use health::{HealthSnapshot, StorageFailure, StorageHealth, StorageOp};
