@@ -55,11 +55,20 @@ export RAVENSTVO_REQUIRE_POSTGRES=1
 echo "== cargo test"
 cargo test --workspace --locked
 
+# The end-to-end suites that cover what the server stores (documents over /sync, narratives,
+# lifecycle, accounts, access), again with every server on PostgreSQL (a database per server
+# on a throwaway cluster). The replicas and copy suites ran on PostgreSQL above.
+echo "== end-to-end suites with the servers on PostgreSQL"
+RAVENSTVO_E2E_DATABASE=postgres cargo test --locked -p e2e \
+  --test api --test accounts --test tour --test sync --test access --test passages \
+  --test admin_edits --test attack_logins
+
 # The load tool's scenarios, a few seconds each (the full runs are in the README's
 # «Производительность»): it fails when a keystroke never arrives or a storm never converges.
-echo "== loadgen smoke: typing over /sync and /yjs, a reconnect storm"
+echo "== loadgen smoke: typing over /sync and /yjs, a reconnect storm, two replicas on PostgreSQL"
 cargo run -q --locked -p e2e --bin loadgen -- typing --smoke --json target/loadgen/smoke-typing.json
 cargo run -q --locked -p e2e --bin loadgen -- storm --smoke --json target/loadgen/smoke-storm.json
+cargo run -q --locked -p e2e --bin loadgen -- scale --smoke --json target/loadgen/smoke-scale.json
 
 # The web app (web/): packages when the lockfile changed, the production build (type-checked),
 # its unit tests, then the browser tests: Debian's Chromium (installed when missing) driven by

@@ -4,8 +4,8 @@
 //! ```text
 //! cargo run --release -p e2e --bin loadgen -- typing [--typists 4,8,16,32] [--seconds 60]
 //! cargo run --release -p e2e --bin loadgen -- storm [--replicas 10,100,1000] [--edits 50]
-//! cargo run --release -p e2e --bin loadgen -- region [--schools 300] [--docs 3] [--changes 200]
-//! cargo run --release -p e2e --bin loadgen -- all --smoke
+//! cargo run --release -p e2e --bin loadgen -- scale [--typists 4,8] [--seconds 30]
+//! cargo run --release -p e2e --bin loadgen -- storm --smoke
 //! ```
 //!
 //! Every server runs on loopback on port 0 with a temporary data directory and stops at the
@@ -15,6 +15,7 @@
 mod bare;
 mod clients;
 mod measure;
+mod scale;
 mod storm;
 mod target;
 mod typing;
@@ -65,6 +66,19 @@ enum Scenario {
         /// Правок офлайн на каждую реплику.
         #[arg(long, default_value_t = 50)]
         edits: usize,
+    },
+    /// Масштабирование: тот же набор текста через /sync на одном сервере с SQLite, на одном с
+    /// PostgreSQL и на двух репликах одной базы PostgreSQL.
+    Scale {
+        /// Числа печатающих через запятую.
+        #[arg(long, value_delimiter = ',', default_values_t = [4, 8])]
+        typists: Vec<usize>,
+        /// Длительность, с.
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// Символов в секунду на каждого.
+        #[arg(long, default_value_t = 6.0)]
+        rate: f64,
     },
     /// Сервер samod без всего остального (запускается самим loadgen для сравнения).
     #[command(hide = true)]
@@ -129,7 +143,7 @@ fn incomplete(figures: &Value) -> Vec<String> {
     };
     for table in tables {
         for run in table["runs"].as_array().into_iter().flatten() {
-            for side in ["ours", "bare"] {
+            for side in ["ours", "bare", "sqlite", "postgres", "replicas"] {
                 let figures = &run[side];
                 let name = format!(
                     "{} {} {}",
@@ -182,6 +196,18 @@ async fn run(cli: &Cli) -> (&'static str, Value) {
                 (replicas.clone(), *edits)
             };
             ("storm", storm_table(&replicas, edits).await)
+        }
+        Scenario::Scale {
+            typists,
+            seconds,
+            rate,
+        } => {
+            let (typists, seconds) = if cli.smoke {
+                (vec![2], 3)
+            } else {
+                (typists.clone(), *seconds)
+            };
+            ("scale", scale::table(&typists, seconds, *rate).await)
         }
         Scenario::BareServer => unreachable!("handled before"),
     }

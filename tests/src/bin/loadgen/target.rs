@@ -51,8 +51,18 @@ impl Target {
     /// Starts our server on a fresh data directory `dir` with the demo region and `extra`
     /// flags.
     pub async fn ours(dir: &Path, extra: Vec<OsString>) -> Target {
+        Target::start_ours(dir, extra, true).await
+    }
+
+    /// As [`Target::ours`] without loading the demo region (a second replica on a database
+    /// the first one loaded it into).
+    pub async fn ours_without_demo(dir: &Path, extra: Vec<OsString>) -> Target {
+        Target::start_ours(dir, extra, false).await
+    }
+
+    async fn start_ours(dir: &Path, extra: Vec<OsString>, demo: bool) -> Target {
         let dir = dir.to_owned();
-        let server = tokio::task::spawn_blocking(move || Server::start_with(&dir, true, &extra))
+        let server = tokio::task::spawn_blocking(move || Server::start_with(&dir, demo, &extra))
             .await
             .expect("starting sync-server");
         let upstream: SocketAddr = server.addr().parse().expect("an address");

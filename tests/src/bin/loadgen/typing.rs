@@ -43,7 +43,7 @@ pub struct Outcome {
     pub all: Summary,
     /// Latencies of keystrokes made in the last 10 s.
     pub last10: Summary,
-    /// Server CPU over the run, seconds.
+    /// Server CPU over the run, seconds (of every server process, with several replicas).
     pub server_cpu: f64,
     /// Server CPU as % of one core, over the first and the last 10 s.
     pub cpu_first10: f64,
@@ -102,8 +102,14 @@ pub struct Seed {
 /// Types into our server (`sync-server --demo`): a demo document both demo parties write.
 /// Returns the figures and the document as it was before typing (for the bare run).
 pub async fn ours(dir: &std::path::Path, plan: Plan) -> (Outcome, Seed) {
-    let target = Target::ours(dir, Vec::new()).await;
-    let url = target.direct_url();
+    ours_on(vec![Target::ours(dir, Vec::new()).await], plan).await
+}
+
+/// Types into our servers `targets` (replicas of one database when more than one; the first
+/// has the demo region): typist `i` is a client of `targets[i % n]`, so with two replicas half
+/// of every keystroke's arrivals cross from one to the other.
+pub async fn ours_on(targets: Vec<Target>, plan: Plan) -> (Outcome, Seed) {
+    let url = targets[0].direct_url();
     let mut tokens = Vec::new();
     for user in USERS {
         tokens.push(login(&url, user, e2e::demo_password(user)).await);
@@ -114,7 +120,7 @@ pub async fn ours(dir: &std::path::Path, plan: Plan) -> (Outcome, Seed) {
     for i in 0..plan.typists {
         let user = i % USERS.len();
         let peer = format!("u:{}:typist-{i}", USERS[user]);
-        let client = Client::connect(&target, Some(&tokens[user]), &peer).await;
+        let client = Client::connect(&targets[i % targets.len()], Some(&tokens[user]), &peer).await;
         let handle = client
             .repo
             .find(document.parse().expect("a document id"))
@@ -127,7 +133,7 @@ pub async fn ours(dir: &std::path::Path, plan: Plan) -> (Outcome, Seed) {
     let seed = Seed {
         bytes: handles[0].with_document(|doc| doc.save()),
     };
-    (type_into(target, clients, handles, plan).await, seed)
+    (type_into(targets, clients, handles, plan).await, seed)
 }
 
 /// Types into the bare samod server: the first client creates a copy of `seed`.
@@ -155,7 +161,7 @@ pub async fn bare(seed: &Seed, plan: Plan) -> Outcome {
         handles.push(handle);
         clients.push(client);
     }
-    type_into(target, clients, handles, plan).await
+    type_into(vec![target], clients, handles, plan).await
 }
 
 /// A document every token's user may write (its id).
@@ -187,7 +193,7 @@ pub async fn shared_document(url: &str, tokens: &[String]) -> String {
 
 /// The run itself, once every client has the document.
 async fn type_into(
-    target: Target,
+    targets: Vec<Target>,
     clients: Vec<Client>,
     handles: Vec<DocHandle>,
     plan: Plan,
@@ -227,9 +233,15 @@ async fn type_into(
             }
         }));
     }
-    let pid = target.pid();
-    let (up0, down0) = target.bytes();
-    let window = CpuWindow::start(pid);
+    let pids: Vec<u32> = targets.iter().map(Target::pid).collect();
+    let bytes = |targets: &[Target]| {
+        targets
+            .iter()
+            .map(Target::bytes)
+            .fold((0, 0), |(u, d), (up, down)| (u + up, d + down))
+    };
+    let (up0, down0) = bytes(&targets);
+    let windows: Vec<CpuWindow> = pids.iter().map(|pid| CpuWindow::start(*pid)).collect();
     let clients_window = CpuWindow::start(std::process::id());
     let start = Instant::now();
     let end = start + Duration::from_secs(plan.seconds);
@@ -264,7 +276,10 @@ async fn type_into(
             }
         }));
     }
-    let sampler = sample_cpu(pid, plan.seconds, end);
+    let samplers: Vec<_> = pids
+        .iter()
+        .map(|pid| sample_cpu(*pid, plan.seconds, end))
+        .collect();
     let mut keystrokes = 0;
     for typist in typists {
         keystrokes += typist.await.expect("a typist");
@@ -275,19 +290,32 @@ async fn type_into(
     while arrived.lock().expect("arrived").len() < expected && drain.elapsed().as_secs() < 30 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let (server_cpu, _) = window.used();
+    let server_cpu: Duration = windows.iter().map(|w| w.used().0).sum();
     let clients_cpu = clients_window.percent();
-    let (cpu_first10, cpu_last10) = sampler.await.expect("the sampler");
-    let (up, down) = target.bytes();
-    let peak = peak_rss(pid);
+    let (mut cpu_first10, mut cpu_last10) = (0.0, 0.0);
+    for sampler in samplers {
+        let (first, last) = sampler.await.expect("the sampler");
+        cpu_first10 += first;
+        cpu_last10 += last;
+    }
+    let (up, down) = bytes(&targets);
+    let peak = pids.iter().map(|pid| peak_rss(*pid)).sum();
     for receiver in &receivers {
         receiver.abort();
     }
     for client in clients {
         client.stop().await;
     }
-    let kind = target.kind;
-    let shutdown = target.stop(Duration::from_secs(30)).await;
+    let kind = targets[0].kind;
+    let mut shutdown = (Duration::ZERO, Some(true));
+    for target in targets {
+        let (took, clean) = target.stop(Duration::from_secs(30)).await;
+        shutdown.0 = shutdown.0.max(took);
+        shutdown.1 = match (shutdown.1, clean) {
+            (Some(a), Some(b)) => Some(a && b),
+            _ => None,
+        };
+    }
     let arrived = std::mem::take(&mut *arrived.lock().expect("arrived"));
     let (all, last10) = summaries(&arrived, end);
     Outcome {
