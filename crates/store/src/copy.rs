@@ -274,7 +274,7 @@ impl Store {
                 })?;
             let mut stmt = conn.prepare(&select)?;
             let mut columns: Vec<String> =
-                stmt.column_names().into_iter().map(str::to_owned).collect();
+                stmt.column_names().map(str::to_owned).collect();
             let names = columns.clone();
             columns.sort();
             if columns != target_columns {
