@@ -2,8 +2,9 @@
 # Runs every test of the project on a fresh machine: formatting, lints, then the whole
 # workspace's tests (unit, integration, CLI, examples, end to end). Installs nothing beyond the
 # Rust toolchain but the npm packages of the JavaScript test peer and the web app (needs
-# Node.js 20+ and npm), for the browser tests Debian's Chromium and for the store's tests Debian's
-# PostgreSQL, each when it is missing.
+# Node.js 20+ and npm), for the browser tests Debian's Chromium, for the store's and the
+# replicas' tests Debian's PostgreSQL, and for the deployment test Debian's nginx, each when it
+# is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,6 +52,17 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   fi
 fi
 export RAVENSTVO_REQUIRE_POSTGRES=1
+
+# nginx for the deployment test (deploy/nginx.conf in front of two replicas): Debian's package
+# when missing, not started as a service (the test runs its own in a temp directory).
+if ! [ -x /usr/sbin/nginx ]; then
+  echo "== apt-get install nginx (the deployment test)"
+  if ! apt_log=$( (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef nginx) 2>&1); then
+    echo "$apt_log" >&2
+    exit 1
+  fi
+fi
+export RAVENSTVO_REQUIRE_NGINX=1
 
 echo "== cargo test"
 cargo test --workspace --locked

@@ -406,7 +406,12 @@ impl Replica {
 
     /// Syncs with the server, asserting success.
     pub fn sync(&self, server: &Server, fetch: &[&str]) -> String {
-        let mut args = vec!["sync", "--server", &server.url];
+        self.sync_to(&server.url, fetch)
+    }
+
+    /// Syncs with the server at `url` (a proxy in front of servers), asserting success.
+    pub fn sync_to(&self, url: &str, fetch: &[&str]) -> String {
+        let mut args = vec!["sync", "--server", url];
         for doc in fetch {
             args.extend(["--doc", doc]);
         }

@@ -273,8 +273,7 @@ impl Store {
                     row.get(0)
                 })?;
             let mut stmt = conn.prepare(&select)?;
-            let mut columns: Vec<String> =
-                stmt.column_names().map(str::to_owned).collect();
+            let mut columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
             let names = columns.clone();
             columns.sort();
             if columns != target_columns {

@@ -45,7 +45,12 @@ impl Client {
     }
 
     pub async fn connect_with(server: &Server, token: &str, doc: &str) -> Result<Client, u16> {
-        let url = format!("ws://{}/yjs/{doc}?token={token}", server.addr());
+        Self::connect_at(&server.addr(), token, doc).await
+    }
+
+    /// Connects through `addr` (`host:port`, a server or a proxy in front of servers).
+    pub async fn connect_at(addr: &str, token: &str, doc: &str) -> Result<Client, u16> {
+        let url = format!("ws://{addr}/yjs/{doc}?token={token}");
         let ws = match tokio_tungstenite::connect_async(url).await {
             Ok((ws, _)) => ws,
             Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
