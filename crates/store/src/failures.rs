@@ -77,13 +77,13 @@ impl Store {
         self.write(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             // Forget passed windows, so the table does not grow with every name ever tried.
-            tx.prepare_cached("DELETE FROM password_failures WHERE window_start <= ?1")?
+            tx.prepare_cached("DELETE FROM login_failures WHERE window_start <= ?1")?
                 .execute([now.saturating_sub(window)])?;
             let found = keys
                 .iter()
                 .map(|key| {
                     tx.prepare_cached(
-                        "SELECT window_start, count FROM password_failures WHERE key = ?1",
+                        "SELECT window_start, count FROM login_failures WHERE key = ?1",
                     )?
                     .query_row([key.key], |row| {
                         Ok(Window {
@@ -104,7 +104,7 @@ impl Store {
             };
             for (key, counted) in keys.iter().zip(&counted) {
                 tx.prepare_cached(
-                    "INSERT INTO password_failures (key, window_start, count) VALUES (?1, ?2, ?3)
+                    "INSERT INTO login_failures (key, window_start, count) VALUES (?1, ?2, ?3)
                      ON CONFLICT (key) DO UPDATE
                      SET window_start = excluded.window_start, count = excluded.count",
                 )?
@@ -131,11 +131,11 @@ impl Store {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             for failure in held {
                 tx.prepare_cached(
-                    "UPDATE password_failures SET count = count - 1
+                    "UPDATE login_failures SET count = count - 1
                      WHERE key = ?1 AND window_start = ?2 AND count > 0",
                 )?
                 .execute(params![failure.key, failure.since])?;
-                tx.prepare_cached("DELETE FROM password_failures WHERE key = ?1 AND count <= 0")?
+                tx.prepare_cached("DELETE FROM login_failures WHERE key = ?1 AND count <= 0")?
                     .execute([&failure.key])?;
             }
             tx.commit()
@@ -153,7 +153,7 @@ impl Store {
             return pg.forget_failures(key);
         }
         self.write(|conn| {
-            conn.prepare_cached("DELETE FROM password_failures WHERE key = ?1")?
+            conn.prepare_cached("DELETE FROM login_failures WHERE key = ?1")?
                 .execute([key])
                 .map(drop)
         })

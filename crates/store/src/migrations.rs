@@ -286,12 +286,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         -- window opened (milliseconds since the Unix epoch) and the failures counted in it,
         -- checks under way included (see failures.rs). Rows of passed windows are deleted as
         -- reservations come, found by the index.
-        CREATE TABLE password_failures (
+        CREATE TABLE login_failures (
             key          TEXT PRIMARY KEY,
             window_start INTEGER NOT NULL,
             count        INTEGER NOT NULL
         );
-        CREATE INDEX password_failures_by_window ON password_failures (window_start);
+        CREATE INDEX login_failures_by_window ON login_failures (window_start);
     ",
         repair: None,
     },

@@ -40,7 +40,7 @@ fn address() -> FailureKey<'static> {
 
 /// The keys stored, sorted.
 fn stored_keys(fixture: &Fixture) -> Vec<String> {
-    fixture.strings("SELECT key FROM password_failures ORDER BY key")
+    fixture.strings("SELECT key FROM login_failures ORDER BY key")
 }
 
 fn concurrent_reservations_from_several_handles_never_exceed_the_limit(fixture: &Fixture) {

@@ -24,8 +24,8 @@ impl Postgres {
     ) -> Result<Result<Vec<HeldFailure>, Duration>, StoreError> {
         self.run(|client| {
             client.execute(
-                "DELETE FROM password_failures WHERE key IN (
-                     SELECT key FROM password_failures WHERE window_start <= $1
+                "DELETE FROM login_failures WHERE key IN (
+                     SELECT key FROM login_failures WHERE window_start <= $1
                      FOR UPDATE SKIP LOCKED)",
                 &[&now.saturating_sub(window)],
             )?;
@@ -36,8 +36,8 @@ impl Postgres {
             for i in order {
                 // Creates the key's row empty or locks the one there, returning what it holds.
                 let row = tx.query_one(
-                    "INSERT INTO password_failures (key, window_start, count) VALUES ($1, $2, 0)
-                     ON CONFLICT (key) DO UPDATE SET count = password_failures.count
+                    "INSERT INTO login_failures (key, window_start, count) VALUES ($1, $2, 0)
+                     ON CONFLICT (key) DO UPDATE SET count = login_failures.count
                      RETURNING window_start, count",
                     &[&keys[i].key, &now],
                 )?;
@@ -56,7 +56,7 @@ impl Postgres {
             };
             for (key, counted) in keys.iter().zip(&counted) {
                 tx.execute(
-                    "UPDATE password_failures SET window_start = $2, count = $3 WHERE key = $1",
+                    "UPDATE login_failures SET window_start = $2, count = $3 WHERE key = $1",
                     &[&key.key, &counted.since, &counted.count],
                 )?;
             }
@@ -74,12 +74,12 @@ impl Postgres {
             let mut tx = client.transaction()?;
             for (key, since) in &held {
                 tx.execute(
-                    "UPDATE password_failures SET count = count - 1
+                    "UPDATE login_failures SET count = count - 1
                      WHERE key = $1 AND window_start = $2 AND count > 0",
                     &[key, since],
                 )?;
                 tx.execute(
-                    "DELETE FROM password_failures WHERE key = $1 AND count <= 0",
+                    "DELETE FROM login_failures WHERE key = $1 AND count <= 0",
                     &[key],
                 )?;
             }
@@ -91,7 +91,7 @@ impl Postgres {
     /// See [`Store::forget_failures`](crate::Store::forget_failures).
     pub(crate) fn forget_failures(&self, key: &str) -> Result<(), StoreError> {
         self.run(|client| {
-            client.execute("DELETE FROM password_failures WHERE key = $1", &[&key])?;
+            client.execute("DELETE FROM login_failures WHERE key = $1", &[&key])?;
             Ok(())
         })
     }

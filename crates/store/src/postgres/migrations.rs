@@ -251,12 +251,12 @@ const MIGRATIONS: &[Migration] = &[
         version: 8,
         description: "failed password checks counted per login and address, for every replica",
         sql: "
-        CREATE TABLE password_failures (
+        CREATE TABLE login_failures (
             key          TEXT PRIMARY KEY,
             window_start BIGINT NOT NULL,
             count        BIGINT NOT NULL
         );
-        CREATE INDEX password_failures_by_window ON password_failures (window_start);
+        CREATE INDEX login_failures_by_window ON login_failures (window_start);
     ",
         repair: None,
     },
