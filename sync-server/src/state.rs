@@ -39,8 +39,9 @@ pub struct AppState {
     pub catalogue: Arc<Catalogue>,
     /// Each place's method of identifying schools (`forms/regions/…/identification.json`).
     pub methods: Arc<identification::Methods>,
-    /// The way to every password check: failed attempts counted per login and address, and
-    /// as many checks at once as the store has argon2 working areas.
+    /// The way to every password check: failed attempts counted per login and address (in
+    /// memory, or in the database when replicas share it), and as many checks at once as the
+    /// store has argon2 working areas.
     pub passwords: Arc<PasswordGate>,
     /// Counting of registrations refused because the id is someone else's; lives as long as
     /// the server (a restart forgets the counts).
@@ -118,6 +119,7 @@ impl AppState {
         let acceptor = repo
             .make_acceptor(url)
             .context("the repo stopped while starting")?;
+        let passwords = Arc::new(password_gate(&store));
         Ok(Self {
             repo,
             acceptor,
@@ -125,10 +127,7 @@ impl AppState {
             store,
             catalogue: Arc::new(catalogue),
             methods: Arc::new(methods),
-            passwords: Arc::new(PasswordGate::new(
-                store::PASSWORD_CHECKS_AT_ONCE,
-                PASSWORD_CHECK_WAIT,
-            )),
+            passwords,
             refusals: Arc::default(),
             changes,
             arrivals,
@@ -158,5 +157,17 @@ impl AppState {
     pub async fn stop(&self) {
         self.acceptor.close();
         self.repo.stop().await;
+    }
+}
+
+/// The password gate of a server on `store`: failures counted in memory when the server is
+/// alone on its database, in the database when other replicas may share it (else each would
+/// count on its own, and an attacker get every replica's worth of attempts).
+fn password_gate(store: &Store) -> PasswordGate {
+    let gate = PasswordGate::new(store::PASSWORD_CHECKS_AT_ONCE, PASSWORD_CHECK_WAIT);
+    if store.shared_by_processes() {
+        gate.counting_in(store.clone())
+    } else {
+        gate
     }
 }

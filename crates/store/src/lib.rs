@@ -23,7 +23,9 @@
 //! `campaigns.rs` campaigns (obligations by category, schools, deadlines) and reminders;
 //! `audit.rs` the hash-chained audit log that every act is appended to in its own transaction;
 //! `yjs.rs` narratives' Yjs updates, appended and compacted into one state per document;
-//! `identifications.rs` schools' identification results, preliminary until confirmed.
+//! `identifications.rs` schools' identification results, preliminary until confirmed;
+//! `failures.rs` failures counted per key within a window (the server's failed password
+//! checks), shared by every process on the database.
 //!
 //! This crate knows SQLite, PostgreSQL, samod's storage trait and tokio, and stores the pure types of
 //! `workflow`; it must not depend on our other crates, on HTTP, or on how its callers choose
@@ -37,6 +39,7 @@ mod campaigns;
 mod copy;
 mod database;
 mod error;
+mod failures;
 mod health;
 mod identifications;
 mod ids;
@@ -58,6 +61,7 @@ pub use campaigns::{
 pub use copy::{CopyError, CopyProgress, CopyReport};
 pub use database::Database;
 pub use error::StoreError;
+pub use failures::{FailureKey, HeldFailure};
 pub use health::{HealthSnapshot, StorageFailure, StorageHealth, StorageOp};
 pub use identifications::{Confirmed, Identification, IdentifiedSchool, NewIdentification};
 pub use ids::{DocumentIdError, document_id, repo_document_id};

@@ -278,6 +278,23 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     ",
         repair: None,
     },
+    Migration {
+        version: 8,
+        description: "failed password checks counted per login and address, for every replica",
+        sql: "
+        -- One row per key (login:… or address:…) tried within the last window: when its
+        -- window opened (milliseconds since the Unix epoch) and the failures counted in it,
+        -- checks under way included (see failures.rs). Rows of passed windows are deleted as
+        -- reservations come, found by the index.
+        CREATE TABLE login_failures (
+            key          TEXT PRIMARY KEY,
+            window_start INTEGER NOT NULL,
+            count        INTEGER NOT NULL
+        );
+        CREATE INDEX login_failures_by_window ON login_failures (window_start);
+    ",
+        repair: None,
+    },
 ];
 
 /// The schema version this code writes: the last migration's.

@@ -362,6 +362,7 @@ fn records_registered_under_an_alias_by_earlier_code_are_quarantined_on_upgrade(
              DROP TABLE campaigns;
              DROP TABLE identified_schools;
              DROP TABLE identifications;
+             DROP TABLE login_failures;
              DELETE FROM schema_migrations WHERE version >= 4;",
         )
         .unwrap();

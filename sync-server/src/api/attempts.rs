@@ -1,9 +1,12 @@
 //! Password attempts: how many may fail, and how many may be checked at once.
 //!
 //! Every password check (a login, the current password of a password change) first reserves a
-//! failure under every key it counts against (the login, the client's address) with
-//! [`LoginLimiter::reserve`], under one lock, so however many requests arrive at once no more
-//! than the limit are checked; a right password gives its reservation back. Then it waits for
+//! failure under every key it counts against (the login, the client's address), all keys
+//! checked and counted at once, so however many requests arrive at once no more than the
+//! limit are checked; a right password gives its reservation back. A server alone on its
+//! database counts in memory under one lock ([`LoginLimiter::reserve`]); replicas sharing a
+//! PostgreSQL database count in it ([`store::Store::reserve_failures`], under its row locks),
+//! so that spreading attempts over replicas gains nothing. Then it waits for
 //! one of [`store::PASSWORD_CHECKS_AT_ONCE`] permits of a [`PasswordGate`], so that argon2's
 //! working memory is bounded and reused (the store hashes in as many areas as there are
 //! permits); a request that cannot get one within [`PASSWORD_CHECK_WAIT`] gives its
@@ -13,12 +16,14 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use store::{FailureKey, HeldFailure, Store};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::api::blocking;
 use crate::api::error::ApiError;
 use crate::window::FixedWindow;
 
@@ -53,6 +58,14 @@ impl AttemptKey {
         AttemptKey::Login(typed.chars().take(LOGIN_KEY_CHARS).collect())
     }
 
+    /// The key as the database spells it (`login:…`, `address:…`).
+    fn spelled(&self) -> String {
+        match self {
+            AttemptKey::Login(login) => format!("login:{login}"),
+            AttemptKey::Address(address) => format!("address:{address}"),
+        }
+    }
+
     /// How many failures this key may have within [`FAILURE_WINDOW`].
     fn limit(&self) -> u32 {
         match self {
@@ -62,7 +75,9 @@ impl AttemptKey {
     }
 }
 
-/// Counts failed password checks per [`AttemptKey`], counting each attempt before its check.
+/// Counts failed password checks per [`AttemptKey`] in this process's memory, counting each
+/// attempt before its check: the counter of a server alone on its database (SQLite), where a
+/// write per login would buy nothing.
 #[derive(Debug, Default)]
 pub struct LoginLimiter {
     /// The current window of every key that failed or is being checked within the last
@@ -70,13 +85,17 @@ pub struct LoginLimiter {
     windows: Mutex<HashMap<AttemptKey, FixedWindow>>,
 }
 
+/// Each key of a reservation with the start of the window it was counted in.
+type HeldWindows = Vec<(AttemptKey, Instant)>;
+
 impl LoginLimiter {
     /// Counts one failure under every key, before the password is checked; or, if any key has
     /// used up its failures (checks in progress included), how long until its window passes.
     ///
     /// All keys are checked and counted under one lock, so concurrent attempts cannot together
-    /// get more checks than a limit. The caller settles the [`Reservation`].
-    pub fn reserve(&self, keys: &[AttemptKey], now: Instant) -> Result<Reservation<'_>, Duration> {
+    /// get more checks than a limit. The caller settles what it holds with
+    /// [`LoginLimiter::succeeded`] or [`LoginLimiter::unused`], or keeps it counted.
+    pub fn reserve(&self, keys: &[AttemptKey], now: Instant) -> Result<HeldWindows, Duration> {
         let mut windows = self.windows();
         // Forget old windows so the map does not grow with every name ever tried.
         windows.retain(|_, window| !window.has_passed(now, FAILURE_WINDOW));
@@ -87,7 +106,7 @@ impl LoginLimiter {
         if let Some(wait) = wait {
             return Err(wait);
         }
-        let held = keys
+        Ok(keys
             .iter()
             .map(|key| {
                 let window = windows
@@ -96,11 +115,29 @@ impl LoginLimiter {
                 window.add(now, FAILURE_WINDOW);
                 (key.clone(), window.since())
             })
-            .collect();
-        Ok(Reservation {
-            limiter: self,
-            held,
-        })
+            .collect())
+    }
+
+    /// The password was right: a login's failures are forgotten (its owner proved the
+    /// password), an address gets its slot back.
+    pub fn succeeded(&self, held: &[(AttemptKey, Instant)]) {
+        let mut windows = self.windows();
+        for (key, since) in held {
+            match key {
+                AttemptKey::Login(_) => {
+                    windows.remove(key);
+                }
+                AttemptKey::Address(_) => LoginLimiter::give_back(&mut windows, key, *since),
+            }
+        }
+    }
+
+    /// The password was never checked: every slot is given back.
+    pub fn unused(&self, held: &[(AttemptKey, Instant)]) {
+        let mut windows = self.windows();
+        for (key, since) in held {
+            LoginLimiter::give_back(&mut windows, key, *since);
+        }
     }
 
     /// The windows, locked (a poisoned lock still holds valid counts).
@@ -122,39 +159,129 @@ impl LoginLimiter {
     }
 }
 
+/// Where failed checks are counted.
+#[derive(Debug)]
+enum Counter {
+    /// In this process's memory: the server is alone on its database (SQLite).
+    Memory(LoginLimiter),
+    /// In the database, with the same limits and windows, so that every replica sharing it
+    /// counts against one limit (PostgreSQL): [`Store::reserve_failures`] checks and counts
+    /// under the database's row locks what [`LoginLimiter`] does under its mutex.
+    Shared(Store),
+}
+
+/// What a reservation holds, in the counter it was made in.
+#[derive(Debug)]
+enum Held {
+    /// Windows of [`Counter::Memory`].
+    Memory(HeldWindows),
+    /// Failures stored by [`Counter::Shared`], each with the key it counts against.
+    Shared(Vec<(AttemptKey, HeldFailure)>),
+}
+
+impl Counter {
+    /// Counts a failure under every key in advance (see [`LoginLimiter::reserve`]).
+    ///
+    /// # Errors
+    ///
+    /// 429 with `Retry-After` if a key has used up its failures; 500 if the database failed
+    /// (nothing is checked then).
+    async fn reserve(&self, keys: &[AttemptKey]) -> Result<Held, Response> {
+        let store = match self {
+            Counter::Memory(limiter) => {
+                return limiter
+                    .reserve(keys, Instant::now())
+                    .map(Held::Memory)
+                    .map_err(too_many_attempts);
+            }
+            Counter::Shared(store) => store.clone(),
+        };
+        let spelled: Vec<(String, u32)> = keys
+            .iter()
+            .map(|key| (key.spelled(), key.limit()))
+            .collect();
+        let reserved = blocking(move || {
+            let keys: Vec<FailureKey<'_>> = spelled
+                .iter()
+                .map(|(key, limit)| FailureKey { key, limit: *limit })
+                .collect();
+            store.reserve_failures(&keys, FAILURE_WINDOW, SystemTime::now())
+        })
+        .await
+        .map_err(IntoResponse::into_response)?;
+        match reserved {
+            Ok(held) => Ok(Held::Shared(keys.iter().cloned().zip(held).collect())),
+            Err(wait) => Err(too_many_attempts(wait)),
+        }
+    }
+
+    /// Settles `held` after a right password (see [`LoginLimiter::succeeded`]).
+    async fn succeeded(&self, held: Held) {
+        match (self, held) {
+            (Counter::Memory(limiter), Held::Memory(held)) => limiter.succeeded(&held),
+            (Counter::Shared(store), Held::Shared(held)) => {
+                let store = store.clone();
+                settle_shared(blocking(move || {
+                    let (logins, addresses): (Vec<_>, Vec<_>) = held
+                        .into_iter()
+                        .partition(|(key, _)| matches!(key, AttemptKey::Login(_)));
+                    for (_, failure) in &logins {
+                        store.forget_failures(failure.key())?;
+                    }
+                    let addresses: Vec<_> = addresses.into_iter().map(|(_, f)| f).collect();
+                    store.give_back_failures(&addresses)
+                }))
+                .await;
+            }
+            // A reservation is only ever settled in the counter that made it.
+            (_, held) => tracing::error!(?held, "reservation settled in another counter"),
+        }
+    }
+
+    /// Settles `held` when its password was never checked (see [`LoginLimiter::unused`]).
+    async fn unused(&self, held: Held) {
+        match (self, held) {
+            (Counter::Memory(limiter), Held::Memory(held)) => limiter.unused(&held),
+            (Counter::Shared(store), Held::Shared(held)) => {
+                let store = store.clone();
+                let failures: Vec<_> = held.into_iter().map(|(_, f)| f).collect();
+                settle_shared(blocking(move || store.give_back_failures(&failures))).await;
+            }
+            (_, held) => tracing::error!(?held, "reservation settled in another counter"),
+        }
+    }
+}
+
+/// Waits for the database to settle a reservation; if it failed, the failures stay counted
+/// (the safe side) and the error is logged.
+async fn settle_shared(settled: impl Future<Output = Result<(), ApiError>>) {
+    if let Err(error) = settled.await {
+        tracing::warn!(?error, "failed password checks could not be given back");
+    }
+}
+
 /// One failure counted in advance under each key of an attempt. Dropped unsettled (the check
 /// failed, the storage failed, or the client went away mid-check) it stays counted: the safe
 /// side.
 #[must_use = "a reservation stays counted as a failure unless settled"]
 #[derive(Debug)]
 pub struct Reservation<'a> {
-    /// The limiter it was counted in.
-    limiter: &'a LoginLimiter,
-    /// Each key with the start of the window it was counted in.
-    held: Vec<(AttemptKey, Instant)>,
+    /// The counter it was counted in.
+    counter: &'a Counter,
+    /// What it holds there.
+    held: Held,
 }
 
 impl Reservation<'_> {
     /// The password was right: a login's failures are forgotten (its owner proved the
     /// password), an address gets its slot back.
-    pub fn succeeded(self) {
-        let mut windows = self.limiter.windows();
-        for (key, since) in &self.held {
-            match key {
-                AttemptKey::Login(_) => {
-                    windows.remove(key);
-                }
-                AttemptKey::Address(_) => LoginLimiter::give_back(&mut windows, key, *since),
-            }
-        }
+    pub async fn succeeded(self) {
+        self.counter.succeeded(self.held).await;
     }
 
     /// The password was never checked (the server was busy): every slot is given back.
-    pub fn unused(self) {
-        let mut windows = self.limiter.windows();
-        for (key, since) in &self.held {
-            LoginLimiter::give_back(&mut windows, key, *since);
-        }
+    pub async fn unused(self) {
+        self.counter.unused(self.held).await;
     }
 
     /// The password was wrong: the failure stays counted (the same as dropping it; spelled
@@ -165,8 +292,8 @@ impl Reservation<'_> {
 /// The way to a password check: the failure limit, then one of a few permits to run argon2.
 #[derive(Debug)]
 pub struct PasswordGate {
-    /// Failed checks per login and per address.
-    limiter: LoginLimiter,
+    /// Failed checks per login and per address, in memory or in the database.
+    counter: Counter,
     /// One permit per argon2 working area of the store; held for the whole blocking check.
     permits: Arc<Semaphore>,
     /// How long an attempt waits for a permit before it is told the server is busy.
@@ -186,12 +313,21 @@ pub struct Admission<'a> {
 
 impl PasswordGate {
     /// A gate letting `checks_at_once` password checks run at a time, each attempt waiting at
-    /// most `wait` for its turn.
+    /// most `wait` for its turn, counting failures in this process's memory.
     pub fn new(checks_at_once: usize, wait: Duration) -> PasswordGate {
         PasswordGate {
-            limiter: LoginLimiter::default(),
+            counter: Counter::Memory(LoginLimiter::default()),
             permits: Arc::new(Semaphore::new(checks_at_once)),
             wait,
+        }
+    }
+
+    /// The same gate counting failures in `store`'s database instead, for a store shared by
+    /// processes ([`Store::shared_by_processes`]): every replica then counts against one limit.
+    pub fn counting_in(self, store: Store) -> PasswordGate {
+        PasswordGate {
+            counter: Counter::Shared(store),
+            ..self
         }
     }
 
@@ -201,12 +337,12 @@ impl PasswordGate {
     ///
     /// The answer to give instead of checking: 429 with `Retry-After` if a key has used up its
     /// failures; 503 with `Retry-After` (and the reservation given back) if no permit came
-    /// within the wait.
+    /// within the wait; 500 if the database counting failures failed.
     pub async fn admit(&self, keys: &[AttemptKey]) -> Result<Admission<'_>, Response> {
-        let reservation = self
-            .limiter
-            .reserve(keys, Instant::now())
-            .map_err(too_many_attempts)?;
+        let reservation = Reservation {
+            counter: &self.counter,
+            held: self.counter.reserve(keys).await?,
+        };
         match tokio::time::timeout(self.wait, self.permits.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(Admission {
                 reservation,
@@ -214,7 +350,7 @@ impl PasswordGate {
             }),
             // The semaphore is never closed; a closed one would mean no checks either way.
             Ok(Err(_)) | Err(_) => {
-                reservation.unused();
+                reservation.unused().await;
                 tracing::warn!("password check refused: every check permit is busy");
                 Err(busy())
             }
@@ -285,7 +421,7 @@ mod tests {
         let wait = limiter.reserve(&keys("editor"), now).unwrap_err();
         assert_eq!(wait, FAILURE_WINDOW);
         // Another login from the same address is still let through.
-        limiter.reserve(&keys("director"), now).unwrap().failed();
+        limiter.reserve(&keys("director"), now).unwrap();
         drop(held);
         let later = now + Duration::from_secs(45);
         assert_eq!(
@@ -293,10 +429,7 @@ mod tests {
             Duration::from_secs(15)
         );
         let after_window = now + FAILURE_WINDOW;
-        limiter
-            .reserve(&keys("editor"), after_window)
-            .unwrap()
-            .failed();
+        limiter.reserve(&keys("editor"), after_window).unwrap();
     }
 
     #[test]
@@ -304,7 +437,8 @@ mod tests {
         let limiter = LoginLimiter::default();
         let now = Instant::now();
         for _ in 0..10 * MAX_FAILURES_PER_LOGIN {
-            limiter.reserve(&keys("editor"), now).unwrap().unused();
+            let held = limiter.reserve(&keys("editor"), now).unwrap();
+            limiter.unused(&held);
         }
         assert!(limiter.windows.lock().unwrap().is_empty());
     }
@@ -314,9 +448,10 @@ mod tests {
         let limiter = LoginLimiter::default();
         let now = Instant::now();
         for _ in 0..MAX_FAILURES_PER_LOGIN - 1 {
-            limiter.reserve(&keys("editor"), now).unwrap().failed();
+            limiter.reserve(&keys("editor"), now).unwrap();
         }
-        limiter.reserve(&keys("editor"), now).unwrap().succeeded();
+        let held = limiter.reserve(&keys("editor"), now).unwrap();
+        limiter.succeeded(&held);
         let windows = limiter.windows.lock().unwrap();
         assert!(!windows.contains_key(&AttemptKey::login("editor")));
         let address = windows[&keys("editor")[1]];
@@ -330,8 +465,7 @@ mod tests {
         for i in 0..MAX_FAILURES_PER_ADDRESS {
             limiter
                 .reserve(&keys(&format!("stranger-{i}")), now)
-                .unwrap()
-                .failed();
+                .unwrap();
         }
         assert!(limiter.reserve(&keys("someone-else"), now).is_err());
     }
@@ -343,9 +477,9 @@ mod tests {
         let old = limiter.reserve(&keys("editor"), now).unwrap();
         let later = now + FAILURE_WINDOW;
         for _ in 0..MAX_FAILURES_PER_LOGIN {
-            limiter.reserve(&keys("editor"), later).unwrap().failed();
+            limiter.reserve(&keys("editor"), later).unwrap();
         }
-        old.unused();
+        limiter.unused(&old);
         assert!(limiter.reserve(&keys("editor"), later).is_err());
     }
 
@@ -367,9 +501,11 @@ mod tests {
         assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(refused.headers()[header::RETRY_AFTER], "1");
         // The refused attempt was never checked, so it did not count.
+        let Counter::Memory(limiter) = &gate.counter else {
+            panic!("a new gate counts in memory");
+        };
         assert!(
-            !gate
-                .limiter
+            !limiter
                 .windows
                 .lock()
                 .unwrap()
@@ -381,7 +517,8 @@ mod tests {
             .await
             .unwrap()
             .reservation
-            .succeeded();
+            .succeeded()
+            .await;
         second.reservation.failed();
     }
 
@@ -395,5 +532,54 @@ mod tests {
         let refused = gate.admit(&keys("editor")).await.unwrap_err();
         assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(refused.headers()[header::RETRY_AFTER], "60");
+    }
+
+    #[tokio::test]
+    async fn a_gate_counting_in_the_database_keeps_the_same_limits_and_settling() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("store.sqlite3")).unwrap();
+        let gate = PasswordGate::new(1, Duration::from_millis(50)).counting_in(store.clone());
+        for _ in 0..MAX_FAILURES_PER_LOGIN - 1 {
+            gate.admit(&keys("editor"))
+                .await
+                .unwrap()
+                .reservation
+                .failed();
+        }
+        // A right password forgets the login's failures: five more may fail after it.
+        gate.admit(&keys("editor"))
+            .await
+            .unwrap()
+            .reservation
+            .succeeded()
+            .await;
+        for _ in 0..MAX_FAILURES_PER_LOGIN {
+            gate.admit(&keys("editor"))
+                .await
+                .unwrap()
+                .reservation
+                .failed();
+        }
+        let refused = gate.admit(&keys("editor")).await.unwrap_err();
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(refused.headers()[header::RETRY_AFTER], "60");
+        // The same database seen by another gate (another replica) refuses too.
+        let other = PasswordGate::new(1, Duration::from_millis(50)).counting_in(store);
+        let refused = other.admit(&keys("editor")).await.unwrap_err();
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        // A busy gate gives its reservation back.
+        let held = other.admit(&keys("director")).await.unwrap();
+        for _ in 0..2 * MAX_FAILURES_PER_LOGIN {
+            let busy = other.admit(&keys("mentor")).await.unwrap_err();
+            assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        }
+        held.reservation.failed();
+        drop(held.permit);
+        other
+            .admit(&keys("mentor"))
+            .await
+            .unwrap()
+            .reservation
+            .failed();
     }
 }

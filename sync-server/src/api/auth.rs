@@ -125,7 +125,7 @@ pub async fn login(
     .map_err(IntoResponse::into_response)?;
     match verified {
         Some((user, token, display_name)) => {
-            reservation.succeeded();
+            reservation.succeeded().await;
             tracing::info!(user = %user, "login");
             Ok(Json(LoginResponse {
                 token,
@@ -243,7 +243,7 @@ pub async fn change_password(
     .map_err(IntoResponse::into_response)?;
     match changed {
         Some(revoked) => {
-            reservation.succeeded();
+            reservation.succeeded().await;
             tracing::info!(user = %caller.user, revoked, "password changed");
             Ok(Json(SessionsClosed { revoked }))
         }

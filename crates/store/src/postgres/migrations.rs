@@ -247,6 +247,19 @@ const MIGRATIONS: &[Migration] = &[
     ",
         repair: None,
     },
+    Migration {
+        version: 8,
+        description: "failed password checks counted per login and address, for every replica",
+        sql: "
+        CREATE TABLE login_failures (
+            key          TEXT PRIMARY KEY,
+            window_start BIGINT NOT NULL,
+            count        BIGINT NOT NULL
+        );
+        CREATE INDEX login_failures_by_window ON login_failures (window_start);
+    ",
+        repair: None,
+    },
 ];
 
 /// The schema version this code writes; the same as SQLite's.

@@ -4,7 +4,8 @@
 //! and settings (`kv.rs`), narratives' Yjs updates (`yjs.rs`), the audit log (`audit.rs`),
 //! accounts with tokens (`accounts.rs`) and their later edits (`administration.rs`),
 //! document records with submissions and signatures (`records.rs`), campaigns and reminders
-//! (`campaigns.rs`), identification results (`identifications.rs`). Each answers what its
+//! (`campaigns.rs`), identification results (`identifications.rs`), failed password
+//! checks counted across processes (`failures.rs`). Each answers what its
 //! SQLite half answers; what both halves share (the lifecycle's decision, audit rows, row
 //! parsing) lives beside the SQLite half and is called from both.
 //!
@@ -30,6 +31,7 @@ mod accounts;
 mod administration;
 mod audit;
 mod campaigns;
+mod failures;
 mod identifications;
 mod kv;
 mod migrations;
