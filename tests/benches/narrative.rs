@@ -162,7 +162,13 @@ type Ws =
 /// Connects to `/yjs/{doc}` and completes the initial sync into `narratives`.
 async fn connect(server: &Server, login: &str, doc: &str, narratives: &Narratives) -> Ws {
     let token = Api::demo(server, login).token.unwrap();
-    let url = format!("ws://{}/yjs/{doc}?token={token}", server.addr());
+    connect_at(&server.addr(), &token, doc, narratives).await
+}
+
+/// Connects to `addr` with `token` and syncs `narratives` (sync step 1 with their state
+/// vector; the server's step 2 carries what they lack).
+async fn connect_at(addr: &str, token: &str, doc: &str, narratives: &Narratives) -> Ws {
+    let url = format!("ws://{addr}/yjs/{doc}?token={token}");
     let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
     let sv = yrs::StateVector::decode_v1(&narratives.state_vector()).unwrap();
     ws.send(WsMessage::Binary(
@@ -203,6 +209,8 @@ struct Served {
     /// Bytes of the typist's websocket messages and of those the subscriber received.
     sent_bytes: usize,
     received_bytes: usize,
+    /// How often the subscriber was closed for lagging and connected again.
+    reconnects: usize,
     typed: Duration,
     received: Duration,
     stored_before: u64,
@@ -229,7 +237,9 @@ async fn through_server(trace: &Trace, server: &Server, data_dir: &Path) -> Serv
         .await
         .unwrap();
     let reader = Narratives::new();
-    let mut reading = connect(server, "mentor", &doc, &reader).await;
+    let reader_token = Api::demo(server, "mentor").token.unwrap();
+    let addr = server.addr();
+    let mut reading = connect_at(&addr, &reader_token, &doc, &reader).await;
     while reader.text(KEY).as_deref() != Some(trace.start.as_str()) {
         let Some(Ok(WsMessage::Binary(bytes))) = reading.next().await else {
             panic!("the reader lost its connection");
@@ -238,19 +248,27 @@ async fn through_server(trace: &Trace, server: &Server, data_dir: &Path) -> Serv
     }
     let started = Instant::now();
     let end = trace.end.clone();
+    let reader_doc = doc.clone();
     let receiving = tokio::spawn(async move {
         let mut received_bytes = 0;
+        let mut reconnects = 0;
         while reader.text(KEY).as_deref() != Some(end.as_str()) {
             match tokio::time::timeout(Duration::from_secs(120), reading.next()).await {
                 Ok(Some(Ok(WsMessage::Binary(bytes)))) => {
                     received_bytes += bytes.len();
                     receive(&bytes, &reader);
                 }
+                Ok(Some(Ok(WsMessage::Close(_))) | None) => {
+                    // The server closes a subscriber that falls a room's queue behind; like
+                    // y-websocket, it connects again and syncs what it missed.
+                    reconnects += 1;
+                    reading = connect_at(&addr, &reader_token, &reader_doc, &reader).await;
+                }
                 Ok(Some(Ok(_))) => {}
                 other => panic!("the reader stopped: {other:?}"),
             }
         }
-        (started.elapsed(), received_bytes)
+        (started.elapsed(), received_bytes, reconnects)
     });
     let mut editor = typist.editor(KEY);
     let mut sent_bytes = 0;
@@ -264,7 +282,7 @@ async fn through_server(trace: &Trace, server: &Server, data_dir: &Path) -> Serv
             .unwrap();
     }
     let typed = started.elapsed();
-    let (received, received_bytes) = receiving.await.unwrap();
+    let (received, received_bytes, reconnects) = receiving.await.unwrap();
     let db = data_dir.join("ravenstvo.sqlite3");
     let stored = || -> u64 {
         let conn = rusqlite::Connection::open(&db).unwrap();
@@ -302,6 +320,7 @@ async fn through_server(trace: &Trace, server: &Server, data_dir: &Path) -> Serv
     Served {
         sent_bytes,
         received_bytes,
+        reconnects,
         typed,
         received,
         stored_before,
@@ -367,8 +386,8 @@ fn main() {
         served.stored_after
     );
     println!(
-        "| on the wire: sent by the typist / received by the subscriber | | | {} / {} |",
-        served.sent_bytes, served.received_bytes
+        "| on the wire: sent by the typist / received by the subscriber | | | {} / {} ({} reconnects of the subscriber) |",
+        served.sent_bytes, served.received_bytes, served.reconnects
     );
     println!(
         "| a fresh client loads the narrative | {} | | |",
