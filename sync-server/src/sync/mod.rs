@@ -89,12 +89,26 @@ pub async fn upgrade(
         )
         .into_response();
     }
+    connect(state, upgrade, peer, Some(token))
+}
+
+/// Upgrades to a websocket bound to `peer` and hands it to the repo, registered among the live
+/// connections with its `token` (none for another replica).
+fn connect(
+    state: AppState,
+    upgrade: WebSocketUpgrade,
+    peer: String,
+    token: Option<String>,
+) -> Response {
     upgrade
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| async move {
             let closer = Closer::default();
-            let registration = state.sessions.register(&token, closer.clone());
+            let registration = match &token {
+                Some(token) => state.sessions.register(token, closer.clone()),
+                None => state.sessions.register_replica(closer.clone()),
+            };
             connection::accept(&state, socket, peer, closer, registration);
         })
 }
@@ -116,12 +130,5 @@ fn upgrade_replica(
         return ApiError::bad_request("не указан идентификатор сервера (?peer=r:<uuid>)")
             .into_response();
     };
-    upgrade
-        .max_message_size(MAX_MESSAGE_BYTES)
-        .max_frame_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| async move {
-            let closer = Closer::default();
-            let registration = state.sessions.register_replica(closer.clone());
-            connection::accept(&state, socket, peer, closer, registration);
-        })
+    connect(state, upgrade, peer, None)
 }

@@ -276,10 +276,7 @@ async fn typing_table(transport: Transport, counts: &[usize], seconds: u64, rate
                 },
                 typists,
                 format!("{}/{}", outcome.all.count, outcome.expected),
-                format!(
-                    "{:.0}/{:.0}/{:.0}",
-                    outcome.all.p50, outcome.all.p99, outcome.all.max
-                ),
+                outcome.all.spread(),
                 outcome.last10.p99,
                 outcome.cpu_per_keystroke(),
                 outcome.cpu_first10,

@@ -87,6 +87,11 @@ impl Summary {
         }
     }
 
+    /// `p50/p99/max` in whole milliseconds, for a table's cell.
+    pub fn spread(&self) -> String {
+        format!("{:.0}/{:.0}/{:.0}", self.p50, self.p99, self.max)
+    }
+
     /// As JSON.
     pub fn json(&self) -> Value {
         json!({ "count": self.count, "p50_ms": self.p50, "p99_ms": self.p99, "max_ms": self.max })

@@ -94,10 +94,7 @@ fn print_row(name: &str, typists: usize, outcome: &Outcome) {
         name,
         typists,
         format!("{}/{}", outcome.all.count, outcome.expected),
-        format!(
-            "{:.0}/{:.0}/{:.0}",
-            outcome.all.p50, outcome.all.p99, outcome.all.max
-        ),
+        outcome.all.spread(),
         outcome.last10.p99,
         outcome.cpu_per_keystroke(),
         measure::mib(outcome.peak_rss),
