@@ -54,6 +54,25 @@ fn clients_on_two_replicas_see_each_others_edits() {
     let (status, health) = Api::anonymous(&b).get("/healthz");
     assert_eq!(status, 200, "{health}");
     assert_eq!(health["database"], "postgresql");
+    // Only a replica with the cluster's secret may dial in as a replica; a user's token does
+    // not make a replica either.
+    let token = Api::demo(&a, "editor").token.unwrap();
+    runtime().block_on(async {
+        for query in [
+            "replica=not-the-secret&peer=r:0123".to_owned(),
+            "replica=&peer=r:0123".to_owned(),
+            format!("token={token}&peer=r:0123"),
+        ] {
+            let url = format!("ws://{}/sync?{query}", b.addr());
+            match tokio_tungstenite::connect_async(url).await {
+                Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                    let status = response.status().as_u16();
+                    assert!(status == 401 || status == 403, "{query}: {status}");
+                }
+                other => panic!("{query}: admitted as a replica: {:?}", other.map(|_| ())),
+            }
+        }
+    });
     let programme = document(&a, "school-programme", "krasnoe");
 
     // Structured data: the school edits on replica A, the mentor school on replica B, which
