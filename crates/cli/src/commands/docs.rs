@@ -99,7 +99,15 @@ pub async fn show(
     println!("{} — {}", form.title, region.name);
     println!("Документ {} (правок: {})", summary.id, summary.changes);
     let heads = replica.heads(&id).await.map_err(client_error)?;
-    println!("Версия: {}\n", at.as_deref().unwrap_or(&heads));
+    println!("Версия: {}", at.as_deref().unwrap_or(&heads));
+    if at.is_some() {
+        // Narratives live in Yjs, which has no versions named by Automerge heads.
+        println!(
+            "Повествовательные тексты — в нынешнем виде (у них нет версий по heads); текст, \
+             поданный на рассмотрение, — в «ravenstvo status» и в реестре."
+        );
+    }
+    println!();
     let mut out = String::new();
     let names = Names {
         title: &|pointer| {
