@@ -75,9 +75,21 @@ fn start_nginx(binary: &Path, upstreams: [&str; 2]) -> Nginx {
         addr: format!("127.0.0.1:{port}"),
         _prefix: prefix,
     };
-    let until = Instant::now() + Duration::from_secs(10);
-    while Api::at(&nginx.url()).get("/healthz").0 != 200 {
+    // Up when it accepts connections (it may still be starting, or have failed to).
+    let mut nginx = nginx;
+    let until = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(&nginx.addr).is_err() {
+        if let Ok(Some(status)) = nginx.child.try_wait() {
+            panic!("nginx exited at start: {status}");
+        }
         assert!(Instant::now() < until, "nginx did not come up");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    while Api::at(&nginx.url()).get("/healthz").0 != 200 {
+        assert!(
+            Instant::now() < until,
+            "nginx did not answer /healthz with 200"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     nginx
