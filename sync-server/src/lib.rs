@@ -128,18 +128,22 @@ pub async fn run(
     let mut in_touch = Vec::new();
     if let Some(cluster) = &state.cluster {
         tracing::info!(peer = %cluster.peer_id, url = %cluster.url, "joining the other replicas");
-        for task in 0..2 {
+        let stopped = || {
             let mut stopped = touching_stopped.clone();
-            let stop = async move {
+            async move {
                 let _ = stopped.wait_for(|stop| *stop).await;
-            };
-            let (state, cluster) = (state.clone(), (**cluster).clone());
-            in_touch.push(if task == 0 {
-                tokio::spawn(async move { replicas::keep_in_touch(state, cluster, stop).await })
-            } else {
-                tokio::spawn(async move { replicas::listen(state, cluster, stop).await })
-            });
-        }
+            }
+        };
+        in_touch.push(tokio::spawn(replicas::keep_in_touch(
+            state.clone(),
+            (**cluster).clone(),
+            stopped(),
+        )));
+        in_touch.push(tokio::spawn(replicas::listen(
+            state.clone(),
+            (**cluster).clone(),
+            stopped(),
+        )));
     }
     // `/yjs` is a route of its own, registered before the web app's fallback. Any other path
     // under `/sync` and `/yjs` (a trailing slash, a second segment) is a JSON 404 too, never

@@ -25,7 +25,6 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use samod::{BackoffConfig, DialerHandle};
@@ -327,9 +326,6 @@ fn unix_now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
-
-/// The cluster of a server, shared by its tasks.
-pub type SharedCluster = Arc<Cluster>;
 
 #[cfg(test)]
 mod tests {
